@@ -1,0 +1,97 @@
+#pragma once
+// The gateway's configuration (SPEC §4) as plain typed values. Loaded and validated
+// once by load_gateway_config(); nothing on the request path looks at YAML.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace igw::config {
+
+using duration = std::chrono::milliseconds;
+
+// An absolute http(s) URL split into what a connection needs. `path_prefix` is
+// empty or starts with '/' and never ends with '/'.
+struct base_url {
+    std::string scheme; // "http" or "https"
+    std::string host;
+    std::uint16_t port = 0;
+    std::string path_prefix;
+
+    bool tls() const noexcept { return scheme == "https"; }
+};
+
+// What a canonical role maps to on one target. `unsupported` means the vendor has no
+// such role: invitations with it fail with `role_not_supported` and no call is made.
+struct unsupported_role {
+    bool operator==(const unsupported_role&) const = default;
+};
+using role_value = std::variant<unsupported_role, std::string, std::int64_t, std::vector<std::int64_t>>;
+
+struct target_config {
+    std::string name;
+    std::string provider;                      // providers/<provider>.yaml
+    base_url url;
+    std::map<std::string, std::string> params; // e.g. organization_id, tenant
+    std::map<std::string, std::string> secrets;
+    // Canonical role -> vendor value. Empty for providers that take no role.
+    std::map<std::string, role_value> roles;
+    duration timeout{10'000};
+    unsigned max_in_flight = 8;
+    std::optional<unsigned> batch_size; // lowers the provider's own batch limit
+    std::string ca_file;                // extra trusted CA (PEM), besides the system store
+
+    // Where the target was declared, for messages about it ("file:line:col").
+    std::string origin;
+};
+
+struct route_config {
+    std::string path;
+    std::vector<std::string> targets; // target names, in reply order
+    std::string origin;
+};
+
+struct client_config {
+    std::string name;
+    std::array<std::uint8_t, 32> key_sha256{}; // never the key itself
+    std::vector<std::string> routes;          // allowed route paths; empty: all
+};
+
+struct listener_config {
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 8080;
+    unsigned threads = 0; // 0: one per core
+};
+
+struct limits_config {
+    std::size_t max_body_bytes = 1 << 20;
+    std::size_t max_header_bytes = 16 * 1024;
+    std::size_t max_invitations = 1000;
+    std::size_t max_connections = 10'000;
+    std::size_t max_in_flight_requests = 4096;
+    duration read_timeout{10'000};     // whole request, headers and body
+    duration idle_timeout{60'000};     // keep-alive connection with no request
+    duration request_timeout{30'000};  // deadline for a whole fan-out
+    duration shutdown_grace{10'000};
+};
+
+struct gateway_config {
+    std::string file;          // the file it was loaded from
+    std::string providers_dir; // where providers/<name>.yaml are read
+    listener_config listener;
+    limits_config limits;
+    std::vector<std::string> roles; // canonical roles
+    std::vector<client_config> clients;
+    std::vector<route_config> routes;
+    std::vector<target_config> targets;
+
+    const target_config* find_target(std::string_view name) const noexcept;
+    const route_config* find_route(std::string_view path) const noexcept;
+};
+
+} // namespace igw::config
