@@ -1,0 +1,406 @@
+#include "gateway/config/loader.hpp"
+
+#include "gateway/config/yaml_reader.hpp"
+
+#include <openssl/evp.h>
+
+#include <charconv>
+#include <filesystem>
+#include <set>
+
+namespace igw::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The smallest plain client key accepted: shorter ones are guessable.
+constexpr std::size_t min_client_key_length = 16;
+
+std::optional<std::array<std::uint8_t, 32>> parse_hex_digest(std::string_view hex)
+{
+    std::array<std::uint8_t, 32> digest{};
+    if (hex.size() != 64)
+        return std::nullopt;
+    for (std::size_t i = 0; i < digest.size(); ++i) {
+        unsigned value = 0;
+        const auto [end, ec] = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, value, 16);
+        if (ec != std::errc{} || end != hex.data() + 2 * i + 2)
+            return std::nullopt;
+        digest[i] = static_cast<std::uint8_t>(value);
+    }
+    return digest;
+}
+
+std::string resolve_path(const fs::path& base_dir, const std::string& path)
+{
+    const fs::path p(path);
+    return (p.is_absolute() ? p : base_dir / p).lexically_normal().string();
+}
+
+class gateway_loader {
+public:
+    gateway_loader(const std::string& path, const env_lookup& env) : reader_(path, env)
+    {
+        base_dir_ = fs::path(path).parent_path();
+        if (base_dir_.empty())
+            base_dir_ = ".";
+    }
+
+    gateway_config load()
+    {
+        gateway_config config;
+        config.file = reader_.file();
+        const YAML::Node root = reader_.load();
+        reader_.throw_if_errors();
+        if (!reader_.expect_map(root, "(top level)"))
+            reader_.throw_if_errors();
+        reader_.check_keys(root, "", {"listen", "threads", "providers_dir", "limits", "roles",
+                                      "clients", "routes", "targets"});
+
+        if (const YAML::Node n = root["listen"]; n.IsDefined())
+            read_listen(n, config.listener);
+        if (const YAML::Node n = root["threads"]; n.IsDefined())
+            if (auto v = reader_.integer(n, "threads", 0, 256))
+                config.listener.threads = static_cast<unsigned>(*v);
+        config.providers_dir = (base_dir_ / ".." / "providers").lexically_normal().string();
+        if (const YAML::Node n = root["providers_dir"]; n.IsDefined())
+            if (auto v = reader_.string(n, "providers_dir"))
+                config.providers_dir = resolve_path(base_dir_, *v);
+        if (const YAML::Node n = root["limits"]; n.IsDefined())
+            read_limits(n, config.limits);
+
+        read_roles(reader_.required(root, "", "roles"), config.roles);
+        read_targets(reader_.required(root, "", "targets"), config);
+        read_routes(reader_.required(root, "", "routes"), config);
+        read_clients(reader_.required(root, "", "clients"), config);
+
+        reader_.throw_if_errors();
+        return config;
+    }
+
+private:
+    void read_listen(const YAML::Node& node, listener_config& listener)
+    {
+        const auto text = reader_.string(node, "listen");
+        if (!text)
+            return;
+        // host:port, with IPv6 hosts in brackets: [::1]:8080
+        const std::size_t colon = text->rfind(':');
+        std::string host = colon == std::string::npos ? std::string() : text->substr(0, colon);
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+            host = host.substr(1, host.size() - 2);
+        unsigned port = 0;
+        const char* port_begin = text->data() + colon + 1;
+        const char* port_end = text->data() + text->size();
+        const auto [end, ec] = colon == std::string::npos
+                                   ? std::from_chars_result{port_begin, std::errc::invalid_argument}
+                                   : std::from_chars(port_begin, port_end, port);
+        if (host.empty() || ec != std::errc{} || end != port_end || port > 65535) {
+            reader_.error(node, "listen", "\"" + *text + "\" is not host:port (e.g. 127.0.0.1:8080)");
+            return;
+        }
+        listener.address = std::move(host);
+        listener.port = static_cast<std::uint16_t>(port);
+    }
+
+    void read_limits(const YAML::Node& node, limits_config& limits)
+    {
+        if (!reader_.expect_map(node, "limits"))
+            return;
+        reader_.check_keys(node, "limits",
+                           {"max_body_bytes", "max_header_bytes", "max_invitations", "max_connections",
+                            "max_in_flight_requests", "read_timeout", "idle_timeout", "request_timeout",
+                            "shutdown_grace"});
+        const auto size = [&](const char* name, std::size_t& field, std::int64_t min, std::int64_t max) {
+            if (const YAML::Node n = node[name]; n.IsDefined())
+                if (auto v = reader_.integer(n, child_key("limits", name), min, max))
+                    field = static_cast<std::size_t>(*v);
+        };
+        const auto time = [&](const char* name, duration& field) {
+            if (const YAML::Node n = node[name]; n.IsDefined())
+                if (auto v = reader_.duration_value(n, child_key("limits", name))) {
+                    if (v->count() == 0)
+                        reader_.error(n, child_key("limits", name), "must be greater than zero");
+                    else
+                        field = *v;
+                }
+        };
+        size("max_body_bytes", limits.max_body_bytes, 64, std::int64_t{1} << 30);
+        size("max_header_bytes", limits.max_header_bytes, 1024, 1 << 20);
+        size("max_invitations", limits.max_invitations, 1, 100'000);
+        size("max_connections", limits.max_connections, 1, 1'000'000);
+        size("max_in_flight_requests", limits.max_in_flight_requests, 1, 1'000'000);
+        time("read_timeout", limits.read_timeout);
+        time("idle_timeout", limits.idle_timeout);
+        time("request_timeout", limits.request_timeout);
+        time("shutdown_grace", limits.shutdown_grace);
+    }
+
+    void read_roles(const YAML::Node& node, std::vector<std::string>& roles)
+    {
+        if (!node.IsDefined())
+            return;
+        const auto list = reader_.string_list(node, "roles");
+        if (!list)
+            return;
+        if (list->empty())
+            reader_.error(node, "roles", "declare at least one canonical role");
+        std::set<std::string> seen;
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            const std::string& role = (*list)[i];
+            if (role.empty())
+                reader_.error(node[i], index_key("roles", i), "must not be empty");
+            else if (!seen.insert(role).second)
+                reader_.error(node[i], index_key("roles", i), "role \"" + role + "\" is declared twice");
+        }
+        roles = *list;
+    }
+
+    // Role map values: a plain integer, a string, a list of integers, or the plain word
+    // `unsupported` (the vendor has no such role).
+    std::optional<role_value> read_role_value(const YAML::Node& node, const std::string& key)
+    {
+        if (node.IsSequence()) {
+            std::vector<std::int64_t> ids;
+            for (std::size_t i = 0; i < node.size(); ++i) {
+                auto id = reader_.integer(node[i], index_key(key, i), INT64_MIN, INT64_MAX);
+                if (!id)
+                    return std::nullopt;
+                ids.push_back(*id);
+            }
+            if (ids.empty()) {
+                reader_.error(node, key, "an empty list grants no role; write `unsupported` instead");
+                return std::nullopt;
+            }
+            return role_value(std::move(ids));
+        }
+        if (!node.IsScalar()) {
+            reader_.error(node, key, "must be a role value (a string, an integer or a list of integers)");
+            return std::nullopt;
+        }
+        const bool plain = yaml_reader::is_plain_scalar(node);
+        if (plain && node.Scalar() == "unsupported")
+            return role_value(unsupported_role{});
+        auto text = reader_.string(node, key);
+        if (!text)
+            return std::nullopt;
+        if (text->empty()) {
+            reader_.error(node, key, "must not be empty; write `unsupported` for a role the target lacks");
+            return std::nullopt;
+        }
+        if (plain) {
+            std::int64_t number = 0;
+            const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), number);
+            if (ec == std::errc{} && end == text->data() + text->size())
+                return role_value(number);
+        }
+        return role_value(std::move(*text));
+    }
+
+    void read_string_map(const YAML::Node& node, const std::string& key,
+                         std::map<std::string, std::string>& out)
+    {
+        if (!reader_.expect_map(node, key))
+            return;
+        reader_.check_unique_keys(node, key);
+        for (const auto& member : node) {
+            const std::string name = member.first.Scalar();
+            if (auto value = reader_.string(member.second, child_key(key, name)))
+                out[name] = std::move(*value);
+        }
+    }
+
+    void read_targets(const YAML::Node& node, gateway_config& config)
+    {
+        if (!node.IsDefined() || !reader_.expect_sequence(node, "targets"))
+            return;
+        std::set<std::string> names;
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const YAML::Node t = node[i];
+            const std::string key = index_key("targets", i);
+            if (!reader_.expect_map(t, key))
+                continue;
+            reader_.check_keys(t, key, {"name", "provider", "base_url", "params", "secrets", "roles",
+                                        "timeout", "max_in_flight", "batch_size", "ca_file"});
+            target_config target;
+            target.origin = reader_.origin(t);
+            if (auto v = reader_.string(reader_.required(t, key, "name"), child_key(key, "name"))) {
+                target.name = *v;
+                if (target.name.empty())
+                    reader_.error(t["name"], child_key(key, "name"), "must not be empty");
+                else if (!names.insert(target.name).second)
+                    reader_.error(t["name"], child_key(key, "name"),
+                                  "target \"" + target.name + "\" is declared twice");
+            }
+            const std::string tkey = target.name.empty() ? key : "targets." + target.name;
+            if (const YAML::Node n = reader_.required(t, tkey, "provider"); n.IsDefined())
+                if (auto v = reader_.string(n, child_key(tkey, "provider")))
+                    target.provider = *v;
+            if (const YAML::Node n = reader_.required(t, tkey, "base_url"); n.IsDefined())
+                if (auto v = reader_.url(n, child_key(tkey, "base_url")))
+                    target.url = *v;
+            if (const YAML::Node n = t["params"]; n.IsDefined())
+                read_string_map(n, child_key(tkey, "params"), target.params);
+            if (const YAML::Node n = t["secrets"]; n.IsDefined())
+                read_string_map(n, child_key(tkey, "secrets"), target.secrets);
+            if (const YAML::Node n = t["roles"]; n.IsDefined())
+                read_role_map(n, child_key(tkey, "roles"), config.roles, target.roles);
+            if (const YAML::Node n = t["timeout"]; n.IsDefined())
+                if (auto v = reader_.duration_value(n, child_key(tkey, "timeout"))) {
+                    if (v->count() == 0)
+                        reader_.error(n, child_key(tkey, "timeout"), "must be greater than zero");
+                    else
+                        target.timeout = *v;
+                }
+            if (const YAML::Node n = t["max_in_flight"]; n.IsDefined())
+                if (auto v = reader_.integer(n, child_key(tkey, "max_in_flight"), 1, 1024))
+                    target.max_in_flight = static_cast<unsigned>(*v);
+            if (const YAML::Node n = t["batch_size"]; n.IsDefined())
+                if (auto v = reader_.integer(n, child_key(tkey, "batch_size"), 1, 100'000))
+                    target.batch_size = static_cast<unsigned>(*v);
+            if (const YAML::Node n = t["ca_file"]; n.IsDefined())
+                if (auto v = reader_.string(n, child_key(tkey, "ca_file"))) {
+                    target.ca_file = resolve_path(base_dir_, *v);
+                    if (!fs::is_regular_file(target.ca_file))
+                        reader_.error(n, child_key(tkey, "ca_file"), "no such file: " + target.ca_file);
+                }
+            config.targets.push_back(std::move(target));
+        }
+    }
+
+    void read_role_map(const YAML::Node& node, const std::string& key,
+                       const std::vector<std::string>& canonical, std::map<std::string, role_value>& out)
+    {
+        if (!reader_.expect_map(node, key))
+            return;
+        reader_.check_unique_keys(node, key);
+        for (const auto& member : node) {
+            const std::string role = member.first.Scalar();
+            if (std::find(canonical.begin(), canonical.end(), role) == canonical.end()) {
+                reader_.error(member.first, child_key(key, role),
+                              "\"" + role + "\" is not a canonical role (declare it under `roles`)");
+                continue;
+            }
+            if (auto value = read_role_value(member.second, child_key(key, role)))
+                out[role] = std::move(*value);
+        }
+    }
+
+    void read_routes(const YAML::Node& node, gateway_config& config)
+    {
+        if (!node.IsDefined() || !reader_.expect_sequence(node, "routes"))
+            return;
+        if (node.size() == 0)
+            reader_.error(node, "routes", "declare at least one route");
+        std::set<std::string> paths;
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const YAML::Node r = node[i];
+            const std::string key = index_key("routes", i);
+            if (!reader_.expect_map(r, key))
+                continue;
+            reader_.check_keys(r, key, {"path", "targets"});
+            route_config route;
+            route.origin = reader_.origin(r);
+            if (const YAML::Node n = reader_.required(r, key, "path"); n.IsDefined())
+                if (auto v = reader_.string(n, child_key(key, "path"))) {
+                    route.path = *v;
+                    if (route.path.empty() || route.path.front() != '/' ||
+                        route.path.find_first_of("?# \t") != std::string::npos)
+                        reader_.error(n, child_key(key, "path"), "must be a path starting with '/'");
+                    else if (route.path == "/healthz" || route.path == "/readyz" || route.path == "/metrics")
+                        reader_.error(n, child_key(key, "path"), "is reserved by the gateway");
+                    else if (!paths.insert(route.path).second)
+                        reader_.error(n, child_key(key, "path"), "route " + route.path + " is declared twice");
+                }
+            if (const YAML::Node n = reader_.required(r, key, "targets"); n.IsDefined())
+                if (auto names = reader_.string_list(n, child_key(key, "targets"))) {
+                    if (names->empty())
+                        reader_.error(n, child_key(key, "targets"), "a route needs at least one target");
+                    std::set<std::string> seen;
+                    for (std::size_t j = 0; j < names->size(); ++j) {
+                        const std::string& name = (*names)[j];
+                        const std::string tkey = index_key(child_key(key, "targets"), j);
+                        if (!config.find_target(name))
+                            reader_.error(n[j], tkey, "no target named \"" + name + "\"");
+                        else if (!seen.insert(name).second)
+                            reader_.error(n[j], tkey, "target \"" + name + "\" is listed twice");
+                    }
+                    route.targets = std::move(*names);
+                }
+            config.routes.push_back(std::move(route));
+        }
+    }
+
+    void read_clients(const YAML::Node& node, gateway_config& config)
+    {
+        if (!node.IsDefined() || !reader_.expect_sequence(node, "clients"))
+            return;
+        std::set<std::string> names;
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const YAML::Node c = node[i];
+            const std::string key = index_key("clients", i);
+            if (!reader_.expect_map(c, key))
+                continue;
+            reader_.check_keys(c, key, {"name", "key", "key_sha256", "routes"});
+            client_config client;
+            if (auto v = reader_.string(reader_.required(c, key, "name"), child_key(key, "name"))) {
+                client.name = *v;
+                if (!names.insert(client.name).second)
+                    reader_.error(c["name"], child_key(key, "name"),
+                                  "client \"" + client.name + "\" is declared twice");
+            }
+            const YAML::Node plain = c["key"];
+            const YAML::Node hashed = c["key_sha256"];
+            if (plain.IsDefined() == hashed.IsDefined()) {
+                reader_.error(c, key, "give exactly one of `key` or `key_sha256`");
+            } else if (plain.IsDefined()) {
+                // Never echo the value: it is a secret.
+                if (auto v = reader_.string(plain, child_key(key, "key"))) {
+                    if (v->size() < min_client_key_length)
+                        reader_.error(plain, child_key(key, "key"),
+                                      "a client key needs at least " + std::to_string(min_client_key_length) +
+                                          " characters");
+                    else
+                        client.key_sha256 = sha256(*v);
+                }
+            } else if (auto v = reader_.string(hashed, child_key(key, "key_sha256"))) {
+                if (auto digest = parse_hex_digest(*v))
+                    client.key_sha256 = *digest;
+                else
+                    reader_.error(hashed, child_key(key, "key_sha256"),
+                                  "must be 64 hexadecimal digits (sha256sum of the key)");
+            }
+            if (const YAML::Node n = c["routes"]; n.IsDefined())
+                if (auto routes = reader_.string_list(n, child_key(key, "routes"))) {
+                    for (std::size_t j = 0; j < routes->size(); ++j)
+                        if (!config.find_route((*routes)[j]))
+                            reader_.error(n[j], index_key(child_key(key, "routes"), j),
+                                          "no route with path \"" + (*routes)[j] + "\"");
+                    client.routes = std::move(*routes);
+                }
+            config.clients.push_back(std::move(client));
+        }
+        if (node.size() == 0)
+            reader_.error(node, "clients", "declare at least one client, or nobody can call the gateway");
+    }
+
+    yaml_reader reader_;
+    fs::path base_dir_;
+};
+
+} // namespace
+
+std::array<std::uint8_t, 32> sha256(std::string_view data)
+{
+    std::array<std::uint8_t, 32> digest{};
+    unsigned length = 0;
+    EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr);
+    return digest;
+}
+
+gateway_config load_gateway_config(const std::string& path, const env_lookup& env)
+{
+    return gateway_loader(path, env).load();
+}
+
+} // namespace igw::config

@@ -1,0 +1,309 @@
+#include "gateway/config/yaml_reader.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <charconv>
+#include <set>
+
+namespace igw::config {
+namespace {
+
+std::string join_lines(const std::vector<std::string>& lines)
+{
+    std::string text;
+    for (const auto& line : lines) {
+        if (!text.empty())
+            text.push_back('\n');
+        text.append(line);
+    }
+    return text;
+}
+
+std::string_view kind_name(const YAML::Node& node)
+{
+    switch (node.Type()) {
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return "a scalar";
+    case YAML::NodeType::Null: return "empty";
+    default: return "missing";
+    }
+}
+
+} // namespace
+
+config_error::config_error(std::vector<std::string> diagnostics)
+    : std::runtime_error(join_lines(diagnostics)), diagnostics_(std::move(diagnostics))
+{
+}
+
+std::string child_key(std::string_view parent, std::string_view name)
+{
+    std::string key(parent);
+    if (!key.empty())
+        key.push_back('.');
+    key.append(name);
+    return key;
+}
+
+std::string index_key(std::string_view parent, std::size_t index)
+{
+    return std::string(parent) + "[" + std::to_string(index) + "]";
+}
+
+std::optional<duration> parse_duration(std::string_view text)
+{
+    std::int64_t amount = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), amount);
+    if (ec != std::errc{} || end == text.data() || amount < 0)
+        return std::nullopt;
+    const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+    std::int64_t factor = 0;
+    if (unit == "ms")
+        factor = 1;
+    else if (unit == "s")
+        factor = 1000;
+    else if (unit == "m")
+        factor = 60'000;
+    else if (unit == "h")
+        factor = 3'600'000;
+    else
+        return std::nullopt;
+    if (amount > std::int64_t{1} << 40)
+        return std::nullopt;
+    return duration(amount * factor);
+}
+
+yaml_reader::yaml_reader(std::string file, const env_lookup& env) : file_(std::move(file)), env_(env) {}
+
+YAML::Node yaml_reader::load()
+{
+    try {
+        return YAML::LoadFile(file_);
+    } catch (const YAML::BadFile&) {
+        diagnostics_.push_back(file_ + ": cannot read the file");
+    } catch (const YAML::ParserException& e) {
+        error_at(e.mark, "", e.msg);
+    }
+    return YAML::Node(YAML::NodeType::Undefined);
+}
+
+std::string yaml_reader::origin(const YAML::Node& at) const
+{
+    const YAML::Mark mark = at.Mark();
+    if (mark.is_null())
+        return file_;
+    // yaml-cpp marks are 0-based; editors count from 1.
+    return file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+void yaml_reader::error_at(const YAML::Mark& at, std::string_view key, std::string_view message)
+{
+    std::string line = file_;
+    if (!at.is_null())
+        line += ":" + std::to_string(at.line + 1) + ":" + std::to_string(at.column + 1);
+    line += ": ";
+    if (!key.empty()) {
+        line.append(key);
+        line += ": ";
+    }
+    line.append(message);
+    diagnostics_.push_back(std::move(line));
+}
+
+void yaml_reader::error(const YAML::Node& at, std::string_view key, std::string_view message)
+{
+    error_at(at.IsDefined() ? at.Mark() : YAML::Mark::null_mark(), key, message);
+}
+
+void yaml_reader::throw_if_errors() const
+{
+    if (!diagnostics_.empty())
+        throw config_error(diagnostics_);
+}
+
+bool yaml_reader::expect_map(const YAML::Node& node, std::string_view key)
+{
+    if (node.IsMap())
+        return true;
+    error(node, key, "must be a mapping, not " + std::string(kind_name(node)));
+    return false;
+}
+
+bool yaml_reader::expect_sequence(const YAML::Node& node, std::string_view key)
+{
+    if (node.IsSequence())
+        return true;
+    error(node, key, "must be a list, not " + std::string(kind_name(node)));
+    return false;
+}
+
+std::optional<std::string> yaml_reader::string(const YAML::Node& node, std::string_view key)
+{
+    if (!node.IsScalar()) {
+        error(node, key, "must be a string, not " + std::string(kind_name(node)));
+        return std::nullopt;
+    }
+    substitution_result result = substitute_variables(node.Scalar(), env_);
+    if (!result.error.empty()) {
+        error(node, key, result.error);
+        return std::nullopt;
+    }
+    return std::move(result.value);
+}
+
+std::optional<std::int64_t> yaml_reader::integer(const YAML::Node& node, std::string_view key,
+                                                 std::int64_t min, std::int64_t max)
+{
+    const std::optional<std::string> text = string(node, key);
+    if (!text)
+        return std::nullopt;
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc{} || end != text->data() + text->size()) {
+        error(node, key, "must be an integer");
+        return std::nullopt;
+    }
+    if (value < min || value > max) {
+        error(node, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<bool> yaml_reader::boolean(const YAML::Node& node, std::string_view key)
+{
+    const std::optional<std::string> text = string(node, key);
+    if (!text)
+        return std::nullopt;
+    if (*text == "true")
+        return true;
+    if (*text == "false")
+        return false;
+    error(node, key, "must be true or false");
+    return std::nullopt;
+}
+
+std::optional<duration> yaml_reader::duration_value(const YAML::Node& node, std::string_view key)
+{
+    const std::optional<std::string> text = string(node, key);
+    if (!text)
+        return std::nullopt;
+    if (auto value = parse_duration(*text))
+        return value;
+    error(node, key, "\"" + *text + "\" is not a duration (write e.g. 500ms, 5s, 2m, 1h)");
+    return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> yaml_reader::string_list(const YAML::Node& node,
+                                                                 std::string_view key)
+{
+    if (!expect_sequence(node, key))
+        return std::nullopt;
+    std::vector<std::string> values;
+    bool ok = true;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+        if (auto value = string(node[i], index_key(key, i)))
+            values.push_back(std::move(*value));
+        else
+            ok = false;
+    }
+    if (!ok)
+        return std::nullopt;
+    return values;
+}
+
+std::optional<base_url> yaml_reader::url(const YAML::Node& node, std::string_view key)
+{
+    const std::optional<std::string> text = string(node, key);
+    if (!text)
+        return std::nullopt;
+    const auto parsed = boost::urls::parse_absolute_uri(*text);
+    const auto fail = [&](std::string_view why) -> std::optional<base_url> {
+        error(node, key, "\"" + *text + "\" is not a usable base URL: " + std::string(why));
+        return std::nullopt;
+    };
+    if (!parsed)
+        return fail("not an absolute URL");
+    const boost::urls::url_view& u = *parsed;
+    base_url result;
+    result.scheme = u.scheme();
+    if (result.scheme != "http" && result.scheme != "https")
+        return fail("the scheme must be http or https");
+    if (!u.has_authority() || u.host_address().empty())
+        return fail("it has no host");
+    if (u.has_userinfo())
+        return fail("credentials belong in the target's secrets, not in the URL");
+    if (u.has_query() || u.has_fragment())
+        return fail("a base URL takes no query or fragment");
+    result.host = u.host_address();
+    if (u.has_port()) {
+        if (u.port_number() == 0)
+            return fail("the port must be between 1 and 65535");
+        result.port = u.port_number();
+    } else {
+        result.port = result.tls() ? 443 : 80;
+    }
+    std::string path(u.encoded_path());
+    while (!path.empty() && path.back() == '/')
+        path.pop_back();
+    result.path_prefix = std::move(path);
+    return result;
+}
+
+void yaml_reader::check_keys(const YAML::Node& map, std::string_view key,
+                             std::initializer_list<std::string_view> allowed)
+{
+    std::set<std::string, std::less<>> seen;
+    for (const auto& member : map) {
+        const YAML::Node& name = member.first;
+        if (!name.IsScalar()) {
+            error(name, key, "keys must be plain names");
+            continue;
+        }
+        const std::string& text = name.Scalar();
+        if (!seen.insert(text).second)
+            error(name, child_key(key, text), "given twice");
+        bool known = false;
+        for (std::string_view candidate : allowed)
+            known = known || candidate == text;
+        if (!known) {
+            std::string expected;
+            for (std::string_view candidate : allowed) {
+                if (!expected.empty())
+                    expected += ", ";
+                expected.append(candidate);
+            }
+            error(name, child_key(key, text), "unknown key (expected one of: " + expected + ")");
+        }
+    }
+}
+
+void yaml_reader::check_unique_keys(const YAML::Node& map, std::string_view key)
+{
+    std::set<std::string, std::less<>> seen;
+    for (const auto& member : map) {
+        if (!member.first.IsScalar())
+            error(member.first, key, "keys must be plain names");
+        else if (!seen.insert(member.first.Scalar()).second)
+            error(member.first, child_key(key, member.first.Scalar()), "given twice");
+    }
+}
+
+YAML::Node yaml_reader::required(const YAML::Node& map, std::string_view key, std::string_view name)
+{
+    if (!map.IsMap())
+        return YAML::Node(YAML::NodeType::Undefined);
+    YAML::Node member = map[std::string(name)];
+    if (!member.IsDefined())
+        error(map, child_key(key, name), "is required");
+    return member;
+}
+
+bool yaml_reader::is_plain_scalar(const YAML::Node& node)
+{
+    // yaml-cpp tags plain scalars "?" and quoted ones "!".
+    return node.IsScalar() && node.Tag() == "?";
+}
+
+} // namespace igw::config
