@@ -43,10 +43,11 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept
     return 0;
 }
 
-// Bytes that can be copied as they are: printable ASCII other than '"' and '\\'.
+// Bytes that can be copied as they are: ASCII other than '"', '\\' and the control
+// characters RFC 8259 requires escaping (U+0000-U+001F). DEL needs no escape.
 constexpr std::array<bool, 256> plain_ascii = [] {
     std::array<bool, 256> table{};
-    for (int c = 0x20; c < 0x7F; ++c)
+    for (int c = 0x20; c < 0x80; ++c)
         table[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
     return table;
 }();
