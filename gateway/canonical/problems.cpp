@@ -1,0 +1,95 @@
+#include "gateway/canonical/problems.hpp"
+
+#include <string>
+#include <utility>
+
+namespace igw::canonical {
+namespace {
+
+problem make(unsigned status, std::string_view type, std::string_view title, std::string detail)
+{
+    problem p;
+    p.status = status;
+    p.type = type;
+    p.title = title;
+    p.detail = std::move(detail);
+    return p;
+}
+
+// Values echoed from a request (a path, a method, a media type) are the client's own
+// bytes: cut them short so that a hostile one cannot blow up the reply. The cut backs
+// off to a UTF-8 character boundary; the writer escapes whatever is left.
+std::string excerpt(std::string_view text)
+{
+    constexpr std::size_t limit = 128;
+    if (text.size() <= limit)
+        return std::string(text);
+    std::size_t cut = limit;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut;
+    return std::string(text.substr(0, cut)) + "...";
+}
+
+} // namespace
+
+problem malformed_json_problem(std::string detail)
+{
+    problem p = make(400, problem_type::malformed_json, "Malformed JSON", detail);
+    p.errors.push_back({"", std::move(detail)});
+    return p;
+}
+
+problem invalid_request_problem(std::vector<problem_error> errors, std::size_t total)
+{
+    if (total < errors.size())
+        total = errors.size();
+    std::string detail = std::to_string(total) + (total == 1 ? " problem" : " problems") + " in the request";
+    problem p = make(422, problem_type::invalid_request, "Invalid request", std::move(detail));
+    p.errors = std::move(errors);
+    return p;
+}
+
+problem payload_too_large_problem(std::size_t limit)
+{
+    return make(413, problem_type::payload_too_large, "Payload too large",
+                "the request body is larger than the limit of " + std::to_string(limit) + " bytes");
+}
+
+problem unsupported_media_type_problem(std::string_view got)
+{
+    std::string detail = got.empty()
+        ? std::string("the request has no Content-Type; send application/json")
+        : "Content-Type \"" + excerpt(got) + "\" is not supported; send application/json";
+    return make(415, problem_type::unsupported_media_type, "Unsupported media type", std::move(detail));
+}
+
+problem unauthorized_problem()
+{
+    return make(401, problem_type::unauthorized, "Unauthorized",
+                "a valid client key is required: Authorization: Bearer <key>");
+}
+
+problem forbidden_problem(std::string_view route)
+{
+    return make(403, problem_type::forbidden, "Forbidden",
+                "this client key is not allowed to use the route \"" + excerpt(route) + "\"");
+}
+
+problem not_found_problem(std::string_view path)
+{
+    return make(404, problem_type::not_found, "Not found", "no route serves the path \"" + excerpt(path) + "\"");
+}
+
+problem method_not_allowed_problem(std::string_view method)
+{
+    return make(405, problem_type::method_not_allowed, "Method not allowed",
+                "the method \"" + excerpt(method) + "\" is not allowed on this path");
+}
+
+problem overloaded_problem()
+{
+    return make(503, problem_type::overloaded, "Overloaded",
+                "the gateway is handling too many requests; retry later");
+}
+
+} // namespace igw::canonical

@@ -1,0 +1,45 @@
+#pragma once
+// The problem kinds the gateway answers with itself. Every module builds its error
+// replies through these factories, so a given kind always carries the same `type` URI,
+// `title` and status code, and clients can switch on `type` alone.
+
+#include "gateway/canonical/problem.hpp"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace igw::canonical {
+
+// Relative references (RFC 3986 §4.2) resolved against the gateway's own base URL.
+namespace problem_type {
+inline constexpr std::string_view malformed_json = "/problems/malformed-json";
+inline constexpr std::string_view invalid_request = "/problems/invalid-request";
+inline constexpr std::string_view payload_too_large = "/problems/payload-too-large";
+inline constexpr std::string_view unsupported_media_type = "/problems/unsupported-media-type";
+inline constexpr std::string_view unauthorized = "/problems/unauthorized";
+inline constexpr std::string_view forbidden = "/problems/forbidden";
+inline constexpr std::string_view not_found = "/problems/not-found";
+inline constexpr std::string_view method_not_allowed = "/problems/method-not-allowed";
+inline constexpr std::string_view overloaded = "/problems/overloaded";
+} // namespace problem_type
+
+// 400: the body is not one well-formed JSON value. `detail` says what is wrong; it is
+// also the single `errors` entry, with the pointer "" (the whole body).
+problem malformed_json_problem(std::string detail);
+
+// 422: the body is JSON but breaks the request's rules. `errors` are listed in the
+// order found; `total` counts every problem found, which may exceed errors.size()
+// when the list was capped (the last entry then says how many were left out).
+problem invalid_request_problem(std::vector<problem_error> errors, std::size_t total);
+
+problem payload_too_large_problem(std::size_t limit);            // 413
+problem unsupported_media_type_problem(std::string_view got);    // 415
+problem unauthorized_problem();                                  // 401, send WWW-Authenticate: Bearer
+problem forbidden_problem(std::string_view route);               // 403
+problem not_found_problem(std::string_view path);                // 404
+problem method_not_allowed_problem(std::string_view method);     // 405
+problem overloaded_problem();                                    // 503
+
+} // namespace igw::canonical
