@@ -1,0 +1,31 @@
+#include "gateway/mapping/item_result.hpp"
+
+namespace igw::mapping {
+
+std::string_view to_string(item_status status) noexcept
+{
+    switch (status) {
+    case item_status::invited: return "invited";
+    case item_status::failed: return "failed";
+    case item_status::unknown: return "unknown";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(error_code code) noexcept
+{
+    switch (code) {
+    case error_code::none: return "";
+    case error_code::role_not_supported: return "role_not_supported";
+    case error_code::upstream_rejected: return "upstream_rejected";
+    case error_code::upstream_unauthorized: return "upstream_unauthorized";
+    case error_code::rate_limited: return "rate_limited";
+    case error_code::upstream_error: return "upstream_error";
+    case error_code::upstream_unreachable: return "upstream_unreachable";
+    case error_code::upstream_timeout: return "upstream_timeout";
+    case error_code::bad_upstream_response: return "bad_upstream_response";
+    }
+    return "";
+}
+
+} // namespace igw::mapping

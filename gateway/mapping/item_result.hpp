@@ -1,0 +1,45 @@
+#pragma once
+// The outcome of one (invitation, target) pair (SPEC §3), the unit the merged reply
+// is made of.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace igw::mapping {
+
+enum class item_status : std::uint8_t {
+    invited, // the vendor accepted it
+    failed,  // the vendor certainly did not create it
+    unknown, // it may have been created: the client must not lose track of it
+};
+
+// Stable, documented error codes (README "Error codes").
+enum class error_code : std::uint8_t {
+    none,
+    role_not_supported,
+    upstream_rejected,
+    upstream_unauthorized,
+    rate_limited,
+    upstream_error,
+    upstream_unreachable,
+    upstream_timeout,
+    bad_upstream_response,
+};
+
+std::string_view to_string(item_status status) noexcept;
+std::string_view to_string(error_code code) noexcept;
+
+struct item_result {
+    std::uint32_t invitation = 0; // index in the canonical request
+    std::uint32_t target = 0;     // index in the route's targets
+    item_status status = item_status::unknown;
+    error_code error = error_code::none;
+    unsigned upstream_status = 0; // the vendor's HTTP status, 0 when there was none
+    std::string invitation_id;
+    std::string expires_at;
+    std::string vendor_status;
+    std::string message;          // the vendor's own message where it sent one
+};
+
+} // namespace igw::mapping

@@ -1,0 +1,108 @@
+#pragma once
+// A vendor's invite API as described by providers/<name>.yaml, compiled once at load
+// into plain data: nothing here is parsed again on the request path.
+
+#include "gateway/config/env.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace igw::mapping {
+
+// A header value or URL path as literal text interleaved with references to the
+// target's secrets and parameters, e.g. "Bearer {secret.token}".
+struct text_template {
+    struct part {
+        enum class kind : std::uint8_t { literal, secret, param };
+        kind what = kind::literal;
+        std::string text; // the literal, or the secret/param name
+    };
+    std::vector<part> parts;
+    bool uses_secret() const noexcept;
+};
+
+// The JSON body as a flat program: nodes in document order, with `each_begin` ..
+// `each_end` repeated once per item of the call. A flat vector keeps rendering a
+// tight loop over contiguous memory.
+struct body_node {
+    enum class kind : std::uint8_t {
+        object_begin,
+        object_end,
+        array_begin,
+        array_end,
+        key,          // text: the member name
+        string_value, // text
+        integer_value,// number
+        bool_value,   // flag
+        null_value,
+        item_email,   // the invitation's normalised email
+        item_role,    // the target's mapped value for the invitation's role
+        item_ref,     // the client's ref, or null
+        send_email,   // the request's send_email
+        param_string, // text: parameter name (bound to a constant per target)
+        param_integer,// text: parameter name, written as a JSON integer
+        each_begin,   // jump: index of the matching each_end
+        each_end,     // jump: index of the matching each_begin
+    };
+    kind what = kind::null_value;
+    bool flag = false;
+    std::int64_t number = 0;
+    std::uint32_t jump = 0;
+    std::string text;
+};
+
+// What role values a target of this provider must map canonical roles to.
+struct role_spec {
+    enum class kind : std::uint8_t { none, string, integer, integer_list };
+    kind type = kind::none;
+    std::vector<std::string> allowed; // for strings: the vendor's enum; empty: any
+};
+
+struct reply_plan {
+    enum class items_kind : std::uint8_t {
+        none,   // a bare acknowledgement such as {}: every item of the call is accepted
+        object, // one object describing the single item of the call
+        array,  // one element per item, matched back by email
+    };
+    std::vector<unsigned> success_statuses;
+    items_kind items = items_kind::none;
+    std::string root_pointer;   // RFC 6901 pointer to the object or array; "" = the document
+    std::string match_member;   // array: the element member holding the email
+    // Object replies: absolute pointers (YAML gives them relative to `root`);
+    // array replies: member names of each element.
+    std::string invitation_id, expires_at, vendor_status;
+    std::vector<std::string> error_message_pointers; // first string found wins
+};
+
+struct header_spec {
+    std::string name;
+    text_template value;
+};
+
+struct provider_plan {
+    std::string name;
+    std::string file;
+    std::vector<std::string> secrets;         // secrets every target must give
+    std::vector<std::string> required_params; // parameters every target must give
+    std::vector<std::string> optional_params; // headers using an absent one are left out
+
+    std::string method;
+    text_template path;
+    std::vector<header_spec> headers;
+    bool basic_auth = false;
+    text_template basic_username, basic_password;
+    std::vector<body_node> body;
+
+    unsigned max_items = 1;
+    bool group_by_role = false;
+    role_spec roles;
+    reply_plan reply;
+};
+
+// Loads and checks providers/<name>.yaml; throws config::config_error with every
+// problem as "file:line:column: key: message".
+provider_plan load_provider_plan(const std::string& name, const std::string& file,
+                                 const config::env_lookup& env = config::process_environment());
+
+} // namespace igw::mapping

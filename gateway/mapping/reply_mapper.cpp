@@ -1,0 +1,247 @@
+#include "gateway/mapping/reply_mapper.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+
+namespace igw::mapping {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+// Vendor messages are carried to the client; a hostile or broken upstream must not be
+// able to make replies arbitrarily large.
+constexpr std::size_t max_message_bytes = 512;
+
+struct reply_element {
+    std::string email;
+    std::string invitation_id, expires_at, vendor_status;
+};
+
+void to_lower_ascii(std::string& text)
+{
+    for (char& c : text)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+}
+
+// A scalar as text: strings unescaped, numbers and booleans as written. Ids are
+// strings for most vendors, but a number must not be lost.
+bool scalar_text(od::value value, std::string& out)
+{
+    od::json_type type;
+    if (value.type().get(type))
+        return false;
+    if (type == od::json_type::string) {
+        std::string_view text;
+        if (value.get_string().get(text))
+            return false;
+        out.assign(text);
+        return true;
+    }
+    if (type == od::json_type::number || type == od::json_type::boolean) {
+        std::string_view raw = value.raw_json_token();
+        while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t'))
+            raw.remove_suffix(1);
+        out.assign(raw);
+        return true;
+    }
+    return false; // null, objects and arrays are not field values
+}
+
+bool only_whitespace(std::string_view text)
+{
+    return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+} // namespace
+
+struct reply_mapper::state {
+    od::parser parser;
+    std::vector<reply_element> elements;
+};
+
+reply_mapper::reply_mapper() : state_(std::make_unique<state>()) {}
+reply_mapper::~reply_mapper() = default;
+reply_mapper::reply_mapper(reply_mapper&&) noexcept = default;
+reply_mapper& reply_mapper::operator=(reply_mapper&&) noexcept = default;
+
+void fail_call(const dispatch_plan& plan, const upstream_call& call, item_status status, error_code code,
+               unsigned upstream_status, std::string_view message, std::vector<item_result>& out)
+{
+    for (std::uint32_t invitation : plan.items_of(call)) {
+        item_result& result = out.emplace_back();
+        result.invitation = invitation;
+        result.target = call.target_index;
+        result.status = status;
+        result.error = code;
+        result.upstream_status = upstream_status;
+        result.message.assign(message.substr(0, max_message_bytes));
+    }
+}
+
+void reply_mapper::map_reply(const canonical::invite_request& request, const dispatch_plan& plan,
+                             const upstream_call& call, unsigned status, std::string& body,
+                             std::vector<item_result>& out)
+{
+    const target_plan& target = *call.target;
+    const reply_plan& reply = target.provider->reply;
+    const bool success = std::find(reply.success_statuses.begin(), reply.success_statuses.end(), status) !=
+                         reply.success_statuses.end();
+
+    body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+    const simdjson::padded_string_view json(body.data(), body.size(), body.capacity());
+    const auto unreadable = [&](std::string_view why) {
+        fail_call(plan, call, item_status::unknown, error_code::bad_upstream_response, status,
+                  std::string(why) + " from target " + target.name + " (HTTP " + std::to_string(status) + ")", out);
+    };
+
+    if (!success) {
+        // The vendor's own words where its error body has them.
+        std::string message;
+        od::document doc;
+        if (!body.empty() && !state_->parser.iterate(json).get(doc)) {
+            for (const std::string& pointer : reply.error_message_pointers) {
+                std::string_view text;
+                if (!doc.at_pointer(pointer).get_string().get(text) && !text.empty()) {
+                    message.assign(text.substr(0, max_message_bytes));
+                    break;
+                }
+            }
+        }
+        if (message.empty())
+            message = "HTTP " + std::to_string(status) + " from target " + target.name;
+
+        item_status outcome = item_status::failed;
+        error_code code = error_code::upstream_rejected;
+        if (status == 401 || status == 403) {
+            code = error_code::upstream_unauthorized;
+        } else if (status == 429) {
+            code = error_code::rate_limited;
+        } else if (status == 503) {
+            // "Service unavailable": the vendor declined to process the call.
+            code = error_code::upstream_error;
+        } else if (status >= 500) {
+            // Anything else from a server in trouble may have happened after the invite was created.
+            outcome = item_status::unknown;
+            code = error_code::upstream_error;
+        } else if (status < 400) {
+            outcome = item_status::unknown;
+            code = error_code::bad_upstream_response;
+            message = "unexpected HTTP " + std::to_string(status) + " from target " + target.name;
+        }
+        fail_call(plan, call, outcome, code, status, message, out);
+        return;
+    }
+
+    const auto invited = [&](std::uint32_t invitation) -> item_result& {
+        item_result& result = out.emplace_back();
+        result.invitation = invitation;
+        result.target = call.target_index;
+        result.status = item_status::invited;
+        result.upstream_status = status;
+        return result;
+    };
+
+    if (reply.items == reply_plan::items_kind::none) {
+        // An acknowledgement: an empty body or any JSON object means the whole call was accepted.
+        bool readable = only_whitespace(body);
+        if (!readable) {
+            od::document doc;
+            od::object object;
+            std::size_t fields = 0;
+            readable = !state_->parser.iterate(json).get(doc) && !doc.get_object().get(object) &&
+                       !object.count_fields().get(fields);
+        }
+        if (!readable)
+            return unreadable("unreadable reply");
+        for (std::uint32_t invitation : plan.items_of(call))
+            invited(invitation);
+        return;
+    }
+
+    od::document doc;
+    if (state_->parser.iterate(json).get(doc))
+        return unreadable("unreadable reply");
+
+    if (reply.items == reply_plan::items_kind::object) {
+        od::object object;
+        if (reply.root_pointer.empty() ? doc.get_object().get(object)
+                                       : doc.at_pointer(reply.root_pointer).get_object().get(object))
+            return unreadable("reply is not the expected object");
+        // at_pointer rewinds the document, so each field is found independently.
+        std::size_t fields = 0;
+        if (object.count_fields().get(fields))
+            return unreadable("unreadable reply");
+        item_result& result = invited(plan.items_of(call).front());
+        const auto field = [&](const std::string& pointer, std::string& value) {
+            od::value v;
+            if (!pointer.empty() && !doc.at_pointer(pointer).get(v))
+                scalar_text(v, value);
+        };
+        field(reply.invitation_id, result.invitation_id);
+        field(reply.expires_at, result.expires_at);
+        field(reply.vendor_status, result.vendor_status);
+        return;
+    }
+
+    // An array with one element per item, matched back by email.
+    od::array array;
+    if (reply.root_pointer.empty() ? doc.get_array().get(array)
+                                   : doc.at_pointer(reply.root_pointer).get_array().get(array))
+        return unreadable("reply is not the expected array");
+    std::vector<reply_element>& elements = state_->elements;
+    elements.clear();
+    for (auto element_result : array) {
+        od::object object;
+        if (std::move(element_result).get_object().get(object))
+            return unreadable("reply array holds something other than objects");
+        reply_element element;
+        for (auto field_result : object) {
+            od::field field;
+            std::string_view key;
+            if (std::move(field_result).get(field) || field.unescaped_key().get(key))
+                return unreadable("unreadable reply");
+            std::string* target_field = nullptr;
+            if (key == reply.match_member)
+                target_field = &element.email;
+            else if (key == reply.invitation_id)
+                target_field = &element.invitation_id;
+            else if (key == reply.expires_at)
+                target_field = &element.expires_at;
+            else if (key == reply.vendor_status)
+                target_field = &element.vendor_status;
+            if (target_field)
+                scalar_text(field.value(), *target_field);
+            // Other members are skipped by the iteration itself.
+        }
+        to_lower_ascii(element.email);
+        if (!element.email.empty())
+            elements.push_back(std::move(element));
+    }
+    std::sort(elements.begin(), elements.end(),
+              [](const reply_element& a, const reply_element& b) { return a.email < b.email; });
+
+    for (std::uint32_t invitation : plan.items_of(call)) {
+        const std::string& email = request.invitations[invitation].email;
+        const auto found = std::lower_bound(elements.begin(), elements.end(), email,
+                                            [](const reply_element& e, const std::string& key) { return e.email < key; });
+        if (found == elements.end() || found->email != email) {
+            // Accepted calls that leave an item out may or may not have created it.
+            item_result& result = out.emplace_back();
+            result.invitation = invitation;
+            result.target = call.target_index;
+            result.status = item_status::unknown;
+            result.error = error_code::bad_upstream_response;
+            result.upstream_status = status;
+            result.message = "the reply from target " + target.name + " does not list this email";
+            continue;
+        }
+        item_result& result = invited(invitation);
+        result.invitation_id = found->invitation_id;
+        result.expires_at = found->expires_at;
+        result.vendor_status = found->vendor_status;
+    }
+}
+
+} // namespace igw::mapping

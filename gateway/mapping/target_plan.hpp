@@ -1,0 +1,67 @@
+#pragma once
+// A provider plan bound to one configured target: URL, headers and parameters are
+// rendered once at load (they depend only on the target), and the role map becomes
+// a table indexed by canonical role. Only bodies are rendered per request.
+
+#include "gateway/config/config.hpp"
+#include "gateway/mapping/provider_plan.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace igw::mapping {
+
+struct header_field {
+    std::string name;
+    std::string value;
+    bool secret = false; // derived from a secret: redacted wherever it is shown
+};
+
+struct target_plan {
+    std::string name;
+    std::uint32_t config_index = 0; // in gateway_config::targets
+    const provider_plan* provider = nullptr;
+
+    // Where calls go.
+    bool tls = false;
+    std::string host;
+    std::uint16_t port = 0;
+    std::string ca_file;
+    std::string host_header; // "host" or "host:port" when the port is not the default
+
+    std::string method;
+    std::string target;      // origin-form path: base URL prefix + rendered, percent-encoded path
+    std::vector<header_field> headers; // everything but Host and Content-Length
+
+    // Per canonical role: the vendor value, or unsupported_role.
+    std::vector<config::role_value> roles;
+    // Per canonical role: a small id equal for roles that map to the same vendor value,
+    // so items of different canonical roles share a call when the vendor sees no difference.
+    std::vector<std::uint32_t> role_group;
+    // Parameters referenced by the body, by name, rendered into constants at bind time.
+    std::vector<std::pair<std::string, std::string>> body_params;
+
+    unsigned max_items = 1;
+    std::chrono::milliseconds timeout{10'000};
+    unsigned max_in_flight = 8;
+
+    bool role_supported(std::uint32_t role) const noexcept
+    {
+        return !std::holds_alternative<config::unsupported_role>(roles[role]);
+    }
+    std::string url() const; // for messages and dry runs
+};
+
+// Binds `provider` to `target`; problems are appended to `errors` (prefixed with the
+// target's origin) and the plan is only usable when none were added.
+target_plan bind_target(const provider_plan& provider, const config::target_config& target,
+                        std::uint32_t config_index, const std::vector<std::string>& canonical_roles,
+                        std::vector<std::string>& errors);
+
+// Percent-encodes `value` as one path segment: everything but RFC 3986 unreserved
+// characters, and "." / ".." in full, so a value can never change the path's shape.
+void append_path_segment(std::string& out, std::string_view value);
+
+} // namespace igw::mapping
