@@ -1,0 +1,62 @@
+#include "gateway/server/client_auth.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+namespace igw::server {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) noexcept
+{
+    return std::ranges::equal(a, b, [](char x, char y) {
+        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+        return lower(x) == lower(y);
+    });
+}
+
+bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
+
+} // namespace
+
+std::optional<std::string_view> bearer_token(std::string_view authorization) noexcept
+{
+    constexpr std::string_view scheme = "Bearer";
+    if (authorization.size() <= scheme.size() || !iequals(authorization.substr(0, scheme.size()), scheme) ||
+        !is_space(authorization[scheme.size()]))
+        return std::nullopt;
+    std::string_view token = authorization.substr(scheme.size());
+    while (!token.empty() && is_space(token.front()))
+        token.remove_prefix(1);
+    while (!token.empty() && is_space(token.back()))
+        token.remove_suffix(1);
+    if (token.empty() || std::ranges::any_of(token, is_space))
+        return std::nullopt;
+    return token;
+}
+
+const config::client_config* find_client_by_key(std::string_view key,
+                                                std::span<const config::client_config> clients) noexcept
+{
+    std::array<std::uint8_t, 32> digest{};
+    unsigned int digest_size = 0;
+    if (EVP_Digest(key.data(), key.size(), digest.data(), &digest_size, EVP_sha256(), nullptr) != 1 ||
+        digest_size != digest.size())
+        return nullptr;
+    const config::client_config* found = nullptr;
+    for (const auto& client : clients) {
+        const bool match = CRYPTO_memcmp(digest.data(), client.key_sha256.data(), digest.size()) == 0;
+        found = match ? &client : found;
+    }
+    return found;
+}
+
+bool client_may_use_route(const config::client_config& client, std::string_view route_path) noexcept
+{
+    return client.routes.empty() || std::ranges::find(client.routes, route_path) != client.routes.end();
+}
+
+} // namespace igw::server

@@ -1,0 +1,26 @@
+#pragma once
+// Who is calling: `Authorization: Bearer <key>` matched against the configured clients'
+// SHA-256 key digests, and whether that client may use a route.
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "gateway/config/config.hpp"
+
+namespace igw::server {
+
+// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive,
+// RFC 9110 §11.1), or nullopt when the value is of another scheme or has no token.
+std::optional<std::string_view> bearer_token(std::string_view authorization) noexcept;
+
+// The client whose key_sha256 is SHA-256(key), or null. Every client's digest is
+// compared, in constant time, whatever matches, so timing does not reveal which entry
+// (or how much of a digest) matched.
+const config::client_config* find_client_by_key(std::string_view key,
+                                                std::span<const config::client_config> clients) noexcept;
+
+// A client with no route list may use every route.
+bool client_may_use_route(const config::client_config& client, std::string_view route_path) noexcept;
+
+} // namespace igw::server

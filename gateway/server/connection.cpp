@@ -1,0 +1,479 @@
+// One client connection: HTTP/1.1 keep-alive and pipelining (requests are read one at a
+// time, so replies leave in order), the request limits, the checks that happen before a
+// request reaches the invite handler, and the ways a connection ends.
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <ctime>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include "gateway/json/writer.hpp"
+#include "gateway/server/client_auth.hpp"
+#include "gateway/server/media_type.hpp"
+#include "gateway/server/problem_body.hpp"
+#include "gateway/server/request_id.hpp"
+#include "gateway/server/router.hpp"
+#include "gateway/server/worker.hpp"
+
+namespace igw::server::detail {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using response = http::response<http::string_body>;
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+// simdjson's SIMDJSON_PADDING: reserved behind the body so the handler can parse it in
+// place. Written out rather than included so that the server does not depend on simdjson.
+constexpr std::size_t body_padding = 64;
+// How long, at most, a connection closed on unread input keeps reading (and dropping)
+// what the client is still sending, so that the kernel does not answer it with a reset
+// that could destroy our reply before the client read it.
+constexpr std::chrono::milliseconds max_linger{2000};
+// Connections answered 503 at the connection cap are themselves bounded: past this many
+// at once, new ones are closed without a word.
+constexpr std::size_t max_refusing = 256;
+constexpr std::size_t first_read_size = 8192;
+
+bool iequals(std::string_view a, std::string_view b) noexcept
+{
+    return std::ranges::equal(a, b, [](char x, char y) {
+        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+        return lower(x) == lower(y);
+    });
+}
+
+// The Date header (RFC 9110 §6.6.1), formatted once a second per thread.
+std::string_view http_date()
+{
+    thread_local std::time_t cached_second = -1;
+    thread_local std::array<char, 64> text{};
+    thread_local std::size_t length = 0;
+    const std::time_t now = std::time(nullptr);
+    if (now != cached_second) {
+        std::tm parts{};
+        gmtime_r(&now, &parts);
+        length = std::strftime(text.data(), text.size(), "%a, %d %b %Y %H:%M:%S GMT", &parts);
+        cached_second = now;
+    }
+    return {text.data(), length};
+}
+
+response make_response(unsigned status, unsigned version, std::string_view request_id,
+                       std::string_view content_type, std::string body)
+{
+    response res{static_cast<http::status>(status), version};
+    res.set(http::field::content_type, content_type);
+    res.set("X-Request-Id", request_id);
+    res.body() = std::move(body);
+    return res;
+}
+
+response make_problem(unsigned status, unsigned version, std::string_view request_id, std::string_view detail)
+{
+    std::string body;
+    write_problem_body(http_problem(status, detail), body);
+    return make_response(status, version, request_id, "application/problem+json", std::move(body));
+}
+
+std::string status_body(std::string_view status)
+{
+    std::string body;
+    json::writer(body).begin_object().member("status", status).end_object();
+    return body;
+}
+
+// Malformed requests (as opposed to a peer that went away or a timeout).
+bool is_bad_request(const beast::error_code& ec) noexcept
+{
+    return ec.category() == http::make_error_code(http::error::bad_method).category() &&
+           ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+// Half-closes, then reads and drops what the client still sends, for a bounded time and
+// number of bytes, before closing (see max_linger).
+net::awaitable<void> lingering_close(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                     std::chrono::milliseconds timeout, std::size_t max_bytes)
+{
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (!ec) {
+        stream.expires_after(std::min(timeout, max_linger));
+        buffer.clear();
+        for (std::size_t dropped = 0; dropped <= max_bytes;) {
+            auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(first_read_size), use_tuple);
+            if (read_ec)
+                break;
+            dropped += n;
+        }
+    }
+    stream.close();
+}
+
+void log_unexpected(std::exception_ptr e, std::string_view where)
+{
+    if (!e)
+        return;
+    try {
+        std::rethrow_exception(e);
+    } catch (const boost::system::system_error& error) {
+        // Forced closes at the end of a shutdown's grace period cancel coroutines.
+        if (error.code() != net::error::operation_aborted)
+            log_error(std::string(where) + ": " + error.what());
+    } catch (const std::exception& error) {
+        log_error(std::string(where) + ": " + error.what());
+    } catch (...) {
+        log_error(std::string(where) + ": unknown exception");
+    }
+}
+
+// Returns the in-flight slot of an admitted invite request.
+class in_flight_slot {
+public:
+    explicit in_flight_slot(std::atomic<std::size_t>& counter) noexcept : counter_(&counter) {}
+    in_flight_slot(const in_flight_slot&) = delete;
+    in_flight_slot& operator=(const in_flight_slot&) = delete;
+    ~in_flight_slot() { release(); }
+    void release() noexcept
+    {
+        if (counter_)
+            counter_->fetch_sub(1, std::memory_order_relaxed);
+        counter_ = nullptr;
+    }
+
+private:
+    std::atomic<std::size_t>* counter_;
+};
+
+} // namespace
+
+class connection {
+public:
+    connection(worker& w, tcp::socket socket)
+        : worker_(w), config_(w.shared.config), limits_(config_.limits), stream_(std::move(socket))
+    {
+    }
+
+    net::awaitable<void> run();
+    net::cancellation_slot cancellation_slot() { return cancel_.slot(); }
+
+    void close_if_idle()
+    {
+        if (idle_)
+            stream_.close();
+    }
+
+    // Grace period over: whatever the connection awaits (a read, a write, the handler)
+    // is cancelled, and the socket closed.
+    void force_close()
+    {
+        cancel_.emit(net::cancellation_type::terminal);
+        stream_.close();
+    }
+
+private:
+    // Serves one request; false when the connection is to end.
+    net::awaitable<bool> serve_request();
+    net::awaitable<bool> serve_invite(http::request_parser<http::string_body>& parser, const route_match& match,
+                                      std::string_view request_id);
+    // Writes `res`; keeps the connection when `keep_alive` and not stopping, else closes
+    // it (lingering when request bytes may be left unread).
+    net::awaitable<bool> send(response& res, bool keep_alive, bool unread_input);
+
+    bool stopping() const noexcept
+    {
+        return worker_.draining || worker_.shared.stopping.load(std::memory_order_relaxed);
+    }
+
+    worker& worker_;
+    const config::gateway_config& config_;
+    const config::limits_config& limits_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    net::cancellation_signal cancel_; // outlives run(): the co_spawn completion handler owns us
+    bool idle_ = false;               // waiting for the first byte of a request
+};
+
+void close_if_idle(connection& c) { c.close_if_idle(); }
+void force_close(connection& c) { c.force_close(); }
+
+net::awaitable<void> connection::run()
+{
+    worker_.add(this);
+    // Leaves the drain list on every way out, before the completion handler runs, so
+    // force_close() never signals a finished coroutine.
+    struct registration {
+        worker& w;
+        connection* c;
+        ~registration() { w.remove(c); }
+    } registered{worker_, this};
+    if (worker_.draining) {
+        stream_.close(); // accepted just before the listener closed
+        co_return;
+    }
+    while (co_await serve_request()) {
+    }
+}
+
+net::awaitable<bool> connection::serve_request()
+{
+    // Between requests the idle timeout applies; once a request's first byte is here, the
+    // read timeout covers the whole request, so a client trickling bytes is dropped.
+    if (buffer_.size() == 0) {
+        if (stopping())
+            co_return false;
+        idle_ = true;
+        stream_.expires_after(limits_.idle_timeout);
+        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(first_read_size), use_tuple);
+        idle_ = false;
+        if (ec)
+            co_return false; // closed by the client, idle timeout, or drained
+        buffer_.commit(n);
+    }
+    stream_.expires_after(limits_.read_timeout);
+
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(limits_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+    parser.body_limit(boost::none); // checked against Content-Length below, before the body
+    auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
+    if (ec) {
+        if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+            auto res = make_problem(431, 11, generate_request_id(),
+                                    "the request header is larger than " +
+                                        std::to_string(limits_.max_header_bytes) + " bytes");
+            co_await send(res, false, true);
+        } else if (is_bad_request(ec)) {
+            auto res = make_problem(400, 11, generate_request_id(), "malformed HTTP request: " + ec.message());
+            co_await send(res, false, true);
+        }
+        // Else the client went away or was too slow: nothing to answer.
+        co_return false;
+    }
+
+    auto& req = parser.get();
+    const std::string_view presented_id = req["X-Request-Id"];
+    const std::string request_id = is_valid_request_id(presented_id) ? std::string(presented_id)
+                                                                      : generate_request_id();
+    const bool body_pending = !parser.is_done();
+    const bool keep_alive = req.keep_alive() && !body_pending;
+    const route_match match = match_route(req.method_string(), req.target(), config_.routes);
+
+    if (match.kind == endpoint::not_found) {
+        auto res = make_problem(404, req.version(), request_id, "no such endpoint");
+        co_return co_await send(res, keep_alive, body_pending);
+    }
+    if (!match.method_allowed) {
+        auto res = make_problem(405, req.version(), request_id,
+                                "this endpoint accepts " + std::string(match.allow) + " only");
+        res.set(http::field::allow, match.allow);
+        co_return co_await send(res, keep_alive, body_pending);
+    }
+    if (match.kind == endpoint::healthz) {
+        auto res = make_response(200, req.version(), request_id, "application/json", status_body("ok"));
+        co_return co_await send(res, keep_alive, body_pending);
+    }
+    if (match.kind == endpoint::readyz) {
+        if (worker_.shared.listening.load(std::memory_order_relaxed) && !stopping()) {
+            auto res = make_response(200, req.version(), request_id, "application/json", status_body("ready"));
+            co_return co_await send(res, keep_alive, body_pending);
+        }
+        auto res = make_problem(503, req.version(), request_id, "the gateway is shutting down");
+        co_return co_await send(res, keep_alive, body_pending);
+    }
+    co_return co_await serve_invite(parser, match, request_id);
+}
+
+net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_body>& parser,
+                                              const route_match& match, std::string_view request_id)
+{
+    auto& req = parser.get();
+    const unsigned version = req.version();
+    const bool body_pending = !parser.is_done();
+    // Refusals below are decided on the header alone; the body, if any, is not read, so
+    // the connection cannot carry another request after them.
+    const bool keep_alive = req.keep_alive() && !body_pending;
+
+    const std::string_view authorization = req[http::field::authorization];
+    const auto token = bearer_token(authorization);
+    const config::client_config* client = token ? find_client_by_key(*token, config_.clients) : nullptr;
+    if (!client) {
+        auto res = make_problem(401, version, request_id,
+                                authorization.empty() ? "an Authorization: Bearer client key is required"
+                                                      : "the client key is not valid");
+        res.set(http::field::www_authenticate, authorization.empty()
+                                                   ? R"(Bearer realm="invitegw")"
+                                                   : R"(Bearer realm="invitegw", error="invalid_token")");
+        co_return co_await send(res, keep_alive, body_pending);
+    }
+    const auto& route = config_.routes[match.route_index];
+    if (!client_may_use_route(*client, route.path)) {
+        auto res = make_problem(403, version, request_id, "this client may not use " + route.path);
+        co_return co_await send(res, keep_alive, body_pending);
+    }
+    if (!is_json_media_type(req[http::field::content_type])) {
+        auto res = make_problem(415, version, request_id, "the request body must be application/json");
+        co_return co_await send(res, keep_alive, body_pending);
+    }
+    const auto length = parser.content_length();
+    if (length && *length > limits_.max_body_bytes) {
+        auto res = make_problem(413, version, request_id,
+                                "the request body is larger than " + std::to_string(limits_.max_body_bytes) +
+                                    " bytes");
+        co_return co_await send(res, false, body_pending);
+    }
+    // Past the cap a request is refused at once: queueing it would only add latency to
+    // everything behind it while the client's own timeout runs.
+    auto& in_flight = worker_.shared.in_flight;
+    if (in_flight.fetch_add(1, std::memory_order_relaxed) >= limits_.max_in_flight_requests) {
+        in_flight.fetch_sub(1, std::memory_order_relaxed);
+        auto res = make_problem(503, version, request_id, "the gateway is at its limit of requests in flight");
+        res.set(http::field::retry_after, "1");
+        co_return co_await send(res, keep_alive, body_pending);
+    }
+    in_flight_slot slot(in_flight);
+
+    if (body_pending) {
+        if (iequals(req[http::field::expect], "100-continue")) {
+            http::response<http::empty_body> go_on{http::status::continue_, version};
+            auto [ec, n] = co_await http::async_write(stream_, go_on, use_tuple);
+            if (ec)
+                co_return false;
+        }
+        parser.body_limit(limits_.max_body_bytes); // also ends chunked bodies at the limit
+        req.body().reserve((length ? *length : 0) + body_padding);
+        auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
+        if (ec == http::error::body_limit) {
+            auto res = make_problem(413, version, request_id,
+                                    "the request body is larger than " +
+                                        std::to_string(limits_.max_body_bytes) + " bytes");
+            co_await send(res, false, true);
+            co_return false;
+        }
+        if (ec) {
+            if (is_bad_request(ec)) {
+                auto res = make_problem(400, version, request_id, "malformed HTTP request: " + ec.message());
+                co_await send(res, false, true);
+            }
+            co_return false;
+        }
+    }
+    if (req.body().capacity() < req.body().size() + body_padding)
+        req.body().reserve(req.body().size() + body_padding);
+
+    handler_request request{match.route_index, client, request_id, req.target(), req.body(),
+                            std::chrono::steady_clock::now() + limits_.request_timeout};
+    handler_reply reply;
+    std::string failure;
+    try {
+        reply = co_await worker_.handler->handle(request);
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    slot.release();
+
+    response res;
+    if (!failure.empty() || reply.status < 200 || reply.status > 599) {
+        const auto state = co_await net::this_coro::cancellation_state;
+        if (state.cancelled() == net::cancellation_type::none)
+            log_error("invite handler failed (request " + std::string(request_id) +
+                      "): " + (failure.empty() ? "status " + std::to_string(reply.status) : failure));
+        res = make_problem(500, version, request_id, "the request could not be processed");
+    } else {
+        res = response{static_cast<http::status>(reply.status), version};
+        for (const auto& [name, value] : reply.headers)
+            res.set(name, value);
+        res.set(http::field::content_type, reply.content_type);
+        res.set("X-Request-Id", request_id);
+        res.erase(http::field::transfer_encoding);
+        res.body() = std::move(reply.body);
+    }
+    co_return co_await send(res, req.keep_alive(), false);
+}
+
+net::awaitable<bool> connection::send(response& res, bool keep_alive, bool unread_input)
+{
+    res.set(http::field::date, http_date());
+    res.keep_alive(keep_alive && !stopping());
+    res.prepare_payload();
+    // A client that does not read its reply is as slow as one that does not send.
+    stream_.expires_after(limits_.read_timeout);
+    auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
+    if (ec)
+        co_return false;
+    if (res.keep_alive())
+        co_return true;
+    if (unread_input || buffer_.size() > 0) {
+        co_await lingering_close(stream_, buffer_, limits_.read_timeout,
+                                 limits_.max_body_bytes + limits_.max_header_bytes);
+    } else {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.close();
+    }
+    co_return false;
+}
+
+void serve_connection(worker& w, tcp::socket socket)
+{
+    auto c = std::make_shared<connection>(w, std::move(socket));
+    auto slot = c->cancellation_slot();
+    net::co_spawn(w.ioc, c->run(),
+                  net::bind_cancellation_slot(slot, [c, &w](std::exception_ptr e) {
+                      log_unexpected(e, "connection");
+                      w.shared.connections.fetch_sub(1, std::memory_order_relaxed);
+                      w.connection_done();
+                  }));
+}
+
+namespace {
+
+net::awaitable<void> refuse(shared_state& shared, beast::tcp_stream stream)
+{
+    auto res = make_problem(503, 11, generate_request_id(), "the gateway is at its connection limit");
+    res.set(http::field::retry_after, "1");
+    res.set(http::field::date, http_date());
+    res.keep_alive(false);
+    res.prepare_payload();
+    stream.expires_after(std::min(shared.config.limits.read_timeout, max_linger));
+    auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
+    beast::flat_buffer buffer;
+    if (!ec)
+        co_await lingering_close(stream, buffer, shared.config.limits.read_timeout,
+                                 shared.config.limits.max_header_bytes + shared.config.limits.max_body_bytes);
+}
+
+} // namespace
+
+void refuse_connection(shared_state& shared, tcp::socket socket)
+{
+    if (shared.refusing.fetch_add(1, std::memory_order_relaxed) >= max_refusing) {
+        shared.refusing.fetch_sub(1, std::memory_order_relaxed);
+        return; // the socket closes here
+    }
+    auto executor = socket.get_executor();
+    net::co_spawn(executor, refuse(shared, beast::tcp_stream(std::move(socket))), [&shared](std::exception_ptr e) {
+        log_unexpected(e, "refused connection");
+        shared.refusing.fetch_sub(1, std::memory_order_relaxed);
+    });
+}
+
+} // namespace igw::server::detail

@@ -1,0 +1,59 @@
+#pragma once
+// What the HTTP front server hands an accepted invite request to. Kept free of Beast
+// so that the dispatch stage can implement it without seeing the transport.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "gateway/config/config.hpp"
+
+namespace igw::server {
+
+struct handler_reply {
+    unsigned status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    // Extra reply headers. Framing headers (Content-Length, Connection) and X-Request-Id
+    // are the server's and are overwritten.
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// One authenticated, size-checked request on a configured route. Everything it refers to
+// lives until handle() completes.
+struct handler_request {
+    std::size_t route_index;            // index into the config's routes
+    const config::client_config* client; // never null: the request is authenticated
+    std::string_view request_id;
+    std::string_view target;            // full request target incl. query ("?dry_run=true")
+    std::string& body;                  // the handler may take or grow it (simdjson padding);
+                                        // capacity() >= size() + 64 already
+    std::chrono::steady_clock::time_point deadline; // now + limits.request_timeout
+};
+
+// One handler object per worker thread, bound to that thread's executor, so it can keep
+// per-thread state (parsers, upstream pools) without locks. handle() may be running for
+// several connections of its thread at once. When the server stops past its grace
+// period it cancels handle() with terminal cancellation (the default awaitable
+// cancellation state forwards it to the handler's own awaited operations), and the
+// handler's destructor runs on its worker thread once no handle() is running, so it
+// must cancel or close whatever I/O it still owns for run() to return.
+class invite_handler {
+public:
+    virtual ~invite_handler() = default;
+    virtual boost::asio::awaitable<handler_reply> handle(handler_request& request) = 0;
+};
+
+// Called once per worker by the server's constructor, on the constructing thread, with
+// that worker's executor.
+using handler_factory = std::function<std::unique_ptr<invite_handler>(boost::asio::any_io_executor)>;
+
+} // namespace igw::server

@@ -1,0 +1,18 @@
+#include "gateway/server/router.hpp"
+
+namespace igw::server {
+
+route_match match_route(std::string_view method, std::string_view target,
+                        const std::vector<config::route_config>& routes) noexcept
+{
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path == "/healthz" || path == "/readyz")
+        return {path == "/healthz" ? endpoint::healthz : endpoint::readyz, 0, method == "GET", "GET"};
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+        if (routes[i].path == path)
+            return {endpoint::invite, i, method == "POST", "POST"};
+    }
+    return {};
+}
+
+} // namespace igw::server

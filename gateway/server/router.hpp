@@ -1,0 +1,26 @@
+#pragma once
+// Which endpoint a request line names: the health probes or one of the configured routes.
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "gateway/config/config.hpp"
+
+namespace igw::server {
+
+enum class endpoint { not_found, healthz, readyz, invite };
+
+struct route_match {
+    endpoint kind = endpoint::not_found;
+    std::size_t route_index = 0;  // for endpoint::invite
+    bool method_allowed = false;
+    std::string_view allow;       // the Allow header when the method is not allowed
+};
+
+// `target` is the request target as received; its query is ignored. Paths are matched
+// exactly (no decoding, no trailing-slash folding), so a route means one URL.
+route_match match_route(std::string_view method, std::string_view target,
+                        const std::vector<config::route_config>& routes) noexcept;
+
+} // namespace igw::server

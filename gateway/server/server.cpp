@@ -1,0 +1,242 @@
+#include "gateway/server/server.hpp"
+
+#include <algorithm>
+#include <csignal>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "gateway/server/worker.hpp"
+
+namespace igw::server {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// Listening: one acceptor, on worker 0, handing each accepted socket round-robin to the
+// workers (the socket is created on the chosen worker's io_context, so everything after
+// accept() runs there). Not one SO_REUSEPORT acceptor per thread, because
+//  - with SO_REUSEPORT a second gateway started on the same port binds "successfully"
+//    and silently takes half of the connections, where an operator expects
+//    "address already in use";
+//  - closing one of several reuseport listeners resets the connections waiting in its
+//    backlog, which a graceful stop must not do;
+//  - the kernel's hash spreading does not even out a few long keep-alive connections
+//    any better than round-robin does.
+// The price is one accept per connection on worker 0, negligible next to the requests a
+// keep-alive connection carries.
+struct server::impl {
+    impl(const config::gateway_config& config, const handler_factory& make_handler);
+
+    net::awaitable<void> accept_loop();
+    void stop(std::chrono::milliseconds grace);
+
+    detail::shared_state shared;
+    std::vector<std::unique_ptr<detail::worker>> workers;
+    tcp::acceptor acceptor; // on workers[0]; declared after workers so it goes first
+    std::optional<net::signal_set> signals; // on workers[0]
+    std::uint16_t port = 0;
+    std::size_t next_worker = 0; // touched by accept_loop only
+
+    std::mutex threads_mutex;
+    std::vector<std::thread> threads;
+    bool started = false;
+};
+
+namespace {
+
+unsigned worker_count(const config::listener_config& listener)
+{
+    if (listener.threads > 0)
+        return listener.threads;
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+} // namespace
+
+server::impl::impl(const config::gateway_config& config, const handler_factory& make_handler)
+    : shared(config),
+      workers([&] {
+          if (!make_handler)
+              throw std::invalid_argument("the server needs an invite handler factory");
+          std::vector<std::unique_ptr<detail::worker>> made;
+          for (unsigned i = 0, n = worker_count(config.listener); i < n; ++i)
+              made.push_back(std::make_unique<detail::worker>(shared, make_handler));
+          return made;
+      }()),
+      acceptor(workers.front()->ioc)
+{
+    const auto& listener = shared.config.listener;
+    const std::string where = listener.address + ":" + std::to_string(listener.port);
+    boost::system::error_code ec;
+    const auto address = net::ip::make_address(listener.address, ec);
+    if (ec)
+        throw std::system_error(ec, "cannot listen on " + where + ": invalid address");
+    const tcp::endpoint endpoint{address, listener.port};
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec)
+        acceptor.set_option(net::socket_base::reuse_address(true), ec); // TIME_WAIT only, not a live listener
+    if (!ec)
+        acceptor.bind(endpoint, ec);
+    if (!ec)
+        acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec)
+        throw std::system_error(ec, "cannot listen on " + where);
+    port = acceptor.local_endpoint().port();
+}
+
+net::awaitable<void> server::impl::accept_loop()
+{
+    while (acceptor.is_open()) {
+        detail::worker& target = *workers[next_worker++ % workers.size()];
+        auto [ec, socket] = co_await acceptor.async_accept(net::any_io_executor(target.ioc.get_executor()),
+                                                           net::as_tuple(net::use_awaitable));
+        if (ec == net::error::operation_aborted || !acceptor.is_open() ||
+            shared.stopping.load(std::memory_order_relaxed))
+            co_return; // an accepted socket closes here
+        if (ec) {
+            // Out of descriptors or memory: log, and let the connections in progress end
+            // before trying again instead of spinning on the same error.
+            detail::log_error("accept failed: " + ec.message());
+            net::steady_timer pause(co_await net::this_coro::executor, std::chrono::milliseconds(50));
+            co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+            continue;
+        }
+        if (shared.connections.fetch_add(1, std::memory_order_relaxed) >= shared.config.limits.max_connections) {
+            shared.connections.fetch_sub(1, std::memory_order_relaxed);
+            detail::refuse_connection(shared, std::move(socket));
+            continue;
+        }
+        net::post(target.ioc, [&target, socket = std::move(socket)]() mutable {
+            detail::serve_connection(target, std::move(socket));
+        });
+    }
+}
+
+void server::impl::stop(std::chrono::milliseconds grace)
+{
+    if (shared.stopping.exchange(true))
+        return;
+    shared.listening.store(false);
+    net::post(workers.front()->ioc, [this] {
+        boost::system::error_code ignored;
+        acceptor.close(ignored);
+        if (signals)
+            signals->cancel();
+    });
+    for (auto& w : workers)
+        net::post(w->ioc, [w = w.get(), grace] { w->begin_drain(grace); });
+}
+
+server::server(const config::gateway_config& config, handler_factory make_handler)
+    : impl_(std::make_unique<impl>(config, make_handler))
+{
+}
+
+server::~server()
+{
+    impl_->stop(std::chrono::milliseconds(0));
+    std::unique_lock lock(impl_->threads_mutex);
+    if (impl_->started) {
+        lock.unlock();
+        wait();
+        return;
+    }
+    // Never started: run the posted drain steps here, so the handlers are destroyed
+    // while their io_contexts are whole.
+    for (auto& w : impl_->workers)
+        w->ioc.run();
+}
+
+std::uint16_t server::port() const noexcept { return impl_->port; }
+
+bool server::ready() const noexcept
+{
+    return impl_->shared.listening.load(std::memory_order_relaxed) &&
+           !impl_->shared.stopping.load(std::memory_order_relaxed);
+}
+
+void server::start()
+{
+    std::lock_guard lock(impl_->threads_mutex);
+    if (impl_->started)
+        throw std::logic_error("server::start called twice");
+    impl_->started = true;
+    if (!impl_->shared.stopping.load())
+        impl_->shared.listening.store(true);
+    auto& im = *impl_;
+    net::co_spawn(im.workers.front()->ioc, im.accept_loop(), [](std::exception_ptr e) {
+        if (!e)
+            return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& error) {
+            detail::log_error(std::string("accept loop: ") + error.what());
+        }
+    });
+    for (auto& w : im.workers) {
+        im.threads.emplace_back([w = w.get()] {
+            // run() only throws what a completion handler threw; the server keeps going.
+            for (;;) {
+                try {
+                    w->ioc.run();
+                    return;
+                } catch (const std::exception& error) {
+                    detail::log_error(std::string("worker: ") + error.what());
+                }
+            }
+        });
+    }
+}
+
+void server::wait()
+{
+    std::lock_guard lock(impl_->threads_mutex);
+    for (auto& t : impl_->threads) {
+        if (t.joinable())
+            t.join();
+    }
+    impl_->threads.clear();
+}
+
+void server::run()
+{
+    start();
+    wait();
+}
+
+void server::stop(std::chrono::milliseconds grace) { impl_->stop(grace); }
+
+void stop_on_signals(server& s, std::chrono::milliseconds grace)
+{
+    auto& im = *s.impl_;
+    // Created on worker 0's thread, where stop() cancels it, so that the set is never
+    // touched from two threads.
+    net::post(im.workers.front()->ioc, [&s, &im, grace] {
+        if (im.shared.stopping.load())
+            return;
+        im.signals.emplace(im.workers.front()->ioc, SIGINT, SIGTERM);
+        im.signals->async_wait([&s, grace](const boost::system::error_code& ec, int signal_number) {
+            if (ec)
+                return;
+            detail::log_error("signal " + std::to_string(signal_number) + ": stopping");
+            s.stop(grace);
+        });
+    });
+}
+
+} // namespace igw::server

@@ -1,0 +1,64 @@
+#include "gateway/server/worker.hpp"
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace igw::server::detail {
+
+worker::worker(shared_state& s, const handler_factory& make_handler)
+    : shared(s), work_(ioc.get_executor()), grace_timer_(ioc)
+{
+    handler = make_handler(ioc.get_executor());
+    if (!handler)
+        throw std::invalid_argument("the invite handler factory returned no handler");
+}
+
+worker::~worker() = default;
+
+void worker::begin_drain(std::chrono::milliseconds grace)
+{
+    if (draining)
+        return;
+    draining = true;
+    // Copies: closing may (in later Asio versions) complete operations inline.
+    for (connection* c : std::vector<connection*>(connections_.begin(), connections_.end()))
+        close_if_idle(*c);
+    grace_timer_.expires_after(grace);
+    grace_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec)
+            return; // cancelled: the worker drained in time
+        for (connection* c : std::vector<connection*>(connections_.begin(), connections_.end()))
+            force_close(*c);
+    });
+    finish_if_drained();
+}
+
+void worker::connection_done()
+{
+    if (draining)
+        finish_if_drained();
+}
+
+void worker::finish_if_drained()
+{
+    if (finished_ || !connections_.empty())
+        return;
+    finished_ = true;
+    grace_timer_.cancel();
+    // Destroyed here, on its own thread, while the io_context can still complete the
+    // operations its destructor cancels.
+    handler.reset();
+    work_.reset(); // run() returns once those completions have run
+}
+
+void log_error(std::string_view what)
+{
+    std::string line = "invitegw: ";
+    line.append(what);
+    line.push_back('\n');
+    std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+} // namespace igw::server::detail

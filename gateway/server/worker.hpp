@@ -1,0 +1,81 @@
+#pragma once
+// Internal to igw_server: the state the worker threads share (only atomics and the
+// read-only config) and each worker's own io_context and connections.
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string_view>
+#include <unordered_set>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "gateway/config/config.hpp"
+#include "gateway/server/invite_handler.hpp"
+
+namespace igw::server::detail {
+
+// Process-wide state. The request path touches only atomics here: the in-flight and
+// connection caps are process-wide promises, which per-thread quotas could not keep
+// without refusing work while another thread has room; one relaxed fetch_add per
+// request or connection costs nanoseconds next to the request itself.
+struct shared_state {
+    explicit shared_state(const config::gateway_config& c) : config(c) {}
+
+    const config::gateway_config config;
+    std::atomic<bool> listening{false};
+    std::atomic<bool> stopping{false};
+    std::atomic<std::size_t> connections{0}; // served connections, against max_connections
+    std::atomic<std::size_t> refusing{0};    // connections being answered 503 (bounded too)
+    std::atomic<std::size_t> in_flight{0};   // invite requests, against max_in_flight_requests
+};
+
+class connection;
+
+// One thread's share of the server. Everything but `shared` is touched only on the
+// worker's own thread (after start()), so connections need no strand and no lock.
+class worker {
+public:
+    worker(shared_state& shared, const handler_factory& make_handler);
+    ~worker();
+
+    shared_state& shared;
+    // Declared first so that it is destroyed last: connections and the handler hold I/O
+    // objects of this context.
+    boost::asio::io_context ioc{1}; // concurrency hint 1: exactly one thread runs it
+    std::unique_ptr<invite_handler> handler;
+    bool draining = false;
+
+    void add(connection* c) { connections_.insert(c); }
+    void remove(connection* c) { connections_.erase(c); }
+    // After a connection's coroutine completed: finishes the worker when it drains.
+    void connection_done();
+    // Stop phase on this thread: close idle connections now, the rest after `grace`.
+    void begin_drain(std::chrono::milliseconds grace);
+
+private:
+    void finish_if_drained();
+
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+    boost::asio::steady_timer grace_timer_;
+    std::unordered_set<connection*> connections_;
+    bool finished_ = false;
+};
+
+// Drain steps, defined with the connection (connection.cpp).
+void close_if_idle(connection& c);
+void force_close(connection& c);
+
+// Serves HTTP on an accepted socket until it closes. Runs on `w`'s thread.
+void serve_connection(worker& w, boost::asio::ip::tcp::socket socket);
+// Answers 503 (Retry-After: 1) without reading a request, then closes.
+void refuse_connection(shared_state& shared, boost::asio::ip::tcp::socket socket);
+
+// One line on stderr (written at once, so lines of different threads do not mix).
+void log_error(std::string_view what);
+
+} // namespace igw::server::detail
