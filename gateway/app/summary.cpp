@@ -1,0 +1,87 @@
+#include "gateway/app/summary.hpp"
+
+#include <thread>
+
+namespace igw::app {
+namespace {
+
+std::string format_duration(config::duration d)
+{
+    const auto ms = d.count();
+    if (ms % 1000 == 0)
+        return std::to_string(ms / 1000) + "s";
+    return std::to_string(ms) + "ms";
+}
+
+std::string format_role(const config::role_value& value)
+{
+    if (std::holds_alternative<config::unsupported_role>(value))
+        return "unsupported";
+    if (const auto* text = std::get_if<std::string>(&value))
+        return "\"" + *text + "\"";
+    if (const auto* number = std::get_if<std::int64_t>(&value))
+        return std::to_string(*number);
+    std::string list = "[";
+    for (std::int64_t id : std::get<std::vector<std::int64_t>>(value))
+        list += (list.size() > 1 ? ", " : "") + std::to_string(id);
+    return list + "]";
+}
+
+template <typename Range>
+std::string join(const Range& items)
+{
+    std::string text;
+    for (const auto& item : items)
+        text += (text.empty() ? "" : ", ") + std::string(item);
+    return text;
+}
+
+} // namespace
+
+void write_summary(std::ostream& out, const mapping::compiled_config& loaded)
+{
+    const config::gateway_config& c = loaded.config;
+    const unsigned threads = c.listener.threads ? c.listener.threads : std::max(1u, std::thread::hardware_concurrency());
+    out << c.file << ": OK\n";
+    out << "listen      " << c.listener.address << ":" << c.listener.port << " (" << threads << " worker threads)\n";
+    out << "limits      body " << c.limits.max_body_bytes << " B, headers " << c.limits.max_header_bytes
+        << " B, " << c.limits.max_invitations << " invitations/request, " << c.limits.max_connections
+        << " connections, " << c.limits.max_in_flight_requests << " requests in flight\n";
+    out << "timeouts    read " << format_duration(c.limits.read_timeout) << ", idle "
+        << format_duration(c.limits.idle_timeout) << ", request " << format_duration(c.limits.request_timeout)
+        << ", shutdown grace " << format_duration(c.limits.shutdown_grace) << "\n";
+    out << "roles       " << join(c.roles) << "\n";
+    out << "providers   " << c.providers_dir << "\n";
+    out << "clients\n";
+    for (const auto& client : c.clients)
+        out << "  " << client.name << "  key <redacted>, routes: " << (client.routes.empty() ? "all" : join(client.routes))
+            << "\n";
+    out << "routes\n";
+    for (const auto& route : loaded.mappings.routes)
+        out << "  POST " << route.path << " -> " << join(route.target_names) << "\n";
+    out << "targets\n";
+    for (const auto& target : loaded.mappings.targets) {
+        const config::target_config& tc = c.targets[target.config_index];
+        out << "  " << target.name << " (provider " << tc.provider << ")\n";
+        out << "    call      " << target.method << " " << target.url() << "\n";
+        out << "    batch     up to " << target.max_items << " per call"
+            << (target.provider->group_by_role ? ", grouped by role" : "") << "; " << target.max_in_flight
+            << " calls in flight; timeout " << format_duration(target.timeout) << "\n";
+        if (!target.ca_file.empty())
+            out << "    ca_file   " << target.ca_file << "\n";
+        for (const auto& header : target.headers)
+            out << "    header    " << header.name << ": " << (header.secret ? "<redacted>" : header.value) << "\n";
+        for (const auto& [name, value] : tc.params)
+            out << "    param     " << name << " = " << (value.empty() ? "(unset)" : value) << "\n";
+        for (const auto& [name, value] : tc.secrets)
+            out << "    secret    " << name << " = <redacted>\n";
+        if (target.provider->roles.type == mapping::role_spec::kind::none) {
+            out << "    roles     (provider takes no role)\n";
+        } else {
+            for (std::size_t i = 0; i < c.roles.size(); ++i)
+                out << "    role      " << c.roles[i] << " -> " << format_role(target.roles[i]) << "\n";
+        }
+    }
+}
+
+} // namespace igw::app

@@ -1,0 +1,24 @@
+#pragma once
+// A gateway config together with its compiled provider mappings: everything the
+// request path reads, loaded and validated as one unit and immutable afterwards.
+
+#include "gateway/config/config.hpp"
+#include "gateway/config/env.hpp"
+#include "gateway/mapping/mapping_set.hpp"
+
+#include <memory>
+#include <string>
+
+namespace igw::mapping {
+
+struct compiled_config {
+    config::gateway_config config;
+    mapping_set mappings;
+};
+
+// Loads config/gateway.yaml and every provider mapping it names; throws
+// config::config_error listing every problem in every file.
+std::shared_ptr<const compiled_config> load_compiled_config(
+    const std::string& path, const config::env_lookup& env = config::process_environment());
+
+} // namespace igw::mapping
