@@ -665,6 +665,12 @@ struct request_parser::impl {
             return malformed_json_problem("the request body is not valid JSON: it contains a NUL byte at byte " +
                                           std::to_string(static_cast<const char*>(nul) - body.data()));
 
+        // RFC 8259 §8.1 lets a parser ignore a byte order mark; saying so beats the
+        // bare structure error simdjson would give.
+        if (body.starts_with("\xEF\xBB\xBF"))
+            return malformed_json_problem(
+                "the request body is not valid JSON: it starts with a byte order mark (U+FEFF); send UTF-8 without one");
+
         begin(ctx);
         body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
         // std::string keeps a '\0' at data()[size()], which On-Demand relies on to stop
