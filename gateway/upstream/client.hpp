@@ -1,0 +1,114 @@
+#pragma once
+// The pooled HTTP/1.1 client the gateway calls vendors with. One `client` per thread
+// (per io_context): it shares nothing between threads and takes no locks, so a
+// request never waits on another thread. Beast and OpenSSL stay behind the pimpl.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace igw::upstream {
+
+// Identifies a connection pool: connections are only ever reused for the same
+// scheme, host, port and trust settings.
+struct endpoint {
+    bool tls = false;
+    std::string host;     // DNS name or IP literal (IPv6 without brackets)
+    std::uint16_t port = 0;
+    std::string ca_file;  // extra trusted CA (PEM) besides the system store; may be empty
+
+    bool operator==(const endpoint&) const = default;
+};
+
+struct header {
+    std::string_view name, value;
+};
+
+// Views only: everything must stay alive until send() completes.
+struct request {
+    std::string_view method;          // "POST"
+    std::string_view target;          // origin-form path + query, already percent-encoded
+    std::span<const header> headers;  // besides Host and Content-Length, which the client sets
+    std::string_view body;
+};
+
+// How a call failed, worded for the caller's one real question: could the upstream
+// have acted on the request (`unknown`) or certainly not (`failed`)?
+enum class failure {
+    none,
+    connect_failed,       // DNS, TCP connect or TLS handshake failed: nothing was sent
+    timeout_before_send,  // the deadline passed before the request was written
+                          // (waiting for a pooled connection, or connecting)
+    timeout_after_send,   // the request was (possibly partly) sent, no complete reply in time
+    connection_lost,      // closed/reset after the request was (possibly partly) sent,
+                          // before a complete reply
+    bad_reply,            // unparsable HTTP, or a reply larger than the limit
+    invalid_request,      // the request itself cannot be sent (CR/LF in a header, bad
+                          // method...): nothing was sent; a bug in the caller or its data
+};
+
+// A stable name for a failure ("connect_failed"...), for logs and messages.
+std::string_view to_string(failure) noexcept;
+
+struct response {
+    failure error = failure::none;
+    std::string message;      // why it failed, for humans; empty on success
+    unsigned status = 0;      // final (non-1xx) status code
+    std::string body;
+    std::string retry_after;  // raw Retry-After header value, if any
+    bool reused_connection = false;
+};
+
+struct client_options {
+    std::chrono::milliseconds idle_timeout{30'000};  // idle keep-alive connections are closed after this
+    std::chrono::seconds dns_ttl{30};                // resolver results are reused this long
+    std::size_t max_response_bytes = 4 << 20;        // larger reply bodies fail with bad_reply
+    std::size_t max_header_bytes = 64 * 1024;        // larger reply headers fail with bad_reply
+    std::size_t max_idle_per_endpoint = 64;
+};
+
+class client {
+public:
+    // All I/O runs on `executor`, which must be the (single-threaded) executor the
+    // callers of send() run on.
+    explicit client(boost::asio::any_io_executor executor, client_options = {});
+    ~client();
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    // Sends one request and reads its reply. Never throws for network conditions: they
+    // come back in response::error. `deadline` bounds everything: waiting for a pooled
+    // connection, DNS, connect, TLS, writing and reading. At most `max_connections`
+    // (at least 1) connections are open to `ep` at once; callers beyond that wait, in
+    // FIFO order, until one frees up or their deadline passes.
+    // The client must outlive every send() it started.
+    boost::asio::awaitable<response> send(const endpoint& ep, const request& req,
+                                          std::chrono::steady_clock::time_point deadline,
+                                          unsigned max_connections);
+
+    struct pool_stats {
+        std::size_t open = 0;          // connections in use, idle or being opened
+        std::size_t idle = 0;
+        std::size_t waiting = 0;       // callers waiting for a connection
+        std::size_t opened_total = 0;  // connections successfully established, ever
+    };
+    pool_stats stats(const endpoint&) const;  // for metrics and tests
+
+    // Closes every idle connection (e.g. on shutdown); connections in use are closed
+    // when their call completes only if they are not reusable.
+    void close_idle();
+
+    class impl;
+
+private:
+    std::shared_ptr<impl> impl_;  // shared so that timer callbacks can tell it is gone
+};
+
+}  // namespace igw::upstream
