@@ -57,7 +57,8 @@ substitution_result substitute_variables(std::string_view text, const env_lookup
             }
         }
         if (close >= text.size()) {
-            result.error = "unterminated ${ in \"" + std::string(text) + "\"";
+            // The text is not echoed: the scalar may be a secret written inline.
+            result.error = "unterminated ${ (no closing brace)";
             return result;
         }
         const std::string_view inner = text.substr(i + 2, close - i - 2);
@@ -67,7 +68,8 @@ substitution_result substitute_variables(std::string_view text, const env_lookup
         for (char c : name)
             valid_name = valid_name && is_name_char(c);
         if (!valid_name) {
-            result.error = "invalid variable name in ${" + std::string(inner) + "}";
+            result.error = "invalid variable name in ${...} (names are letters, digits and '_', "
+                           "not starting with a digit)";
             return result;
         }
         const std::optional<std::string> value = env(name);

@@ -224,7 +224,11 @@ private:
                                         "timeout", "max_in_flight", "batch_size", "ca_file"});
             target_config target;
             target.origin = reader_.origin(t);
-            if (auto v = reader_.string(reader_.required(t, key, "name"), child_key(key, "name"))) {
+            // required() already reported a missing name; reading the absent node would
+            // add a second, position-less diagnostic (or throw YAML::InvalidNode).
+            const YAML::Node name_node = reader_.required(t, key, "name");
+            if (auto v = name_node.IsDefined() ? reader_.string(name_node, child_key(key, "name"))
+                                               : std::nullopt) {
                 target.name = *v;
                 if (target.name.empty())
                     reader_.error(t["name"], child_key(key, "name"), "must not be empty");
@@ -343,7 +347,9 @@ private:
                 continue;
             reader_.check_keys(c, key, {"name", "key", "key_sha256", "routes"});
             client_config client;
-            if (auto v = reader_.string(reader_.required(c, key, "name"), child_key(key, "name"))) {
+            const YAML::Node name_node = reader_.required(c, key, "name");
+            if (auto v = name_node.IsDefined() ? reader_.string(name_node, child_key(key, "name"))
+                                               : std::nullopt) {
                 client.name = *v;
                 if (!names.insert(client.name).second)
                     reader_.error(c["name"], child_key(key, "name"),

@@ -21,6 +21,9 @@ std::string join_lines(const std::vector<std::string>& lines)
 
 std::string_view kind_name(const YAML::Node& node)
 {
+    // A missing member read from a const node is "invalid", and Type() would throw.
+    if (!node.IsDefined())
+        return "missing";
     switch (node.Type()) {
     case YAML::NodeType::Map: return "a mapping";
     case YAML::NodeType::Sequence: return "a list";
@@ -124,7 +127,7 @@ void yaml_reader::throw_if_errors() const
 
 bool yaml_reader::expect_map(const YAML::Node& node, std::string_view key)
 {
-    if (node.IsMap())
+    if (node.IsDefined() && node.IsMap())
         return true;
     error(node, key, "must be a mapping, not " + std::string(kind_name(node)));
     return false;
@@ -132,7 +135,7 @@ bool yaml_reader::expect_map(const YAML::Node& node, std::string_view key)
 
 bool yaml_reader::expect_sequence(const YAML::Node& node, std::string_view key)
 {
-    if (node.IsSequence())
+    if (node.IsDefined() && node.IsSequence())
         return true;
     error(node, key, "must be a list, not " + std::string(kind_name(node)));
     return false;
@@ -140,8 +143,14 @@ bool yaml_reader::expect_sequence(const YAML::Node& node, std::string_view key)
 
 std::optional<std::string> yaml_reader::string(const YAML::Node& node, std::string_view key)
 {
-    if (!node.IsScalar()) {
-        error(node, key, "must be a string, not " + std::string(kind_name(node)));
+    return scalar(node, key, "a string");
+}
+
+std::optional<std::string> yaml_reader::scalar(const YAML::Node& node, std::string_view key,
+                                               std::string_view expected)
+{
+    if (!node.IsDefined() || !node.IsScalar()) {
+        error(node, key, "must be " + std::string(expected) + ", not " + std::string(kind_name(node)));
         return std::nullopt;
     }
     substitution_result result = substitute_variables(node.Scalar(), env_);
@@ -155,7 +164,7 @@ std::optional<std::string> yaml_reader::string(const YAML::Node& node, std::stri
 std::optional<std::int64_t> yaml_reader::integer(const YAML::Node& node, std::string_view key,
                                                  std::int64_t min, std::int64_t max)
 {
-    const std::optional<std::string> text = string(node, key);
+    const std::optional<std::string> text = scalar(node, key, "an integer");
     if (!text)
         return std::nullopt;
     std::int64_t value = 0;
@@ -173,7 +182,7 @@ std::optional<std::int64_t> yaml_reader::integer(const YAML::Node& node, std::st
 
 std::optional<bool> yaml_reader::boolean(const YAML::Node& node, std::string_view key)
 {
-    const std::optional<std::string> text = string(node, key);
+    const std::optional<std::string> text = scalar(node, key, "true or false");
     if (!text)
         return std::nullopt;
     if (*text == "true")
@@ -186,7 +195,7 @@ std::optional<bool> yaml_reader::boolean(const YAML::Node& node, std::string_vie
 
 std::optional<duration> yaml_reader::duration_value(const YAML::Node& node, std::string_view key)
 {
-    const std::optional<std::string> text = string(node, key);
+    const std::optional<std::string> text = scalar(node, key, "a duration");
     if (!text)
         return std::nullopt;
     if (auto value = parse_duration(*text))
@@ -218,7 +227,9 @@ std::optional<base_url> yaml_reader::url(const YAML::Node& node, std::string_vie
     const std::optional<std::string> text = string(node, key);
     if (!text)
         return std::nullopt;
-    const auto parsed = boost::urls::parse_absolute_uri(*text);
+    // parse_uri, not parse_absolute_uri: the latter rejects a fragment as "not absolute",
+    // which hid the clearer message below.
+    const auto parsed = boost::urls::parse_uri(*text);
     const auto fail = [&](std::string_view why) -> std::optional<base_url> {
         error(node, key, "\"" + *text + "\" is not a usable base URL: " + std::string(why));
         return std::nullopt;
@@ -227,13 +238,20 @@ std::optional<base_url> yaml_reader::url(const YAML::Node& node, std::string_vie
         return fail("not an absolute URL");
     const boost::urls::url_view& u = *parsed;
     base_url result;
-    result.scheme = u.scheme();
-    if (result.scheme != "http" && result.scheme != "https")
+    // Scheme names are case-insensitive (RFC 3986 §3.1): "HTTPS://" is https.
+    if (u.scheme_id() == boost::urls::scheme::http)
+        result.scheme = "http";
+    else if (u.scheme_id() == boost::urls::scheme::https)
+        result.scheme = "https";
+    else
         return fail("the scheme must be http or https");
     if (!u.has_authority() || u.host_address().empty())
         return fail("it has no host");
-    if (u.has_userinfo())
-        return fail("credentials belong in the target's secrets, not in the URL");
+    if (u.has_userinfo()) {
+        // Not through fail(): the text holds a credential, which must not be echoed.
+        error(node, key, "credentials belong in the target's secrets, not in the URL");
+        return std::nullopt;
+    }
     if (u.has_query() || u.has_fragment())
         return fail("a base URL takes no query or fragment");
     result.host = u.host_address();

@@ -71,6 +71,9 @@ public:
     static bool is_plain_scalar(const YAML::Node& node);
 
 private:
+    // A scalar after ${VAR} substitution; otherwise records "must be <expected>, not ...".
+    std::optional<std::string> scalar(const YAML::Node& node, std::string_view key, std::string_view expected);
+
     std::string file_;
     const env_lookup& env_;
     std::vector<std::string> diagnostics_;
