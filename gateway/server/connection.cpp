@@ -22,6 +22,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "gateway/canonical/problems.hpp"
 #include "gateway/json/writer.hpp"
 #include "gateway/server/client_auth.hpp"
 #include "gateway/server/media_type.hpp"
@@ -87,11 +88,11 @@ response make_response(unsigned status, unsigned version, std::string_view reque
     return res;
 }
 
-response make_problem(unsigned status, unsigned version, std::string_view request_id, std::string_view detail)
+response make_problem(const canonical::problem& p, unsigned version, std::string_view request_id)
 {
     std::string body;
-    write_problem_body(http_problem(status, detail), body);
-    return make_response(status, version, request_id, "application/problem+json", std::move(body));
+    p.write_json(body);
+    return make_response(p.status, version, request_id, "application/problem+json", std::move(body));
 }
 
 std::string status_body(std::string_view status)
@@ -257,12 +258,13 @@ net::awaitable<bool> connection::serve_request()
     auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
     if (ec) {
         if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
-            auto res = make_problem(431, 11, generate_request_id(),
-                                    "the request header is larger than " +
-                                        std::to_string(limits_.max_header_bytes) + " bytes");
+            auto res = make_problem(http_problem(431, "the request header is larger than the limit of " +
+                                                          std::to_string(limits_.max_header_bytes) + " bytes"),
+                                    11, generate_request_id());
             co_await send(res, false, true);
         } else if (is_bad_request(ec)) {
-            auto res = make_problem(400, 11, generate_request_id(), "malformed HTTP request: " + ec.message());
+            auto res = make_problem(http_problem(400, "malformed HTTP request: " + ec.message()), 11,
+                                    generate_request_id());
             co_await send(res, false, true);
         }
         // Else the client went away or was too slow: nothing to answer.
@@ -278,12 +280,13 @@ net::awaitable<bool> connection::serve_request()
     const route_match match = match_route(req.method_string(), req.target(), config_.routes);
 
     if (match.kind == endpoint::not_found) {
-        auto res = make_problem(404, req.version(), request_id, "no such endpoint");
+        auto res = make_problem(canonical::not_found_problem(req.target().substr(0, req.target().find('?'))),
+                                req.version(), request_id);
         co_return co_await send(res, keep_alive, body_pending);
     }
     if (!match.method_allowed) {
-        auto res = make_problem(405, req.version(), request_id,
-                                "this endpoint accepts " + std::string(match.allow) + " only");
+        auto res = make_problem(canonical::method_not_allowed_problem(req.method_string()), req.version(),
+                                request_id);
         res.set(http::field::allow, match.allow);
         co_return co_await send(res, keep_alive, body_pending);
     }
@@ -296,7 +299,7 @@ net::awaitable<bool> connection::serve_request()
             auto res = make_response(200, req.version(), request_id, "application/json", status_body("ready"));
             co_return co_await send(res, keep_alive, body_pending);
         }
-        auto res = make_problem(503, req.version(), request_id, "the gateway is shutting down");
+        auto res = make_problem(http_problem(503, "the gateway is shutting down"), req.version(), request_id);
         co_return co_await send(res, keep_alive, body_pending);
     }
     co_return co_await serve_invite(parser, match, request_id);
@@ -316,9 +319,7 @@ net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_
     const auto token = bearer_token(authorization);
     const config::client_config* client = token ? find_client_by_key(*token, config_.clients) : nullptr;
     if (!client) {
-        auto res = make_problem(401, version, request_id,
-                                authorization.empty() ? "an Authorization: Bearer client key is required"
-                                                      : "the client key is not valid");
+        auto res = make_problem(canonical::unauthorized_problem(), version, request_id);
         res.set(http::field::www_authenticate, authorization.empty()
                                                    ? R"(Bearer realm="invitegw")"
                                                    : R"(Bearer realm="invitegw", error="invalid_token")");
@@ -326,18 +327,17 @@ net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_
     }
     const auto& route = config_.routes[match.route_index];
     if (!client_may_use_route(*client, route.path)) {
-        auto res = make_problem(403, version, request_id, "this client may not use " + route.path);
+        auto res = make_problem(canonical::forbidden_problem(route.path), version, request_id);
         co_return co_await send(res, keep_alive, body_pending);
     }
     if (!is_json_media_type(req[http::field::content_type])) {
-        auto res = make_problem(415, version, request_id, "the request body must be application/json");
+        auto res = make_problem(canonical::unsupported_media_type_problem(req[http::field::content_type]), version,
+                                request_id);
         co_return co_await send(res, keep_alive, body_pending);
     }
     const auto length = parser.content_length();
     if (length && *length > limits_.max_body_bytes) {
-        auto res = make_problem(413, version, request_id,
-                                "the request body is larger than " + std::to_string(limits_.max_body_bytes) +
-                                    " bytes");
+        auto res = make_problem(canonical::payload_too_large_problem(limits_.max_body_bytes), version, request_id);
         co_return co_await send(res, false, body_pending);
     }
     // Past the cap a request is refused at once: queueing it would only add latency to
@@ -345,7 +345,7 @@ net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_
     auto& in_flight = worker_.shared.in_flight;
     if (in_flight.fetch_add(1, std::memory_order_relaxed) >= limits_.max_in_flight_requests) {
         in_flight.fetch_sub(1, std::memory_order_relaxed);
-        auto res = make_problem(503, version, request_id, "the gateway is at its limit of requests in flight");
+        auto res = make_problem(canonical::overloaded_problem(), version, request_id);
         res.set(http::field::retry_after, "1");
         co_return co_await send(res, keep_alive, body_pending);
     }
@@ -362,15 +362,15 @@ net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_
         req.body().reserve((length ? *length : 0) + body_padding);
         auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
         if (ec == http::error::body_limit) {
-            auto res = make_problem(413, version, request_id,
-                                    "the request body is larger than " +
-                                        std::to_string(limits_.max_body_bytes) + " bytes");
+            auto res = make_problem(canonical::payload_too_large_problem(limits_.max_body_bytes), version,
+                                    request_id);
             co_await send(res, false, true);
             co_return false;
         }
         if (ec) {
             if (is_bad_request(ec)) {
-                auto res = make_problem(400, version, request_id, "malformed HTTP request: " + ec.message());
+                auto res = make_problem(http_problem(400, "malformed HTTP request: " + ec.message()), version,
+                                        request_id);
                 co_await send(res, false, true);
             }
             co_return false;
@@ -396,7 +396,7 @@ net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_
         if (state.cancelled() == net::cancellation_type::none)
             log_error("invite handler failed (request " + std::string(request_id) +
                       "): " + (failure.empty() ? "status " + std::to_string(reply.status) : failure));
-        res = make_problem(500, version, request_id, "the request could not be processed");
+        res = make_problem(http_problem(500, "the request could not be processed"), version, request_id);
     } else {
         res = response{static_cast<http::status>(reply.status), version};
         for (const auto& [name, value] : reply.headers)
@@ -448,7 +448,8 @@ namespace {
 
 net::awaitable<void> refuse(shared_state& shared, beast::tcp_stream stream)
 {
-    auto res = make_problem(503, 11, generate_request_id(), "the gateway is at its connection limit");
+    auto res = make_problem(http_problem(503, "the gateway is at its connection limit; retry later"), 11,
+                            generate_request_id());
     res.set(http::field::retry_after, "1");
     res.set(http::field::date, http_date());
     res.keep_alive(false);

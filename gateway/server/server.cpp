@@ -224,9 +224,7 @@ void server::stop(std::chrono::milliseconds grace) { impl_->stop(grace); }
 void stop_on_signals(server& s, std::chrono::milliseconds grace)
 {
     auto& im = *s.impl_;
-    // Created on worker 0's thread, where stop() cancels it, so that the set is never
-    // touched from two threads.
-    net::post(im.workers.front()->ioc, [&s, &im, grace] {
+    auto install = [&s, &im, grace] {
         if (im.shared.stopping.load())
             return;
         im.signals.emplace(im.workers.front()->ioc, SIGINT, SIGTERM);
@@ -236,7 +234,15 @@ void stop_on_signals(server& s, std::chrono::milliseconds grace)
             detail::log_error("signal " + std::to_string(signal_number) + ": stopping");
             s.stop(grace);
         });
-    });
+    };
+    std::lock_guard lock(im.threads_mutex);
+    if (!im.started) {
+        install(); // no thread runs worker 0 yet: the signals are caught from here on
+        return;
+    }
+    // Worker 0's thread owns the set (stop() cancels it there), so it is never touched
+    // from two threads.
+    net::post(im.workers.front()->ioc, install);
 }
 
 } // namespace igw::server

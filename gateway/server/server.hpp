@@ -43,7 +43,8 @@ public:
     // True from start() until stop().
     bool ready() const noexcept;
 
-    // SIGTERM and SIGINT call stop(grace) once. Call before or after start().
+    // SIGTERM and SIGINT call stop(grace). Called before start(), the signals are caught
+    // from its return on; called after, from a moment later (worker 0 installs them).
     friend void stop_on_signals(server& s, std::chrono::milliseconds grace);
 
 private:

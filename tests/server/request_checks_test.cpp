@@ -1,0 +1,110 @@
+// The server's pure request checks: request ids, bearer keys, route permissions, media
+// types and routing.
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+#include <string>
+
+#include "gateway/server/client_auth.hpp"
+#include "gateway/server/media_type.hpp"
+#include "gateway/server/request_id.hpp"
+#include "gateway/server/router.hpp"
+#include "tests/server/support/echo_handler.hpp"
+
+namespace srv = igw::server;
+
+BOOST_AUTO_TEST_SUITE(server_request_checks)
+
+BOOST_AUTO_TEST_CASE(request_ids_from_clients_are_echoed_only_when_safe)
+{
+    BOOST_TEST(srv::is_valid_request_id("abc-123_X.y:z"));
+    BOOST_TEST(srv::is_valid_request_id(std::string(128, 'a')));
+    BOOST_TEST(!srv::is_valid_request_id(std::string(129, 'a')));
+    BOOST_TEST(!srv::is_valid_request_id(""));
+    BOOST_TEST(!srv::is_valid_request_id("has space"));
+    BOOST_TEST(!srv::is_valid_request_id("new\r\nline"));
+    BOOST_TEST(!srv::is_valid_request_id("quote\""));
+    BOOST_TEST(!srv::is_valid_request_id("caf\xC3\xA9"));
+}
+
+BOOST_AUTO_TEST_CASE(generated_request_ids_are_128_bit_hex_and_distinct)
+{
+    std::set<std::string> seen;
+    for (int i = 0; i < 1000; ++i) {
+        const std::string id = srv::generate_request_id();
+        BOOST_TEST(id.size() == 32u);
+        BOOST_TEST(id.find_first_not_of("0123456789abcdef") == std::string::npos);
+        BOOST_TEST(srv::is_valid_request_id(id));
+        seen.insert(id);
+    }
+    BOOST_TEST(seen.size() == 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(bearer_tokens_are_parsed_per_rfc_9110)
+{
+    BOOST_TEST(srv::bearer_token("Bearer abc").value_or("") == "abc");
+    BOOST_TEST(srv::bearer_token("bearer   abc  ").value_or("") == "abc");
+    BOOST_TEST(srv::bearer_token("BEARER\tabc").value_or("") == "abc");
+    BOOST_TEST(!srv::bearer_token("").has_value());
+    BOOST_TEST(!srv::bearer_token("Bearer").has_value());
+    BOOST_TEST(!srv::bearer_token("Bearer ").has_value());
+    BOOST_TEST(!srv::bearer_token("Bearerabc").has_value());
+    BOOST_TEST(!srv::bearer_token("Basic YWxhZGRpbjpvcGVuc2VzYW1l").has_value());
+    BOOST_TEST(!srv::bearer_token("Bearer two words").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(clients_are_found_by_the_digest_of_their_key)
+{
+    const auto config = srv::testing::test_config();
+    const auto* a = srv::find_client_by_key("key-a", config.clients);
+    const auto* b = srv::find_client_by_key("key-b", config.clients);
+    BOOST_REQUIRE(a != nullptr);
+    BOOST_REQUIRE(b != nullptr);
+    BOOST_TEST(a->name == "app-a");
+    BOOST_TEST(b->name == "app-b");
+    BOOST_TEST(srv::find_client_by_key("key-c", config.clients) == nullptr);
+    BOOST_TEST(srv::find_client_by_key("", config.clients) == nullptr);
+    BOOST_TEST(srv::find_client_by_key("key-a ", config.clients) == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(clients_without_a_route_list_may_use_every_route)
+{
+    const auto config = srv::testing::test_config();
+    BOOST_TEST(srv::client_may_use_route(config.clients[0], "/v1/invitations"));
+    BOOST_TEST(srv::client_may_use_route(config.clients[0], "/v1/other"));
+    BOOST_TEST(!srv::client_may_use_route(config.clients[1], "/v1/invitations"));
+    BOOST_TEST(srv::client_may_use_route(config.clients[1], "/v1/other"));
+}
+
+BOOST_AUTO_TEST_CASE(only_application_json_is_accepted)
+{
+    BOOST_TEST(srv::is_json_media_type("application/json"));
+    BOOST_TEST(srv::is_json_media_type("Application/JSON"));
+    BOOST_TEST(srv::is_json_media_type("application/json; charset=utf-8"));
+    BOOST_TEST(srv::is_json_media_type(" application/json ;charset=UTF-8"));
+    BOOST_TEST(!srv::is_json_media_type(""));
+    BOOST_TEST(!srv::is_json_media_type("text/plain"));
+    BOOST_TEST(!srv::is_json_media_type("application/jsonp"));
+    BOOST_TEST(!srv::is_json_media_type("application/json-patch+json"));
+    BOOST_TEST(!srv::is_json_media_type("application/x-www-form-urlencoded"));
+}
+
+BOOST_AUTO_TEST_CASE(requests_are_routed_by_exact_path_and_method)
+{
+    const auto routes = srv::testing::test_config().routes;
+    auto m = srv::match_route("GET", "/healthz", routes);
+    BOOST_TEST((m.kind == srv::endpoint::healthz && m.method_allowed));
+    m = srv::match_route("GET", "/readyz?verbose=1", routes);
+    BOOST_TEST((m.kind == srv::endpoint::readyz && m.method_allowed));
+    m = srv::match_route("POST", "/healthz", routes);
+    BOOST_TEST((m.kind == srv::endpoint::healthz && !m.method_allowed && m.allow == "GET"));
+    m = srv::match_route("POST", "/v1/other?dry_run=true", routes);
+    BOOST_TEST((m.kind == srv::endpoint::invite && m.method_allowed && m.route_index == 1u));
+    m = srv::match_route("GET", "/v1/invitations", routes);
+    BOOST_TEST((m.kind == srv::endpoint::invite && !m.method_allowed && m.allow == "POST"));
+    BOOST_TEST((srv::match_route("POST", "/v1/invitations/", routes).kind == srv::endpoint::not_found));
+    BOOST_TEST((srv::match_route("POST", "/V1/invitations", routes).kind == srv::endpoint::not_found));
+    BOOST_TEST((srv::match_route("GET", "/", routes).kind == srv::endpoint::not_found));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
