@@ -90,7 +90,8 @@ private:
         if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
             host = host.substr(1, host.size() - 2);
         unsigned port = 0;
-        const char* port_begin = text->data() + colon + 1;
+        // Not data() + colon + 1 unconditionally: with no colon that is data() + npos, UB.
+        const char* port_begin = colon == std::string::npos ? text->data() : text->data() + colon + 1;
         const char* port_end = text->data() + text->size();
         const auto [end, ec] = colon == std::string::npos
                                    ? std::from_chars_result{port_begin, std::errc::invalid_argument}

@@ -116,7 +116,23 @@ void yaml_reader::error_at(const YAML::Mark& at, std::string_view key, std::stri
 
 void yaml_reader::error(const YAML::Node& at, std::string_view key, std::string_view message)
 {
-    error_at(at.IsDefined() ? at.Mark() : YAML::Mark::null_mark(), key, message);
+    if (!at.IsDefined()) {
+        error_at(YAML::Mark::null_mark(), key, message);
+        return;
+    }
+    if (at.IsNull())
+        for (const auto& [value, key_mark] : empty_values_)
+            if (value.is(at)) {
+                error_at(key_mark, key, message);
+                return;
+            }
+    error_at(at.Mark(), key, message);
+}
+
+void yaml_reader::note_empty_value(const YAML::Node& key, const YAML::Node& value)
+{
+    if (value.IsDefined() && value.IsNull())
+        empty_values_.emplace_back(value, key.Mark());
 }
 
 void yaml_reader::throw_if_errors() const
@@ -275,6 +291,7 @@ void yaml_reader::check_keys(const YAML::Node& map, std::string_view key,
     std::set<std::string, std::less<>> seen;
     for (const auto& member : map) {
         const YAML::Node& name = member.first;
+        note_empty_value(name, member.second);
         if (!name.IsScalar()) {
             error(name, key, "keys must be plain names");
             continue;
@@ -301,6 +318,7 @@ void yaml_reader::check_unique_keys(const YAML::Node& map, std::string_view key)
 {
     std::set<std::string, std::less<>> seen;
     for (const auto& member : map) {
+        note_empty_value(member.first, member.second);
         if (!member.first.IsScalar())
             error(member.first, key, "keys must be plain names");
         else if (!seen.insert(member.first.Scalar()).second)

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace igw::config {
@@ -74,9 +75,14 @@ private:
     // A scalar after ${VAR} substitution; otherwise records "must be <expected>, not ...".
     std::optional<std::string> scalar(const YAML::Node& node, std::string_view key, std::string_view expected);
 
+    // Remembers where the key of an empty value is: yaml-cpp marks an empty (null) value
+    // at the next token, often on a later line, so errors about it point at its key.
+    void note_empty_value(const YAML::Node& key, const YAML::Node& value);
+
     std::string file_;
     const env_lookup& env_;
     std::vector<std::string> diagnostics_;
+    std::vector<std::pair<YAML::Node, YAML::Mark>> empty_values_;
 };
 
 // Joins key paths for messages: child_key("targets[1]", "roles") == "targets[1].roles".

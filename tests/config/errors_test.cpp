@@ -331,4 +331,16 @@ BOOST_AUTO_TEST_CASE(several_errors_in_one_file_are_all_reported)
                });
 }
 
+BOOST_AUTO_TEST_CASE(empty_values_point_at_their_key)
+{
+    // yaml-cpp places an empty value at the next token (a later line, or past the end
+    // of the file); the error must point at the key that has no value.
+    check("threads:\n" + minimal_config, {{"threads", 1, "threads", "must be an integer, not empty"}});
+    check(minimal_config + "limits:\n", {{"limits", 1, "limits", "must be a mapping, not empty"}});
+    check(edit(url_line, url_line + "    params:\n      tenant:\n    timeout: 5s\n"),
+          {{"tenant", 1, "targets.t1.params.tenant", "must be a string, not empty"}});
+    check(edit(url_line, url_line + "    roles:\n      admin:\n"),
+          {{"admin:\n", 1, "targets.t1.roles.admin", ""}});
+}
+
 BOOST_AUTO_TEST_SUITE_END()
