@@ -352,27 +352,8 @@ struct request_parser::impl {
                 return false;
             report("", "must be a JSON object");
         } else {
-            // A lone scalar: it must be the only token and well-formed.
-            std::string_view token;
-            if (auto error = document.raw_json_token().get(token))
-                return fail(error);
-            const std::string_view rest = trim_json_space(body.substr(static_cast<std::size_t>(token.data() - body.data())));
-            token = trim_json_space(token);
-            if (token.size() != rest.size())
-                return fail("unexpected content after the JSON value");
-            bool valid = false;
-            if (type == json_type::string) {
-                std::string_view ignored;
-                valid = document.get_string().get(ignored) == simdjson::SUCCESS;
-                if (!valid)
-                    return fail(simdjson::STRING_ERROR);
-            } else if (type == json_type::number) {
-                valid = is_json_number(token);
-            } else {
-                valid = token == "true" || token == "false" || token == "null";
-            }
-            if (!valid)
-                return fail(type == json_type::number ? simdjson::NUMBER_ERROR : simdjson::T_ATOM_ERROR);
+            if (!check_root_scalar(document, type, body))
+                return false;
             report("", "must be a JSON object");
             return true;
         }
@@ -385,6 +366,30 @@ struct request_parser::impl {
             return fail(error);
         return fail("unexpected content after the JSON value at byte " +
                     std::to_string(static_cast<std::size_t>(next - body.data())));
+    }
+
+    // A document that is one scalar: it must be the only token, and well-formed.
+    bool check_root_scalar(ondemand::document& document, json_type type, std::string_view body)
+    {
+        std::string_view token;
+        if (auto error = document.raw_json_token().get(token))
+            return fail(error);
+        const std::string_view rest = trim_json_space(body.substr(static_cast<std::size_t>(token.data() - body.data())));
+        token = trim_json_space(token);
+        if (token.size() != rest.size())
+            return fail("unexpected content after the JSON value");
+        switch (type) {
+        case json_type::string: {
+            std::string_view ignored;
+            if (auto error = document.get_string().get(ignored))
+                return fail(error);
+            return true;
+        }
+        case json_type::number:
+            return is_json_number(token) || fail(simdjson::NUMBER_ERROR);
+        default:
+            return token == "true" || token == "false" || token == "null" || fail(simdjson::T_ATOM_ERROR);
+        }
     }
 
     bool parse_request_object(ondemand::object& object, invite_request& out)

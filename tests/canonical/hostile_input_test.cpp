@@ -5,7 +5,10 @@
 #include "tests/canonical/support/parser_fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <simdjson.h>
 
+#include <algorithm>
+#include <random>
 #include <string>
 
 using namespace igw::canonical;
@@ -278,9 +281,63 @@ BOOST_AUTO_TEST_CASE(an_empty_role_or_target_list_rejects_everything_clearly)
     roles.clear();
     targets.clear();
     context = validation_context{roles, targets};
-    BOOST_TEST(problem_json(with_item(R"("email":"a@example.com","role":"admin")") +
-                            "") == expected_invalid({{"/invitations/0/role",
-                                                      "unknown role \"admin\"; the roles are: (none configured)"}}));
+    BOOST_TEST(problem_json(R"({"invitations":[{"email":"a@example.com","role":"admin"}],"targets":["alpha"]})") ==
+               expected_invalid({{"/invitations/0/role", "unknown role \"admin\"; the roles are: (none configured)"},
+                                 {"/targets/0", "unknown target \"alpha\"; this route's targets are: (none "
+                                                "configured)"}}));
+}
+
+BOOST_AUTO_TEST_CASE(mutated_requests_always_get_a_well_formed_answer)
+{
+    // A fixed seed keeps the run reproducible; the count bounds it.
+    std::mt19937 random(20240611);
+    const std::string seed_body = R"({"invitations":[{"email":"Jane.Doe@Example.com","role":"developer","ref":"r1"},)"
+                                  R"({"email":"ops@example.com","role":"admin"}],"targets":["beta","alpha"],)"
+                                  R"("send_email":false})";
+    constexpr std::string_view alphabet = "{}[],:\"\\ \n0123456789-+.eEtrufalsn@\xC3\xA9\xFF";
+    simdjson::dom::parser checker;
+    std::size_t accepted_count = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string body = seed_body;
+        const int edits = 1 + static_cast<int>(random() % 4);
+        for (int e = 0; e < edits && !body.empty(); ++e) {
+            const std::size_t at = random() % body.size();
+            const char c = alphabet[random() % alphabet.size()];
+            switch (random() % 4) {
+            case 0: body[at] = c; break;
+            case 1: body.insert(body.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+            case 2: body.erase(at, 1 + random() % 8); break;
+            default: body.resize(at); break;
+            }
+        }
+        const std::string sent = body;
+        auto result = parser.parse(body, context);
+        BOOST_REQUIRE(body == sent);
+        if (const auto* request = std::get_if<invite_request>(&result)) {
+            ++accepted_count;
+            BOOST_REQUIRE(!request->invitations.empty());
+            for (const invitation& item : request->invitations) {
+                BOOST_REQUIRE(!email_problem(item.email).has_value());
+                BOOST_REQUIRE(item.role < roles.size());
+            }
+            BOOST_REQUIRE(!request->targets.empty());
+            BOOST_REQUIRE(std::is_sorted(request->targets.begin(), request->targets.end()));
+            BOOST_REQUIRE(std::adjacent_find(request->targets.begin(), request->targets.end()) ==
+                          request->targets.end());
+            BOOST_REQUIRE(request->targets.back() < targets.size());
+            continue;
+        }
+        const problem& p = std::get<problem>(result);
+        BOOST_REQUIRE_MESSAGE(p.status == 400 || p.status == 422, "status " << p.status << " for " << sent);
+        BOOST_REQUIRE(!p.errors.empty());
+        BOOST_REQUIRE(p.errors.size() <= max_listed_errors);
+        std::string text;
+        p.write_json(text);
+        simdjson::dom::element root;
+        BOOST_REQUIRE_MESSAGE(checker.parse(text).get(root) == simdjson::SUCCESS, text);
+    }
+    // The mutations must not all be fatal, or the accepting branch went untested.
+    BOOST_TEST(accepted_count > 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -388,6 +388,13 @@ BOOST_AUTO_TEST_CASE(malformed_json_is_400_with_one_error)
                                   "character"));
     BOOST_TEST(problem_json(R"({"invitations":[{"email":"a@example.com","role":"admin}]})") ==
                expected_malformed("the request body is not valid JSON: a string is not closed"));
+    // Lone scalars are checked as closely as values inside the object.
+    BOOST_TEST(problem_json(R"("\q")") ==
+               expected_malformed("the request body is not valid JSON: a string contains an invalid escape sequence"));
+    BOOST_TEST(problem_json("-") == expected_malformed("the request body is not valid JSON: a number is not valid"));
+    BOOST_TEST(problem_json("nul") ==
+               expected_malformed("the request body is not valid JSON: a value is not a string, number, object, "
+                                  "array, true, false or null"));
 }
 
 BOOST_AUTO_TEST_CASE(trailing_content_is_malformed)
