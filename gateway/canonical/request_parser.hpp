@@ -31,7 +31,8 @@ inline constexpr std::size_t max_json_depth = 16;
 inline constexpr std::size_t max_listed_errors = 100;
 
 // One per thread: it keeps its JSON parser and scratch buffers across requests, so
-// a warmed-up parser allocates only for the result. Not thread-safe.
+// a warmed-up parser allocates little beyond the result. Not thread-safe. A
+// moved-from parser may only be assigned to or destroyed.
 //
 // Every problem is reported, each with the JSON Pointer of the offending value; a
 // required member that is missing is reported at the pointer it should have had
