@@ -5,7 +5,6 @@
 #include "gateway/upstream/tls_contexts.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -233,25 +232,47 @@ private:
     }
 
     net::awaitable<void> resolve(pool& p, clock::time_point deadline, response& out) {
-        using namespace net::experimental::awaitable_operators;
-        tcp::resolver resolver(executor_);
-        net::steady_timer timer(executor_, deadline);
-        auto outcome = co_await (resolver.async_resolve(p.key.host, std::to_string(p.key.port),
-                                                        tcp::resolver::numeric_service, use_tuple) ||
-                                 timer.async_wait(use_tuple));
-        if (outcome.index() == 1) {
-            fail(out, failure::timeout_before_send, "resolving " + p.key.host + " timed out");
+        if (!p.resolving) {
+            auto query = std::make_shared<detail::resolution>(executor_);
+            p.resolving = query;
+            query->resolver.async_resolve(p.key.host, std::to_string(p.key.port), tcp::resolver::numeric_service,
+                                          [query](const error_code& ec, const tcp::resolver::results_type& results) {
+                                              query->done = true;
+                                              query->error = ec;
+                                              for (const auto& entry : results)
+                                                  query->addresses.push_back(entry.endpoint());
+                                              for (auto* timer : query->waiting) timer->cancel();
+                                          });
+        }
+        const auto query = p.resolving;
+        if (!query->done) {
+            net::steady_timer timer(executor_, deadline);
+            query->waiting.push_back(&timer);
+            // Unparks the timer even if this frame is destroyed while suspended.
+            struct unpark {
+                detail::resolution& q;
+                net::steady_timer* t;
+                ~unpark() { std::erase(q.waiting, t); }
+            } guard{*query, &timer};
+            // Woken by the query's completion, the deadline, or the caller's cancellation.
+            auto [ec] = co_await timer.async_wait(use_tuple);
+            (void)ec;
+        }
+        if (!query->done) {
+            fail(out, failure::timeout_before_send, "resolving " + p.key.host + " did not finish before the deadline");
             co_return;
         }
-        auto& [ec, results] = std::get<0>(outcome);
-        if (ec || results.empty()) {
+        if (p.resolving == query) {
+            p.resolving.reset();
+            if (!query->error && !query->addresses.empty()) {
+                p.addresses = query->addresses;
+                p.addresses_expire = clock::now() + options_.dns_ttl;
+            }
+        }
+        if (query->error || query->addresses.empty()) {
             fail(out, failure::connect_failed,
-                 "cannot resolve " + p.key.host + ": " + (ec ? ec.message() : std::string("no address")));
-            co_return;
+                 "cannot resolve " + p.key.host + ": " + (query->error ? query->error.message() : std::string("no address")));
         }
-        p.addresses.clear();
-        for (const auto& entry : results) p.addresses.push_back(entry.endpoint());
-        p.addresses_expire = clock::now() + options_.dns_ttl;
     }
 
     // Returns a healthy keep-alive connection: to the first waiter, else to the idle list.

@@ -25,6 +25,20 @@ struct waiter : boost::intrusive::list_base_hook<boost::intrusive::link_mode<boo
     bool slot = false;                   // the right to open a new one
 };
 
+// One resolver query, shared by every caller that needs the addresses while it runs.
+// The resolver cannot be interrupted (getaddrinfo runs to its end on a helper
+// thread), so callers do not wait on it directly: each parks a timer that expires
+// at its own deadline, and the completion cancels those timers to wake them.
+struct resolution {
+    explicit resolution(const boost::asio::any_io_executor& executor) : resolver(executor) {}
+
+    boost::asio::ip::tcp::resolver resolver;
+    bool done = false;
+    boost::system::error_code error;
+    std::vector<boost::asio::ip::tcp::endpoint> addresses;
+    std::vector<boost::asio::steady_timer*> waiting;
+};
+
 struct pool {
     explicit pool(const endpoint& ep) : key(ep) {}
 
@@ -36,6 +50,7 @@ struct pool {
     std::vector<boost::asio::ip::tcp::endpoint> addresses;
     clock::time_point addresses_expire{};
     bool literal = false;
+    std::shared_ptr<resolution> resolving;  // the query under way, if any
 
     std::deque<std::unique_ptr<connection>> idle;  // oldest first; reused from the back
     boost::intrusive::list<waiter, boost::intrusive::constant_time_size<false>> waiters;  // FIFO

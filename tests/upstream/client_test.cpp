@@ -280,6 +280,21 @@ BOOST_AUTO_TEST_CASE(host_names_are_resolved) {
     });
 }
 
+BOOST_AUTO_TEST_CASE(concurrent_first_calls_share_one_resolution) {
+    run([](net::any_io_executor ex) -> net::awaitable<void> {
+        test_server server(ex);
+        client c(ex);
+        const endpoint ep{false, "localhost", server.port(), {}};
+        const auto replies = co_await send_all(c, ep, post("/ok", "many"), 4, 10s, 4);
+        for (const auto& r : replies) {
+            BOOST_TEST(r.error == failure::none, r.message);
+            BOOST_TEST(r.body == "many");
+        }
+        BOOST_TEST(server.connections_accepted() == 4u);
+        BOOST_TEST(c.stats(ep).opened_total == 4u);
+    });
+}
+
 BOOST_AUTO_TEST_CASE(reply_larger_than_the_limit_is_bad_reply) {
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
