@@ -290,6 +290,8 @@ net::awaitable<bool> connection::serve_request()
         res.set(http::field::allow, match.allow);
         co_return co_await send(res, keep_alive, body_pending);
     }
+    // The probes are outside the in-flight cap: an overloaded gateway is alive and
+    // should not be restarted for answering 503 to invites.
     if (match.kind == endpoint::healthz) {
         auto res = make_response(200, req.version(), request_id, "application/json", status_body("ok"));
         co_return co_await send(res, keep_alive, body_pending);
