@@ -80,11 +80,17 @@ struct limits_config {
     duration shutdown_grace{10'000};
 };
 
+struct log_config {
+    std::string level = "info";          // debug, info, warn, error
+    std::string destination = "stderr";  // stderr, stdout, or a file path (appended to)
+};
+
 struct gateway_config {
     std::string file;          // the file it was loaded from
     std::string providers_dir; // where providers/<name>.yaml are read
     listener_config listener;
     limits_config limits;
+    log_config log;
     std::vector<std::string> roles; // canonical roles
     std::vector<client_config> clients;
     std::vector<route_config> routes;

@@ -54,7 +54,7 @@ public:
         reader_.throw_if_errors();
         if (!reader_.expect_map(root, "(top level)"))
             reader_.throw_if_errors();
-        reader_.check_keys(root, "", {"listen", "threads", "providers_dir", "limits", "roles",
+        reader_.check_keys(root, "", {"listen", "threads", "providers_dir", "limits", "log", "roles",
                                       "clients", "routes", "targets"});
 
         if (const YAML::Node n = root["listen"]; n.IsDefined())
@@ -68,6 +68,9 @@ public:
                 config.providers_dir = resolve_path(base_dir_, *v);
         if (const YAML::Node n = root["limits"]; n.IsDefined())
             read_limits(n, config.limits);
+
+        if (const YAML::Node n = root["log"]; n.IsDefined())
+            read_log(n, config.log);
 
         read_roles(reader_.required(root, "", "roles"), config.roles);
         read_targets(reader_.required(root, "", "targets"), config);
@@ -135,6 +138,27 @@ private:
         time("idle_timeout", limits.idle_timeout);
         time("request_timeout", limits.request_timeout);
         time("shutdown_grace", limits.shutdown_grace);
+    }
+
+    void read_log(const YAML::Node& node, log_config& log)
+    {
+        if (!reader_.expect_map(node, "log"))
+            return;
+        reader_.check_keys(node, "log", {"level", "destination"});
+        if (const YAML::Node n = node["level"]; n.IsDefined())
+            if (auto v = reader_.string(n, "log.level")) {
+                if (*v != "debug" && *v != "info" && *v != "warn" && *v != "error")
+                    reader_.error(n, "log.level", "must be debug, info, warn or error");
+                else
+                    log.level = *v;
+            }
+        if (const YAML::Node n = node["destination"]; n.IsDefined())
+            if (auto v = reader_.string(n, "log.destination")) {
+                if (v->empty())
+                    reader_.error(n, "log.destination", "must be stderr, stdout or a file path");
+                else
+                    log.destination = (*v == "stderr" || *v == "stdout") ? *v : resolve_path(base_dir_, *v);
+            }
     }
 
     void read_roles(const YAML::Node& node, std::vector<std::string>& roles)

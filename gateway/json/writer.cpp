@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 
 namespace igw::json {
 namespace {
@@ -168,6 +169,17 @@ writer& writer::integer(std::int64_t value)
 {
     before_value();
     char digits[24];
+    const auto result = std::to_chars(digits, digits + sizeof digits, value);
+    out_.append(digits, result.ptr);
+    return *this;
+}
+
+writer& writer::number(double value)
+{
+    if (!std::isfinite(value))
+        return null();
+    before_value();
+    char digits[32];
     const auto result = std::to_chars(digits, digits + sizeof digits, value);
     out_.append(digits, result.ptr);
     return *this;

@@ -33,6 +33,9 @@ public:
 
     writer& string(std::string_view value);
     writer& integer(std::int64_t value);
+    // A finite number in shortest round-trip-safe form; NaN and infinities (which JSON
+    // cannot express) are written as null.
+    writer& number(double value);
     writer& boolean(bool value);
     writer& null();
 
