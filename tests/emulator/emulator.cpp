@@ -258,19 +258,23 @@ net::awaitable<bool> server::impl::serve(vendor v, Stream& stream)
         parser.body_limit(body_limit);
         beast::get_lowest_layer(stream).expires_after(idle_timeout);
         auto [header_error, header_bytes] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
-        if (header_error)
+        // A Content-Length over the limit fails here already; a chunked body while reading it.
+        bool too_large = header_error == http::error::body_limit;
+        if (header_error && !too_large)
             co_return false;
         beast::get_lowest_layer(stream).expires_after(io_timeout);
-        if (const auto expect = header(parser.get(), "Expect"); expect && iequals(*expect, "100-continue")) {
-            http::response<http::empty_body> go_on{http::status::continue_, 11};
-            auto [continue_error, continue_bytes] = co_await http::async_write(stream, go_on, use_tuple);
-            if (continue_error)
+        if (!too_large) {
+            if (const auto expect = header(parser.get(), "Expect"); expect && iequals(*expect, "100-continue")) {
+                http::response<http::empty_body> go_on{http::status::continue_, 11};
+                auto [continue_error, continue_bytes] = co_await http::async_write(stream, go_on, use_tuple);
+                if (continue_error)
+                    co_return false;
+            }
+            auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, use_tuple);
+            too_large = read_error == http::error::body_limit;
+            if (read_error && !too_large)
                 co_return false;
         }
-        auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, use_tuple);
-        const bool too_large = read_error == http::error::body_limit;
-        if (read_error && !too_large)
-            co_return false;
         const http::request<http::string_body>& request = parser.get();
 
         std::optional<fault> injected = take_fault(v);
@@ -340,6 +344,23 @@ net::awaitable<bool> server::impl::serve(vendor v, Stream& stream)
         reply.body = std::move(response.body()); // keep the buffer for the next request
         if (write_error)
             co_return false;
+        if (too_large) {
+            // Lingering close: closing with the rest of the body unread would reset the
+            // connection, and the client could lose the 413 before reading it.
+            if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+                beast::error_code ignored;
+                stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            }
+            beast::get_lowest_layer(stream).expires_after(5s);
+            std::array<char, 16384> scratch;
+            for (std::size_t drained = 0; drained < 64 * body_limit;) {
+                auto [drain_error, n] = co_await stream.async_read_some(net::buffer(scratch), use_tuple);
+                if (drain_error)
+                    break;
+                drained += n;
+            }
+            co_return false;
+        }
         if (!keep_alive)
             co_return true;
     }

@@ -46,26 +46,29 @@ struct credentials {
 struct options {
     std::string address = "127.0.0.1";
     unsigned threads = 1;
-    credentials creds;
+    credentials creds{};
     std::size_t warpstream_max_batch = 100; // not documented by the vendor; the account's limit
-    std::string path_prefix;                // e.g. "/v": every vendor path must then start with it
+    std::string path_prefix{};              // e.g. "/v": every vendor path must then start with it
     // Both set: every vendor port serves HTTPS instead of HTTP.
-    std::string tls_certificate_file, tls_private_key_file;
+    std::string tls_certificate_file{}, tls_private_key_file{};
     bool record = true;                   // keep recorded_request entries (benchmarks turn it off)
     std::chrono::milliseconds latency{0}; // added to every reply (benchmarks: 50 ms)
 };
 
 struct recorded_request {
     vendor target = vendor::anthropic;
-    std::string method;
-    std::string path; // target as received, query included
-    std::vector<std::pair<std::string, std::string>> headers; // as received, in order
-    std::string body;
+    std::string method{};
+    std::string path{}; // target as received, query included
+    std::vector<std::pair<std::string, std::string>> headers{}; // as received, in order
+    std::string body{};
     unsigned status = 0; // status the emulator answered (0: no answer, connection dropped)
 };
 
 enum class fault_kind { status, delay, drop_connection, unreadable_body, reject_email };
 
+// Members all have default initializers so that designated initializers such as
+// fault{.kind = fault_kind::status, .status = 429, .retry_after = "3"} stay -Wextra clean.
+//
 // A misbehaviour to apply to upcoming requests of one vendor. Faults queue per vendor and
 // the first one that matches a request is applied to it: every kind but reject_email
 // matches any request (before any validation, like an overloaded front end); reject_email
@@ -74,9 +77,9 @@ enum class fault_kind { status, delay, drop_connection, unreadable_body, reject_
 struct fault {
     fault_kind kind = fault_kind::status;
     unsigned status = 500;              // kind::status: e.g. 429, 500, 503
-    std::string retry_after;            // kind::status: Retry-After header value when non-empty
+    std::string retry_after{};          // kind::status: Retry-After header value when non-empty
     std::chrono::milliseconds delay{0}; // kind::delay: wait, then answer normally
-    std::string email; // kind::reject_email: the vendor's 400 error naming this email
+    std::string email{}; // kind::reject_email: the vendor's 400 error naming this email
     unsigned times = 1; // applies to the next `times` matching requests (0 = forever)
 };
 

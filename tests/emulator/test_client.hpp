@@ -16,9 +16,9 @@ namespace igw::emulator {
 
 struct test_request {
     std::string method = "POST";
-    std::string target; // path and query
-    std::vector<std::pair<std::string, std::string>> headers; // sent as given; Host added if absent
-    std::string body;   // Content-Length is always set from it
+    std::string target{}; // path and query
+    std::vector<std::pair<std::string, std::string>> headers{}; // sent as given; Host added if absent
+    std::string body{};   // Content-Length is always set from it
 };
 
 struct test_response {
@@ -34,8 +34,8 @@ struct test_response {
 };
 
 struct tls_settings {
-    std::string ca_file;     // trust only this CA (PEM)
-    std::string server_name; // SNI and the name the certificate must carry; may be an IP
+    std::string ca_file{};     // trust only this CA (PEM)
+    std::string server_name{}; // SNI and the name the certificate must carry; may be an IP
 };
 
 class test_client {
