@@ -54,6 +54,78 @@ bool only_whitespace(std::string_view text)
     return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
+// No invite reply nests this deep; the bound also keeps the walk below off the stack's edge.
+constexpr int max_reply_depth = 64;
+
+// Reads `value` to its end; false when anything in it is not well-formed JSON.
+bool well_formed(od::value& value, int depth)
+{
+    if (depth > max_reply_depth)
+        return false;
+    od::json_type type;
+    if (value.type().get(type))
+        return false;
+    switch (type) {
+    case od::json_type::object: {
+        od::object object;
+        if (value.get_object().get(object))
+            return false;
+        for (auto member : object) {
+            od::field field;
+            std::string_view key;
+            if (std::move(member).get(field) || field.unescaped_key().get(key) ||
+                !well_formed(field.value(), depth + 1))
+                return false;
+        }
+        return true;
+    }
+    case od::json_type::array: {
+        od::array array;
+        if (value.get_array().get(array))
+            return false;
+        for (auto element : array) {
+            od::value item;
+            if (std::move(element).get(item) || !well_formed(item, depth + 1))
+                return false;
+        }
+        return true;
+    }
+    case od::json_type::string: {
+        std::string_view text;
+        return !value.get_string().get(text);
+    }
+    case od::json_type::number: {
+        od::number number;
+        return !value.get_number().get(number);
+    }
+    case od::json_type::boolean: {
+        bool flag = false;
+        return !value.get_bool().get(flag);
+    }
+    case od::json_type::null: {
+        bool null = false;
+        return !value.is_null().get(null) && null;
+    }
+    }
+    return false;
+}
+
+// The whole document is one well-formed object or array with nothing after it. Fields
+// are then read through JSON Pointers, which skip what they do not need, so without
+// this a reply cut short after its fields, or followed by more text, would be trusted.
+// Leaves a well-formed document rewound; any other may no longer be used (an error can
+// leave the iterator abandoned, and rewinding it then would crash).
+bool well_formed_document(od::document& doc)
+{
+    od::value root;
+    // Past the root value, the iterator is past the end unless more text follows.
+    if (doc.get_value().get(root) || !well_formed(root, 1) ||
+        doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+        return false;
+    doc.rewind();
+    return true;
+}
+
 } // namespace
 
 struct reply_mapper::state {
@@ -148,10 +220,9 @@ void reply_mapper::map_reply(const canonical::invite_request& request, const dis
         bool readable = only_whitespace(body);
         if (!readable) {
             od::document doc;
-            od::object object;
-            std::size_t fields = 0;
-            readable = !state_->parser.iterate(json).get(doc) && !doc.get_object().get(object) &&
-                       !object.count_fields().get(fields);
+            od::json_type type;
+            readable = !state_->parser.iterate(json).get(doc) && well_formed_document(doc) &&
+                       !doc.type().get(type) && type == od::json_type::object;
         }
         if (!readable)
             return unreadable("unreadable reply");
@@ -161,7 +232,7 @@ void reply_mapper::map_reply(const canonical::invite_request& request, const dis
     }
 
     od::document doc;
-    if (state_->parser.iterate(json).get(doc))
+    if (state_->parser.iterate(json).get(doc) || !well_formed_document(doc))
         return unreadable("unreadable reply");
 
     if (reply.items == reply_plan::items_kind::object) {
@@ -170,9 +241,6 @@ void reply_mapper::map_reply(const canonical::invite_request& request, const dis
                                        : doc.at_pointer(reply.root_pointer).get_object().get(object))
             return unreadable("reply is not the expected object");
         // at_pointer rewinds the document, so each field is found independently.
-        std::size_t fields = 0;
-        if (object.count_fields().get(fields))
-            return unreadable("unreadable reply");
         item_result& result = invited(plan.items_of(call).front());
         const auto field = [&](const std::string& pointer, std::string& value) {
             od::value v;
