@@ -116,10 +116,12 @@ private:
                     plan_.roles.type = role_spec::kind::integer;
                 else if (*type == "integer_list")
                     plan_.roles.type = role_spec::kind::integer_list;
-                else
+                else {
                     reader_.error(n, "roles.type", "must be one of: none, string, integer, integer_list");
+                    role_type_known_ = false;
+                }
             }
-        if (const YAML::Node n = node["allowed"]; n.IsDefined()) {
+        if (const YAML::Node n = node["allowed"]; n.IsDefined() && role_type_known_) {
             if (plan_.roles.type != role_spec::kind::string)
                 reader_.error(n, "roles.allowed", "only string roles have an enum of allowed values");
             else if (auto list = reader_.string_list(n, "roles.allowed"))
@@ -364,7 +366,7 @@ private:
                 reader_.error(argument, dkey, "an invitation has the fields email, role and ref");
                 return;
             }
-            if (*field == "role" && plan_.roles.type == role_spec::kind::none)
+            if (*field == "role" && plan_.roles.type == role_spec::kind::none && role_type_known_)
                 reader_.error(argument, dkey, "this provider declares `roles: {type: none}`");
             // Outside $each a field stands for the whole call: it must be the same for every item.
             if (!in_each && plan_.max_items > 1 && !(*field == "role" && plan_.group_by_role))
@@ -499,6 +501,9 @@ private:
 
     yaml_reader reader_;
     provider_plan plan_;
+    // False after an invalid `roles.type`, so that the checks depending on the type
+    // do not add errors about a type the file never declared.
+    bool role_type_known_ = true;
 };
 
 } // namespace
