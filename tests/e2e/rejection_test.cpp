@@ -114,4 +114,35 @@ BOOST_AUTO_TEST_CASE(an_invalid_email_is_422_pointing_at_it)
     check_nothing_reached_a_vendor(emulators);
 }
 
+BOOST_AUTO_TEST_CASE(duplicates_unknown_roles_and_unknown_targets_are_refused_before_sending)
+{
+    emulator::server emulators;
+    gateway gw(emulators);
+
+    const auto duplicate = post_invite(
+        gw.port(), invite_body({{"Jane@Example.com", "member"}, {" jane@example.com", "developer"}}));
+    BOOST_TEST((duplicate.status == 400u || duplicate.status == 422u), duplicate.status);
+    check_problem(duplicate, duplicate.status);
+    const problem_reply duplicate_problem = parse_problem(duplicate.body);
+    BOOST_TEST_REQUIRE(duplicate_problem.errors.size() == 1u);
+    BOOST_TEST(duplicate_problem.errors[0].pointer == "/invitations/1/email");
+
+    const auto role = post_invite(gw.port(), invite_body({{"jane@example.com", "owner"}}));
+    BOOST_TEST((role.status == 400u || role.status == 422u), role.status);
+    check_problem(role, role.status);
+    const problem_reply role_problem = parse_problem(role.body);
+    BOOST_TEST_REQUIRE(role_problem.errors.size() == 1u);
+    BOOST_TEST(role_problem.errors[0].pointer == "/invitations/0/role");
+
+    const auto target = post_invite(
+        gw.port(), invite_body({{"jane@example.com", "member"}}, std::vector<std::string>{"anthropic", "slack"}));
+    BOOST_TEST((target.status == 400u || target.status == 422u), target.status);
+    check_problem(target, target.status);
+    const problem_reply target_problem = parse_problem(target.body);
+    BOOST_TEST_REQUIRE(target_problem.errors.size() == 1u);
+    BOOST_TEST(target_problem.errors[0].pointer == "/targets/1");
+
+    check_nothing_reached_a_vendor(emulators);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
