@@ -1,30 +1,7 @@
 #pragma once
-// The config every worker serves from, replaceable while serving (hot reload).
-// Workers poll a generation counter (one atomic load per request) and copy the
-// shared pointer only when it changed, so the request path takes no lock; requests
-// already running keep the config they started with.
-
-#include "gateway/mapping/compiled_config.hpp"
-
-#include <atomic>
-#include <cstdint>
-#include <memory>
-#include <mutex>
+// Moved to the mapping stage, where the server can see it too.
+#include "gateway/mapping/config_source.hpp"
 
 namespace igw::dispatch {
-
-class config_source {
-public:
-    explicit config_source(std::shared_ptr<const mapping::compiled_config> initial);
-
-    std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
-    std::shared_ptr<const mapping::compiled_config> current() const;
-    void replace(std::shared_ptr<const mapping::compiled_config> next);
-
-private:
-    mutable std::mutex mutex_;
-    std::shared_ptr<const mapping::compiled_config> current_;
-    std::atomic<std::uint64_t> generation_{1};
-};
-
-} // namespace igw::dispatch
+using mapping::config_source;
+}

@@ -2,14 +2,58 @@
 
 #include "gateway/config/loader.hpp"
 
+#include <fstream>
+#include <map>
+#include <sstream>
+
 namespace igw::mapping {
+namespace {
+
+std::string file_bytes(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+} // namespace
 
 std::shared_ptr<const compiled_config> load_compiled_config(const std::string& path, const config::env_lookup& env)
 {
+    // Remember every variable read, so that the version changes when a secret or URL in
+    // the environment does, not only when a file does.
+    std::map<std::string, std::optional<std::string>, std::less<>> seen;
+    const config::env_lookup recording = [&](std::string_view name) {
+        auto value = env(name);
+        seen.insert_or_assign(std::string(name), value);
+        return value;
+    };
+
     auto loaded = std::make_shared<compiled_config>();
-    loaded->config = config::load_gateway_config(path, env);
+    loaded->config = config::load_gateway_config(path, recording);
     // Route plans point into `mappings`, which is built in place and never moves again.
-    loaded->mappings = compile_mappings(loaded->config, env);
+    loaded->mappings = compile_mappings(loaded->config, recording);
+
+    std::string content;
+    const auto add = [&](std::string_view part) {
+        content += std::to_string(part.size());
+        content += ':';
+        content += part;
+    };
+    add(file_bytes(path));
+    for (const auto& provider : loaded->mappings.providers)
+        add(file_bytes(provider->file));
+    for (const auto& [name, value] : seen) {
+        add(name);
+        add(value ? *value : std::string("\0unset"));
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    const auto digest = config::sha256(content);
+    for (std::size_t i = 0; i < 8; ++i) {
+        loaded->version.push_back(hex[digest[i] >> 4]);
+        loaded->version.push_back(hex[digest[i] & 0xF]);
+    }
     return loaded;
 }
 

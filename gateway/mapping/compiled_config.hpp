@@ -14,6 +14,9 @@ namespace igw::mapping {
 struct compiled_config {
     config::gateway_config config;
     mapping_set mappings;
+    // Identifies what was loaded: a hash of the config file, the provider files and the
+    // values of the variables they read. Equal content gives an equal version.
+    std::string version;
 };
 
 // Loads config/gateway.yaml and every provider mapping it names; throws
