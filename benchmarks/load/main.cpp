@@ -4,6 +4,7 @@
 
 #include "benchmarks/load/options.hpp"
 #include "benchmarks/load/report.hpp"
+#include "benchmarks/load/request_body.hpp"
 #include "benchmarks/load/result_io.hpp"
 #include "benchmarks/load/runner.hpp"
 
@@ -93,6 +94,13 @@ int run(const std::vector<std::string_view>& args)
     if (!options.raw_body_file.empty() && !read_file(options.raw_body_file, options.raw_body)) {
         std::cerr << "invitegw-load: cannot read " << options.raw_body_file << "\n";
         return 2;
+    }
+    if (options.print_body) {
+        std::string body = options.raw_body;
+        if (options.raw_body_file.empty())
+            igw::load::canonical_body(options, 0, body);
+        std::cout << body << "\n";
+        return 0;
     }
     const igw::load::run_result result = igw::load::run_load(options);
     igw::load::print_summary(std::cout, result);

@@ -106,6 +106,7 @@ output:
   --json FILE                write the result (with its percentile curve) as JSON
   --label TEXT               the run's name in reports (default: the JSON file's name)
   --watch-pid PID            report this process's CPU time and memory over the run
+  --print-body               print the first request's body and exit
 )";
 }
 
@@ -159,6 +160,10 @@ parsed_options parse_options(const std::vector<std::string_view>& args)
         if (flag == "-h" || flag == "--help") {
             parsed.help = true;
             return parsed;
+        }
+        if (flag == "--print-body") {
+            o.print_body = true;
+            continue;
         }
         if (i + 1 >= args.size())
             return fail("unknown option or missing value: " + std::string(flag));

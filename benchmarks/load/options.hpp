@@ -39,6 +39,7 @@ struct load_options {
     std::string json_file;
     std::string label;
     int watch_pid = 0; // sample this process's CPU time and memory over the measured window
+    bool print_body = false; // print request 0's body and exit (what a run would send)
 };
 
 struct parsed_options {
