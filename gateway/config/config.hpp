@@ -60,6 +60,7 @@ struct client_config {
     std::string name;
     std::array<std::uint8_t, 32> key_sha256{}; // never the key itself
     std::vector<std::string> routes;          // allowed route paths; empty: all
+    bool admin = false;                       // may call /admin/reload
 };
 
 struct listener_config {

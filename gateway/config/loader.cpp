@@ -336,7 +336,8 @@ private:
                     if (route.path.empty() || route.path.front() != '/' ||
                         route.path.find_first_of("?# \t") != std::string::npos)
                         reader_.error(n, child_key(key, "path"), "must be a path starting with '/'");
-                    else if (route.path == "/healthz" || route.path == "/readyz" || route.path == "/metrics")
+                    else if (route.path == "/healthz" || route.path == "/readyz" || route.path == "/metrics" ||
+                             route.path == "/openapi.json" || route.path.starts_with("/admin/"))
                         reader_.error(n, child_key(key, "path"), "is reserved by the gateway");
                     else if (!paths.insert(route.path).second)
                         reader_.error(n, child_key(key, "path"), "route " + route.path + " is declared twice");
@@ -370,7 +371,7 @@ private:
             const std::string key = index_key("clients", i);
             if (!reader_.expect_map(c, key))
                 continue;
-            reader_.check_keys(c, key, {"name", "key", "key_sha256", "routes"});
+            reader_.check_keys(c, key, {"name", "key", "key_sha256", "routes", "admin"});
             client_config client;
             const YAML::Node name_node = reader_.required(c, key, "name");
             if (auto v = name_node.IsDefined() ? reader_.string(name_node, child_key(key, "name"))
@@ -401,6 +402,9 @@ private:
                     reader_.error(hashed, child_key(key, "key_sha256"),
                                   "must be 64 hexadecimal digits (sha256sum of the key)");
             }
+            if (const YAML::Node n = c["admin"]; n.IsDefined())
+                if (auto v = reader_.boolean(n, child_key(key, "admin")))
+                    client.admin = *v;
             if (const YAML::Node n = c["routes"]; n.IsDefined())
                 if (auto routes = reader_.string_list(n, child_key(key, "routes"))) {
                     for (std::size_t j = 0; j < routes->size(); ++j)

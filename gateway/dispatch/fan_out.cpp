@@ -9,7 +9,11 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <charconv>
-#include <iostream>
+#include "gateway/telemetry/log.hpp"
+
+#include <algorithm>
+#include <array>
+#include <span>
 #include <random>
 
 namespace igw::dispatch {
@@ -20,12 +24,13 @@ using clock = std::chrono::steady_clock;
 using mapping::error_code;
 using mapping::item_status;
 
+std::minstd_rand& random_engine();
+
 std::chrono::milliseconds jittered(std::chrono::milliseconds delay)
 {
     // Up to +25%, so clients rate-limited together do not retry in lockstep.
-    thread_local std::minstd_rand random{std::random_device{}()};
     std::uniform_int_distribution<long> extra(0, delay.count() / 4);
-    return delay + std::chrono::milliseconds(extra(random));
+    return delay + std::chrono::milliseconds(extra(random_engine()));
 }
 
 void record_failure(const upstream::response& reply, const mapping::dispatch_plan& plan,
@@ -76,40 +81,115 @@ bool worth_retrying(const upstream::response& reply)
     return reply.status == 429 || (reply.status == 503 && !reply.retry_after.empty());
 }
 
+std::minstd_rand& random_engine()
+{
+    thread_local std::minstd_rand random{std::random_device{}()};
+    return random;
+}
+
+void append_hex(std::string& out, std::size_t digits)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    std::uniform_int_distribution<int> nibble(0, 15);
+    for (std::size_t i = 0; i < digits; ++i)
+        out.push_back(hex[nibble(random_engine())]);
+}
+
+bool is_lower_hex(std::string_view text)
+{
+    return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// Upstream headers of one call: the target's, plus this call's traceparent. Kept in
+// the coroutine frame, so a call allocates nothing for them.
+class call_headers {
+public:
+    call_headers(const std::vector<upstream::header>& base, std::string_view traceparent)
+    {
+        if (base.size() < inline_.size()) {
+            std::copy(base.begin(), base.end(), inline_.begin());
+            inline_[base.size()] = upstream::header{"traceparent", traceparent};
+            view_ = {inline_.data(), base.size() + 1};
+        } else {
+            spill_.assign(base.begin(), base.end());
+            spill_.push_back(upstream::header{"traceparent", traceparent});
+            view_ = spill_;
+        }
+    }
+    std::span<const upstream::header> view() const noexcept { return view_; }
+
+private:
+    std::array<upstream::header, 24> inline_{};
+    std::vector<upstream::header> spill_;
+    std::span<const upstream::header> view_;
+};
+
 net::awaitable<void> run_call(const canonical::invite_request& request, const mapping::dispatch_plan& plan,
-                              const mapping::upstream_call& call, const target_route& route,
-                              upstream::client& client, mapping::reply_mapper& mapper, clock::time_point deadline,
-                              const retry_policy& policy, std::vector<mapping::item_result>& results,
-                              fan_out_stats& stats)
+                              const mapping::upstream_call& call, call_context& context,
+                              std::vector<mapping::item_result>& results)
 {
     const mapping::target_plan& target = *call.target;
-    const upstream::request outgoing{target.method, target.target, route.headers, plan.body_of(call)};
+    const target_route& route = (*context.routes)[target.config_index];
+    std::string traceparent = "00-";
+    traceparent.append(context.trace_id).push_back('-');
+    append_hex(traceparent, 16); // this call's span
+    traceparent.append("-01");
+    const call_headers headers(route.headers, traceparent);
+    const upstream::request outgoing{target.method, target.target, headers.view(), plan.body_of(call)};
+
+    const auto started = clock::now();
     upstream::response reply;
-    for (unsigned attempt = 1;; ++attempt) {
-        const clock::time_point attempt_deadline = std::min(deadline, clock::now() + target.timeout);
-        reply = co_await client.send(route.endpoint, outgoing, attempt_deadline, target.max_in_flight);
-        if (attempt >= policy.max_attempts || !worth_retrying(reply))
-            break;
-        const std::optional<std::chrono::milliseconds> asked = parse_retry_after(reply.retry_after);
-        // The vendor's own Retry-After is a floor, not a hint: coming back earlier than it
-        // asked would only be refused again. Longer than we are willing to wait, and the
-        // reply we have is the answer.
-        if (asked && *asked > policy.max_backoff)
+    unsigned attempt = 1;
+    for (;; ++attempt) {
+        const clock::time_point attempt_deadline = std::min(context.deadline, clock::now() + target.timeout);
+        reply = co_await context.client->send(route.endpoint, outgoing, attempt_deadline, target.max_in_flight);
+        if (attempt >= context.retries.max_attempts || !worth_retrying(reply))
             break;
         std::chrono::milliseconds delay =
-            asked.value_or(std::min(policy.max_backoff, policy.base_backoff * (1u << (attempt - 1))));
+            std::min(context.retries.max_backoff, parse_retry_after(reply.retry_after)
+                                                      .value_or(context.retries.base_backoff * (1u << (attempt - 1))));
         delay = jittered(delay);
-        if (clock::now() + delay >= deadline)
+        if (clock::now() + delay >= context.deadline)
             break; // the reply we have is the answer
         net::steady_timer timer(co_await net::this_coro::executor);
         timer.expires_after(delay);
         co_await timer.async_wait(net::as_tuple(net::use_awaitable));
-        ++stats.retries;
     }
+    const auto elapsed = clock::now() - started;
+    context.attempts += attempt;
+
+    const std::size_t first_result = results.size();
     if (reply.error != upstream::failure::none)
         record_failure(reply, plan, call, results);
     else
-        mapper.map_reply(request, plan, call, reply.status, reply.body, results);
+        context.mapper->map_reply(request, plan, call, reply.status, reply.body, results);
+
+    if (telemetry::target_metrics* cells = context.metrics ? context.metrics->get(target.name) : nullptr) {
+        cells->calls.add(attempt);
+        cells->retries.add(attempt - 1);
+        cells->call_duration.observe(elapsed);
+        for (std::size_t i = first_result; i < results.size(); ++i)
+            cells->results[static_cast<std::size_t>(results[i].status)][static_cast<std::size_t>(results[i].error)].add();
+        const auto pool = context.client->stats(route.endpoint);
+        cells->open_connections.set(static_cast<std::int64_t>(pool.open));
+        cells->idle_connections.set(static_cast<std::int64_t>(pool.idle));
+    }
+    const bool failed = reply.error != upstream::failure::none ||
+                        (first_result < results.size() && results[first_result].status != item_status::invited);
+    if (failed && telemetry::log_enabled(telemetry::log_level::warn)) {
+        const mapping::item_result& sample = results[first_result];
+        telemetry::log(telemetry::log_level::warn, "upstream_call_failed",
+                       {{"request_id", context.request_id},
+                        {"target", target.name},
+                        {"upstream_status", reply.status},
+                        {"outcome", mapping::to_string(sample.status)},
+                        {"error", mapping::to_string(sample.error)},
+                        {"transport", upstream::to_string(reply.error)},
+                        {"items", call.item_count},
+                        {"attempts", attempt},
+                        {"duration_ms", std::chrono::duration<double, std::milli>(elapsed).count()},
+                        {"trace_id", context.trace_id}});
+    }
 }
 
 } // namespace
@@ -127,29 +207,61 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
     return std::chrono::milliseconds(seconds * 1000);
 }
 
-net::awaitable<void> run_calls(const canonical::invite_request& request, const mapping::dispatch_plan& plan,
-                               const std::vector<target_route>& routes, upstream::client& client,
-                               mapping::reply_mapper& mapper, clock::time_point deadline, const retry_policy& policy,
-                               std::vector<mapping::item_result>& results, fan_out_stats& stats)
+target_cells::target_cells(telemetry::registry* registry) : registry_(registry)
 {
-    stats.calls += static_cast<unsigned>(plan.calls.size());
+    if (registry_)
+        thread_ = &registry_->add_thread();
+}
+
+telemetry::target_metrics* target_cells::get(std::string_view target)
+{
+    if (!registry_)
+        return nullptr;
+    for (const auto& [name, cells] : cells_)
+        if (name == target)
+            return cells;
+    telemetry::target_metrics* cells = &registry_->target(*thread_, target);
+    cells_.emplace_back(std::string(target), cells);
+    return cells;
+}
+
+std::optional<std::string_view> trace_id_of(std::string_view traceparent)
+{
+    // version "00": 2 + 1 + 32 + 1 + 16 + 1 + 2 = 55 characters.
+    if (traceparent.size() != 55 || traceparent.substr(0, 3) != "00-" || traceparent[35] != '-' ||
+        traceparent[52] != '-')
+        return std::nullopt;
+    const std::string_view trace = traceparent.substr(3, 32);
+    const std::string_view parent = traceparent.substr(36, 16);
+    if (!is_lower_hex(trace) || !is_lower_hex(parent) || !is_lower_hex(traceparent.substr(53)) ||
+        trace == std::string_view("00000000000000000000000000000000") || parent == std::string_view("0000000000000000"))
+        return std::nullopt;
+    return trace;
+}
+
+std::string new_trace_id()
+{
+    std::string id;
+    id.reserve(32);
+    append_hex(id, 32);
+    return id;
+}
+
+net::awaitable<void> run_calls(const canonical::invite_request& request, const mapping::dispatch_plan& plan,
+                               call_context& context, std::vector<mapping::item_result>& results)
+{
     if (plan.calls.empty())
         co_return;
-    const auto executor = co_await net::this_coro::executor;
     if (plan.calls.size() == 1) {
-        const auto& call = plan.calls.front();
-        co_await run_call(request, plan, call, routes[call.target->config_index], client, mapper, deadline, policy,
-                          results, stats);
+        co_await run_call(request, plan, plan.calls.front(), context, results);
         co_return;
     }
+    const auto executor = co_await net::this_coro::executor;
     using operation = decltype(net::co_spawn(executor, net::awaitable<void>{}, net::deferred));
     std::vector<operation> operations;
     operations.reserve(plan.calls.size());
     for (const auto& call : plan.calls)
-        operations.push_back(net::co_spawn(executor,
-                                           run_call(request, plan, call, routes[call.target->config_index], client,
-                                                    mapper, deadline, policy, results, stats),
-                                           net::deferred));
+        operations.push_back(net::co_spawn(executor, run_call(request, plan, call, context, results), net::deferred));
     // The group forwards cancellation to every call and completes only once all have,
     // so nothing outlives the data it refers to.
     auto [order, exceptions] = co_await net::experimental::make_parallel_group(std::move(operations))
@@ -159,13 +271,16 @@ net::awaitable<void> run_calls(const canonical::invite_request& request, const m
             continue;
         // A bug, not a network condition: the call's items stay `unknown` (the merge
         // fills in every missing result) and the cause is logged.
+        std::string what = "unknown exception";
         try {
             std::rethrow_exception(exceptions[i]);
         } catch (const std::exception& e) {
-            std::cerr << "invitegw: call to target " << plan.calls[i].target->name << " failed: " << e.what() << "\n";
+            what = e.what();
         } catch (...) {
-            std::cerr << "invitegw: call to target " << plan.calls[i].target->name << " failed: unknown exception\n";
+            what = "an exception that is not a std::exception";
         }
+        telemetry::log(telemetry::log_level::error, "call_crashed",
+                       {{"request_id", context.request_id}, {"target", plan.calls[i].target->name}, {"what", what}});
     }
 }
 

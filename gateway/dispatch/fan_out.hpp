@@ -5,11 +5,15 @@
 #include "gateway/mapping/dispatch_plan.hpp"
 #include "gateway/mapping/item_result.hpp"
 #include "gateway/mapping/reply_mapper.hpp"
+#include "gateway/telemetry/metrics.hpp"
 #include "gateway/upstream/client.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace igw::dispatch {
@@ -20,11 +24,6 @@ struct target_route {
     std::vector<upstream::header> headers; // views into the target plan's headers
 };
 
-struct fan_out_stats {
-    unsigned calls = 0;
-    unsigned retries = 0;
-};
-
 // Retry policy for replies that say the vendor did not process the call.
 struct retry_policy {
     unsigned max_attempts = 3;
@@ -32,19 +31,48 @@ struct retry_policy {
     std::chrono::milliseconds max_backoff{10'000};
 };
 
+// This thread's metric cells per target name, looked up once and cached.
+class target_cells {
+public:
+    target_cells(telemetry::registry* registry);
+    telemetry::target_metrics* get(std::string_view target);
+
+private:
+    telemetry::registry* registry_;
+    telemetry::thread_metrics* thread_ = nullptr;
+    std::vector<std::pair<std::string, telemetry::target_metrics*>> cells_;
+};
+
+// What the calls of one request share besides the plan.
+struct call_context {
+    std::string_view request_id;
+    std::string_view trace_id; // 32 lower-case hex digits; each call gets its own span
+    const std::vector<target_route>* routes = nullptr; // by target_plan::config_index
+    upstream::client* client = nullptr;
+    mapping::reply_mapper* mapper = nullptr;
+    target_cells* metrics = nullptr; // may be null
+    retry_policy retries;
+    std::chrono::steady_clock::time_point deadline;
+    unsigned attempts = 0; // out: calls sent, retries included
+};
+
 // Runs all calls of `plan` at once (each target's pool caps its concurrency at the
-// target's max_in_flight) and appends one result per (item, call) to `results`.
+// target's max_in_flight) and appends one result per item of each call to `results`.
 // Every attempt ends by min(deadline, attempt start + target timeout); 429, and 503
-// with Retry-After, are retried while the deadline allows. `routes` is indexed by
-// target_plan::config_index. Completes only when every call has completed.
+// with Retry-After, are retried while the deadline allows. Completes only when every
+// call has completed.
 boost::asio::awaitable<void> run_calls(const canonical::invite_request& request, const mapping::dispatch_plan& plan,
-                                       const std::vector<target_route>& routes, upstream::client& client,
-                                       mapping::reply_mapper& mapper, std::chrono::steady_clock::time_point deadline,
-                                       const retry_policy& policy, std::vector<mapping::item_result>& results,
-                                       fan_out_stats& stats);
+                                       call_context& context, std::vector<mapping::item_result>& results);
 
 // Parses a Retry-After value given in seconds (the form vendors' rate limiters send);
 // nullopt for anything else, including HTTP dates.
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value);
+
+// The trace id of a valid W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>", ids not all
+// zero), or nullopt.
+std::optional<std::string_view> trace_id_of(std::string_view traceparent);
+
+// 32 random lower-case hex digits (thread-local generator).
+std::string new_trace_id();
 
 } // namespace igw::dispatch

@@ -41,77 +41,108 @@ server::handler_reply problem_reply(const canonical::problem& problem)
     return reply;
 }
 
-// What a worker derives from one config generation.
-struct config_snapshot {
-    std::shared_ptr<const mapping::compiled_config> config;
+// What a worker derives from one loaded config: connection endpoints and header views.
+struct target_routes {
+    std::shared_ptr<const mapping::compiled_config> config; // keeps the views valid
     std::vector<target_route> routes; // by config target index; views into `config`
 };
 
 class invite_pipeline final : public server::invite_handler {
 public:
-    invite_pipeline(net::any_io_executor executor, std::shared_ptr<config_source> configs, pipeline_options options)
-        : configs_(std::move(configs)), client_(executor, options.upstream), retries_(options.retries)
+    invite_pipeline(net::any_io_executor executor, pipeline_options options)
+        : client_(executor, options.upstream), retries_(options.retries), metrics_(options.metrics)
     {
     }
 
     net::awaitable<server::handler_reply> handle(server::handler_request& request) override
     {
         // Held for the whole request: a reload meanwhile does not change what it sees.
-        const std::shared_ptr<const config_snapshot> snapshot = current_snapshot();
-        const mapping::compiled_config& loaded = *snapshot->config;
-        if (request.route_index >= loaded.mappings.routes.size())
+        const std::shared_ptr<const mapping::compiled_config> loaded = request.config;
+        if (!loaded || request.route_index >= loaded->mappings.routes.size())
             co_return problem_reply(canonical::not_found_problem(request.target));
-        const mapping::route_plan& route = loaded.mappings.routes[request.route_index];
+        const mapping::route_plan& route = loaded->mappings.routes[request.route_index];
 
-        const canonical::validation_context context{loaded.config.roles, route.target_names,
-                                                    loaded.config.limits.max_invitations,
-                                                    loaded.config.limits.max_body_bytes};
+        const canonical::validation_context context{loaded->config.roles, route.target_names,
+                                                    loaded->config.limits.max_invitations,
+                                                    loaded->config.limits.max_body_bytes};
         auto parsed = parser_.parse(request.body, context);
         if (auto* problem = std::get_if<canonical::problem>(&parsed))
             co_return problem_reply(*problem);
         const canonical::invite_request& invite = std::get<canonical::invite_request>(parsed);
 
         std::unique_ptr<mapping::dispatch_plan> plan = take_plan();
-        mapping::render_calls(invite, route, loaded.config.roles, *plan);
+        mapping::render_calls(invite, route, loaded->config.roles, *plan);
 
         server::handler_reply reply;
+        reply.stats.invitations = invite.invitations.size();
+        reply.stats.targets = invite.targets.size();
         if (wants_dry_run(request.target)) {
             write_dry_run(request.request_id, invite, route, *plan, reply.body);
             give_back(std::move(plan));
             co_return reply;
         }
 
+        // Vendors see the client's trace, or a new one.
+        const auto client_trace = trace_id_of(request.traceparent);
+        reply.stats.trace_id = client_trace ? std::string(*client_trace) : new_trace_id();
+
         std::vector<mapping::item_result> results = plan->immediate;
         results.reserve(plan->immediate.size() + plan->items.size());
-        fan_out_stats stats;
-        co_await run_calls(invite, *plan, snapshot->routes, client_, mapper_, request.deadline, retries_, results,
-                           stats);
+        call_context calls;
+        calls.request_id = request.request_id;
+        calls.trace_id = reply.stats.trace_id;
+        const std::shared_ptr<const target_routes> routes = routes_for(loaded);
+        calls.routes = &routes->routes;
+        calls.client = &client_;
+        calls.mapper = &mapper_;
+        calls.metrics = &metrics_;
+        calls.retries = retries_;
+        calls.deadline = request.deadline;
+        co_await run_calls(invite, *plan, calls, results);
+        count_immediate(route, plan->immediate);
+
         const merge_summary summary = write_merged_reply(request.request_id, invite, route, results, reply.body);
         reply.status = summary.status;
+        reply.stats.calls = calls.attempts;
+        reply.stats.invited = summary.invited;
+        reply.stats.failed = summary.failed;
+        reply.stats.unknown = summary.unknown;
         give_back(std::move(plan));
         co_return reply;
     }
 
 private:
-    std::shared_ptr<const config_snapshot> current_snapshot()
+    // Results that needed no call are outcomes too (role_not_supported).
+    void count_immediate(const mapping::route_plan& route, const std::vector<mapping::item_result>& immediate)
     {
-        const std::uint64_t generation = configs_->generation();
-        if (!snapshot_ || generation != generation_) {
-            auto next = std::make_shared<config_snapshot>();
-            next->config = configs_->current();
-            for (const auto& target : next->config->mappings.targets) {
-                target_route route;
-                route.endpoint = upstream::endpoint{target.tls, target.host, target.port, target.ca_file};
-                for (const auto& header : target.headers)
-                    route.headers.push_back(upstream::header{header.name, header.value});
-                next->routes.push_back(std::move(route));
-            }
-            snapshot_ = std::move(next);
-            generation_ = generation;
-        }
-        return snapshot_;
+        for (const auto& result : immediate)
+            if (telemetry::target_metrics* cells = metrics_.get(route.target_names[result.target]))
+                cells->results[static_cast<std::size_t>(result.status)][static_cast<std::size_t>(result.error)].add();
     }
 
+    // Endpoints and header views are derived once per loaded config. A request holds
+    // its own reference, so dropping an old entry never pulls them from under it.
+    std::shared_ptr<const target_routes> routes_for(const std::shared_ptr<const mapping::compiled_config>& loaded)
+    {
+        for (const auto& known : routes_)
+            if (known->config == loaded)
+                return known;
+        auto next = std::make_shared<target_routes>();
+        next->config = loaded;
+        for (const auto& target : loaded->mappings.targets) {
+            target_route route;
+            route.endpoint = upstream::endpoint{target.tls, target.host, target.port, target.ca_file};
+            for (const auto& header : target.headers)
+                route.headers.push_back(upstream::header{header.name, header.value});
+            next->routes.push_back(std::move(route));
+        }
+        // The current config and maybe the previous one are all that matter.
+        constexpr std::size_t kept = 2;
+        if (routes_.size() >= kept)
+            routes_.erase(routes_.begin());
+        routes_.push_back(next);
+        return next;
+    }
     // Plans are reused so that rendering allocates nothing once buffers have grown;
     // several requests of this thread may be in flight, each with its own plan.
     std::unique_ptr<mapping::dispatch_plan> take_plan()
@@ -132,22 +163,21 @@ private:
             spare_plans_.push_back(std::move(plan));
     }
 
-    std::shared_ptr<config_source> configs_;
-    std::shared_ptr<const config_snapshot> snapshot_;
-    std::uint64_t generation_ = 0;
     upstream::client client_;
     canonical::request_parser parser_;
     mapping::reply_mapper mapper_;
     retry_policy retries_;
+    target_cells metrics_;
+    std::vector<std::shared_ptr<const target_routes>> routes_;
     std::vector<std::unique_ptr<mapping::dispatch_plan>> spare_plans_;
 };
 
 } // namespace
 
-server::handler_factory make_pipeline_factory(std::shared_ptr<config_source> configs, pipeline_options options)
+server::handler_factory make_pipeline_factory(pipeline_options options)
 {
-    return [configs = std::move(configs), options](net::any_io_executor executor) {
-        return std::unique_ptr<server::invite_handler>(new invite_pipeline(std::move(executor), configs, options));
+    return [options](net::any_io_executor executor) {
+        return std::unique_ptr<server::invite_handler>(new invite_pipeline(std::move(executor), options));
     };
 }
 

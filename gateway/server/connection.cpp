@@ -30,6 +30,7 @@
 #include "gateway/server/request_id.hpp"
 #include "gateway/server/router.hpp"
 #include "gateway/server/worker.hpp"
+#include "gateway/telemetry/log.hpp"
 
 namespace igw::server::detail {
 namespace {
@@ -204,9 +205,24 @@ private:
         return worker_.draining || worker_.shared.stopping.load(std::memory_order_relaxed);
     }
 
+    net::awaitable<bool> serve_admin_reload(http::request_parser<http::string_body>& parser,
+                                            std::string_view request_id);
+    // Counts and logs a reply on an invite route (see request_).
+    void record(unsigned status);
+
     worker& worker_;
-    const config::gateway_config& config_;
+    const config::gateway_config& config_; // for the limits, which only a restart changes
     const config::limits_config& limits_;
+    // The config this request is served with (routes, clients, mappings, version).
+    std::shared_ptr<const mapping::compiled_config> snapshot_;
+    // About the request being served on an invite route, for metrics and the log line.
+    struct invite_request_info {
+        std::string_view route;  // empty: not an invite route
+        std::string_view client;
+        std::string_view request_id;
+        std::chrono::steady_clock::time_point start;
+        request_stats stats;
+    } request_;
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     net::cancellation_signal cancel_; // outlives run(): the co_spawn completion handler owns us
@@ -272,12 +288,15 @@ net::awaitable<bool> connection::serve_request()
     }
 
     auto& req = parser.get();
+    snapshot_ = worker_.current_config();
+    request_ = {};
+    request_.start = std::chrono::steady_clock::now();
     const std::string_view presented_id = req["X-Request-Id"];
     const std::string request_id = is_valid_request_id(presented_id) ? std::string(presented_id)
                                                                       : generate_request_id();
     const bool body_pending = !parser.is_done();
     const bool keep_alive = req.keep_alive() && !body_pending;
-    const route_match match = match_route(req.method_string(), req.target(), config_.routes);
+    const route_match match = match_route(req.method_string(), req.target(), snapshot_->config.routes);
 
     if (match.kind == endpoint::not_found) {
         auto res = make_problem(canonical::not_found_problem(req.target().substr(0, req.target().find('?'))),
@@ -298,13 +317,95 @@ net::awaitable<bool> connection::serve_request()
     }
     if (match.kind == endpoint::readyz) {
         if (worker_.shared.listening.load(std::memory_order_relaxed) && !stopping()) {
-            auto res = make_response(200, req.version(), request_id, "application/json", status_body("ready"));
+            std::string body;
+            json::writer(body).begin_object().member("status", "ready").member("config_version", snapshot_->version).end_object();
+            auto res = make_response(200, req.version(), request_id, "application/json", std::move(body));
             co_return co_await send(res, keep_alive, body_pending);
         }
         auto res = make_problem(http_problem(503, "the gateway is shutting down"), req.version(), request_id);
         co_return co_await send(res, keep_alive, body_pending);
     }
+    if (match.kind == endpoint::metrics && worker_.shared.services.metrics) {
+        std::string body;
+        worker_.shared.services.metrics->write_prometheus(body);
+        auto res = make_response(200, req.version(), request_id, "text/plain; version=0.0.4; charset=utf-8",
+                                 std::move(body));
+        co_return co_await send(res, keep_alive, body_pending);
+    }
+    if (match.kind == endpoint::openapi && !worker_.shared.services.openapi.empty()) {
+        auto res = make_response(200, req.version(), request_id, "application/json",
+                                 std::string(worker_.shared.services.openapi));
+        co_return co_await send(res, keep_alive, body_pending);
+    }
+    if (match.kind == endpoint::admin_reload && worker_.shared.services.reload)
+        co_return co_await serve_admin_reload(parser, request_id);
+    if (match.kind != endpoint::invite) {
+        auto res = make_problem(canonical::not_found_problem(req.target().substr(0, req.target().find('?'))),
+                                req.version(), request_id);
+        co_return co_await send(res, keep_alive, body_pending);
+    }
     co_return co_await serve_invite(parser, match, request_id);
+}
+
+net::awaitable<bool> connection::serve_admin_reload(http::request_parser<http::string_body>& parser,
+                                                    std::string_view request_id)
+{
+    auto& req = parser.get();
+    const bool body_pending = !parser.is_done();
+    const bool keep_alive = req.keep_alive() && !body_pending;
+    const std::string_view authorization = req[http::field::authorization];
+    const auto token = bearer_token(authorization);
+    const config::client_config* client = token ? find_client_by_key(*token, snapshot_->config.clients) : nullptr;
+    if (!client) {
+        auto res = make_problem(canonical::unauthorized_problem(), req.version(), request_id);
+        res.set(http::field::www_authenticate, R"(Bearer realm="invitegw")");
+        co_return co_await send(res, keep_alive, body_pending);
+    }
+    if (!client->admin) {
+        auto res = make_problem(canonical::forbidden_problem("/admin/reload"), req.version(), request_id);
+        co_return co_await send(res, keep_alive, body_pending);
+    }
+    // Loading reads and compiles files: a few milliseconds on this worker, for an
+    // operator's rare request.
+    const reload_outcome outcome = worker_.shared.services.reload();
+    std::string body;
+    json::writer w(body);
+    w.begin_object().member("reloaded", outcome.reloaded).member("config_version", outcome.version);
+    w.key("errors").begin_array();
+    for (const auto& error : outcome.errors)
+        w.string(error);
+    w.end_array().key("notes").begin_array();
+    for (const auto& note : outcome.notes)
+        w.string(note);
+    w.end_array().end_object();
+    auto res = make_response(outcome.reloaded ? 200 : 422, req.version(), request_id, "application/json", std::move(body));
+    // The reply names the config now served.
+    snapshot_ = worker_.current_config();
+    co_return co_await send(res, keep_alive, body_pending);
+}
+
+void connection::record(unsigned status)
+{
+    const auto elapsed = std::chrono::steady_clock::now() - request_.start;
+    if (auto* cells = worker_.route_metrics(request_.route)) {
+        cells->by_status[std::min<unsigned>(status, cells->by_status.size() - 1)].add();
+        cells->duration.observe(elapsed);
+    }
+    const request_stats& stats = request_.stats;
+    telemetry::log(status >= 500 ? telemetry::log_level::warn : telemetry::log_level::info, "request",
+                   {{"request_id", request_.request_id},
+                    {"route", request_.route},
+                    {"client", request_.client},
+                    {"status", status},
+                    {"duration_ms", std::chrono::duration<double, std::milli>(elapsed).count()},
+                    {"invitations", stats.invitations},
+                    {"targets", stats.targets},
+                    {"calls", stats.calls},
+                    {"invited", stats.invited},
+                    {"failed", stats.failed},
+                    {"unknown", stats.unknown},
+                    {"trace_id", stats.trace_id},
+                    {"config_version", snapshot_->version}});
 }
 
 net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_body>& parser,
@@ -319,7 +420,12 @@ net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_
 
     const std::string_view authorization = req[http::field::authorization];
     const auto token = bearer_token(authorization);
-    const config::client_config* client = token ? find_client_by_key(*token, config_.clients) : nullptr;
+    const auto& route = snapshot_->config.routes[match.route_index];
+    request_.route = route.path;
+    request_.request_id = request_id;
+    const config::client_config* client = token ? find_client_by_key(*token, snapshot_->config.clients) : nullptr;
+    if (client)
+        request_.client = client->name;
     if (!client) {
         auto res = make_problem(canonical::unauthorized_problem(), version, request_id);
         res.set(http::field::www_authenticate, authorization.empty()
@@ -327,7 +433,6 @@ net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_
                                                    : R"(Bearer realm="invitegw", error="invalid_token")");
         co_return co_await send(res, keep_alive, body_pending);
     }
-    const auto& route = config_.routes[match.route_index];
     if (!client_may_use_route(*client, route.path)) {
         auto res = make_problem(canonical::forbidden_problem(route.path), version, request_id);
         co_return co_await send(res, keep_alive, body_pending);
@@ -352,6 +457,16 @@ net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_
         co_return co_await send(res, keep_alive, body_pending);
     }
     in_flight_slot slot(in_flight);
+    if (worker_.metrics)
+        worker_.metrics->in_flight.add(1);
+    struct in_flight_gauge {
+        telemetry::thread_metrics* metrics;
+        ~in_flight_gauge()
+        {
+            if (metrics)
+                metrics->in_flight.add(-1);
+        }
+    } gauge{worker_.metrics};
 
     if (body_pending) {
         if (iequals(req[http::field::expect], "100-continue")) {
@@ -382,7 +497,8 @@ net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_
         req.body().reserve(req.body().size() + body_padding);
 
     handler_request request{match.route_index, client, request_id, req.target(), req.body(),
-                            std::chrono::steady_clock::now() + limits_.request_timeout};
+                            std::chrono::steady_clock::now() + limits_.request_timeout, snapshot_,
+                            req["traceparent"]};
     handler_reply reply;
     std::string failure;
     try {
@@ -407,6 +523,7 @@ net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_
         res.set("X-Request-Id", request_id);
         res.erase(http::field::transfer_encoding);
         res.body() = std::move(reply.body);
+        request_.stats = std::move(reply.stats);
     }
     co_return co_await send(res, req.keep_alive(), false);
 }
@@ -414,6 +531,12 @@ net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_
 net::awaitable<bool> connection::send(response& res, bool keep_alive, bool unread_input)
 {
     res.set(http::field::date, http_date());
+    if (snapshot_)
+        res.set("X-Config-Version", snapshot_->version);
+    if (!request_.route.empty()) {
+        record(res.result_int());
+        request_.route = {};
+    }
     res.keep_alive(keep_alive && !stopping());
     res.prepare_payload();
     // A client that does not read its reply is as slow as one that does not send.

@@ -15,8 +15,16 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "gateway/config/config.hpp"
+#include "gateway/mapping/compiled_config.hpp"
 
 namespace igw::server {
+
+// What the handler did, for the server's request log line (never emails or keys).
+struct request_stats {
+    std::size_t invitations = 0, targets = 0, calls = 0;
+    std::size_t invited = 0, failed = 0, unknown = 0;
+    std::string trace_id; // W3C trace id the vendor calls carried
+};
 
 struct handler_reply {
     unsigned status = 200;
@@ -25,6 +33,7 @@ struct handler_reply {
     // Extra reply headers. Framing headers (Content-Length, Connection) and X-Request-Id
     // are the server's and are overwritten.
     std::vector<std::pair<std::string, std::string>> headers;
+    request_stats stats;
 };
 
 // One authenticated, size-checked request on a configured route. Everything it refers to
@@ -37,6 +46,10 @@ struct handler_request {
     std::string& body;                  // the handler may take or grow it (simdjson padding);
                                         // capacity() >= size() + 64 already
     std::chrono::steady_clock::time_point deadline; // now + limits.request_timeout
+    // The config the server routed and authenticated this request with; the handler
+    // uses the same one, so a reload never splits a request between two configs.
+    std::shared_ptr<const mapping::compiled_config> config;
+    std::string_view traceparent; // the client's W3C traceparent header, possibly empty
 };
 
 // One handler object per worker thread, bound to that thread's executor, so it can keep

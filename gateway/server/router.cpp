@@ -6,8 +6,16 @@ route_match match_route(std::string_view method, std::string_view target,
                         const std::vector<config::route_config>& routes) noexcept
 {
     const std::string_view path = target.substr(0, target.find('?'));
-    if (path == "/healthz" || path == "/readyz")
-        return {path == "/healthz" ? endpoint::healthz : endpoint::readyz, 0, method == "GET", "GET"};
+    if (path == "/healthz")
+        return {endpoint::healthz, 0, method == "GET", "GET"};
+    if (path == "/readyz")
+        return {endpoint::readyz, 0, method == "GET", "GET"};
+    if (path == "/metrics")
+        return {endpoint::metrics, 0, method == "GET", "GET"};
+    if (path == "/openapi.json")
+        return {endpoint::openapi, 0, method == "GET", "GET"};
+    if (path == "/admin/reload")
+        return {endpoint::admin_reload, 0, method == "POST", "POST"};
     for (std::size_t i = 0; i < routes.size(); ++i) {
         if (routes[i].path == path)
             return {endpoint::invite, i, method == "POST", "POST"};

@@ -9,7 +9,7 @@
 
 namespace igw::server {
 
-enum class endpoint { not_found, healthz, readyz, invite };
+enum class endpoint { not_found, healthz, readyz, metrics, openapi, admin_reload, invite };
 
 struct route_match {
     endpoint kind = endpoint::not_found;

@@ -40,7 +40,8 @@ using tcp = net::ip::tcp;
 // The price is one accept per connection on worker 0, negligible next to the requests a
 // keep-alive connection carries.
 struct server::impl {
-    impl(const config::gateway_config& config, const handler_factory& make_handler);
+    impl(std::shared_ptr<mapping::config_source> configs, const handler_factory& make_handler,
+         server_services services);
 
     net::awaitable<void> accept_loop();
     void stop(std::chrono::milliseconds grace);
@@ -68,13 +69,14 @@ unsigned worker_count(const config::listener_config& listener)
 
 } // namespace
 
-server::impl::impl(const config::gateway_config& config, const handler_factory& make_handler)
-    : shared(config),
+server::impl::impl(std::shared_ptr<mapping::config_source> configs, const handler_factory& make_handler,
+                   server_services services)
+    : shared(std::move(configs), std::move(services)),
       workers([&] {
           if (!make_handler)
               throw std::invalid_argument("the server needs an invite handler factory");
           std::vector<std::unique_ptr<detail::worker>> made;
-          for (unsigned i = 0, n = worker_count(config.listener); i < n; ++i)
+          for (unsigned i = 0, n = worker_count(shared.config.listener); i < n; ++i)
               made.push_back(std::make_unique<detail::worker>(shared, make_handler));
           return made;
       }()),
@@ -142,8 +144,26 @@ void server::impl::stop(std::chrono::milliseconds grace)
         net::post(w->ioc, [w = w.get(), grace] { w->begin_drain(grace); });
 }
 
+namespace {
+
+// A config served as it is, without provider mappings (the server needs none).
+std::shared_ptr<mapping::config_source> fixed_config(const config::gateway_config& config)
+{
+    auto loaded = std::make_shared<mapping::compiled_config>();
+    loaded->config = config;
+    return std::make_shared<mapping::config_source>(std::move(loaded));
+}
+
+} // namespace
+
 server::server(const config::gateway_config& config, handler_factory make_handler)
-    : impl_(std::make_unique<impl>(config, make_handler))
+    : server(fixed_config(config), std::move(make_handler))
+{
+}
+
+server::server(std::shared_ptr<mapping::config_source> configs, handler_factory make_handler,
+               server_services services)
+    : impl_(std::make_unique<impl>(std::move(configs), make_handler, std::move(services)))
 {
 }
 

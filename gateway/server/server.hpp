@@ -7,7 +7,9 @@
 #include <memory>
 
 #include "gateway/config/config.hpp"
+#include "gateway/mapping/config_source.hpp"
 #include "gateway/server/invite_handler.hpp"
+#include "gateway/server/services.hpp"
 
 namespace igw::server {
 
@@ -17,6 +19,10 @@ public:
     // binds and listens now, so that port() is known and a taken address fails here:
     // throws std::system_error naming the address on failure.
     server(const config::gateway_config& config, handler_factory make_handler);
+    // Serves whatever `configs` holds at each request: routes, clients and mappings
+    // follow a reload; the listener and limits stay those of the config at construction.
+    server(std::shared_ptr<mapping::config_source> configs, handler_factory make_handler,
+           server_services services = {});
     // Stops without grace when still running, then joins the worker threads.
     ~server();
 

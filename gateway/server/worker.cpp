@@ -10,12 +10,36 @@ namespace igw::server::detail {
 worker::worker(shared_state& s, const handler_factory& make_handler)
     : shared(s), work_(ioc.get_executor()), grace_timer_(ioc)
 {
+    if (shared.services.metrics)
+        metrics = &shared.services.metrics->add_thread();
     handler = make_handler(ioc.get_executor());
     if (!handler)
         throw std::invalid_argument("the invite handler factory returned no handler");
 }
 
 worker::~worker() = default;
+
+const std::shared_ptr<const mapping::compiled_config>& worker::current_config()
+{
+    const std::uint64_t generation = shared.configs->generation();
+    if (generation != config_generation_ || !config_) {
+        config_ = shared.configs->current();
+        config_generation_ = generation;
+    }
+    return config_;
+}
+
+telemetry::route_metrics* worker::route_metrics(std::string_view path)
+{
+    if (!metrics)
+        return nullptr;
+    for (const auto& [known, cells] : route_cells_)
+        if (known == path)
+            return cells;
+    telemetry::route_metrics* cells = &shared.services.metrics->route(*metrics, path);
+    route_cells_.emplace_back(std::string(path), cells);
+    return cells;
+}
 
 void worker::begin_drain(std::chrono::milliseconds grace)
 {

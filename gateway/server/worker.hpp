@@ -15,7 +15,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "gateway/config/config.hpp"
+#include "gateway/mapping/config_source.hpp"
 #include "gateway/server/invite_handler.hpp"
+#include "gateway/server/services.hpp"
+#include "gateway/telemetry/metrics.hpp"
 
 namespace igw::server::detail {
 
@@ -24,9 +27,15 @@ namespace igw::server::detail {
 // without refusing work while another thread has room; one relaxed fetch_add per
 // request or connection costs nanoseconds next to the request itself.
 struct shared_state {
-    explicit shared_state(const config::gateway_config& c) : config(c) {}
+    shared_state(std::shared_ptr<mapping::config_source> source, server_services s)
+        : configs(std::move(source)), config(configs->current()->config), services(std::move(s))
+    {
+    }
 
+    const std::shared_ptr<mapping::config_source> configs;
+    // The config at construction: its listener and limits apply until a restart.
     const config::gateway_config config;
+    const server_services services;
     std::atomic<bool> listening{false};
     std::atomic<bool> stopping{false};
     std::atomic<std::size_t> connections{0}; // served connections, against max_connections
@@ -50,6 +59,13 @@ public:
     std::unique_ptr<invite_handler> handler;
     bool draining = false;
 
+    // The config to serve the next request with: re-read only when a reload changed
+    // the generation, so the common case is one atomic load.
+    const std::shared_ptr<const mapping::compiled_config>& current_config();
+    // This thread's metric cells (null without a metrics service).
+    telemetry::route_metrics* route_metrics(std::string_view path);
+    telemetry::thread_metrics* metrics = nullptr;
+
     void add(connection* c) { connections_.insert(c); }
     void remove(connection* c) { connections_.erase(c); }
     // After a connection's coroutine completed: finishes the worker when it drains.
@@ -64,6 +80,9 @@ private:
     boost::asio::steady_timer grace_timer_;
     std::unordered_set<connection*> connections_;
     bool finished_ = false;
+    std::shared_ptr<const mapping::compiled_config> config_;
+    std::uint64_t config_generation_ = 0;
+    std::vector<std::pair<std::string, telemetry::route_metrics*>> route_cells_;
 };
 
 // Drain steps, defined with the connection (connection.cpp).

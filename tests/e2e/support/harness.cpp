@@ -1,6 +1,6 @@
 #include "tests/e2e/support/harness.hpp"
 
-#include "gateway/dispatch/config_source.hpp"
+#include "gateway/mapping/config_source.hpp"
 #include "gateway/dispatch/invite_pipeline.hpp"
 #include "gateway/json/writer.hpp"
 
@@ -116,8 +116,8 @@ gateway::gateway(const emulator::server& emulators, gateway_options options)
         config_file_ = repo_dir + "/config/gateway.yaml";
     }
     config_ = mapping::load_compiled_config(config_file_, lookup);
-    server_ = std::make_unique<server::server>(
-        config_->config, dispatch::make_pipeline_factory(std::make_shared<dispatch::config_source>(config_)));
+    server_ = std::make_unique<server::server>(std::make_shared<mapping::config_source>(config_),
+                                               dispatch::make_pipeline_factory());
     server_->start();
 }
 

@@ -1,0 +1,32 @@
+#pragma once
+// What the server offers besides invites: metrics, the API description and config
+// reloads. Each is optional; an endpoint whose service is missing answers 404.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace igw::telemetry {
+class registry;
+}
+
+namespace igw::server {
+
+struct reload_outcome {
+    bool reloaded = false;
+    std::string version;             // the config version now served
+    std::vector<std::string> errors; // why the new config was refused (file:line:col: ...)
+    std::vector<std::string> notes;  // e.g. settings that only a restart applies
+};
+
+struct server_services {
+    // GET /metrics; the server also counts requests by route and status into it.
+    telemetry::registry* metrics = nullptr;
+    // GET /openapi.json
+    std::string_view openapi;
+    // POST /admin/reload, for clients with `admin: true`. Called on a worker thread.
+    std::function<reload_outcome()> reload;
+};
+
+} // namespace igw::server
