@@ -145,9 +145,14 @@ net::awaitable<void> run_call(const canonical::invite_request& request, const ma
         reply = co_await context.client->send(route.endpoint, outgoing, attempt_deadline, target.max_in_flight);
         if (attempt >= context.retries.max_attempts || !worth_retrying(reply))
             break;
-        std::chrono::milliseconds delay =
-            std::min(context.retries.max_backoff, parse_retry_after(reply.retry_after)
-                                                      .value_or(context.retries.base_backoff * (1u << (attempt - 1))));
+        const std::optional<std::chrono::milliseconds> asked = parse_retry_after(reply.retry_after);
+        // The vendor's own Retry-After is a floor, not a hint: coming back earlier than it
+        // asked would only be refused again. Longer than we are willing to wait, and the
+        // reply we have is the answer.
+        if (asked && *asked > context.retries.max_backoff)
+            break;
+        std::chrono::milliseconds delay = asked.value_or(
+            std::min(context.retries.max_backoff, context.retries.base_backoff * (1u << (attempt - 1))));
         delay = jittered(delay);
         if (clock::now() + delay >= context.deadline)
             break; // the reply we have is the answer

@@ -92,6 +92,15 @@ BOOST_AUTO_TEST_CASE(a_body_over_max_body_bytes_is_413)
     check_nothing_reached_a_vendor(emulators);
 }
 
+BOOST_AUTO_TEST_CASE(a_body_over_the_shipped_one_mebibyte_limit_is_413)
+{
+    emulator::server emulators;
+    gateway gw(emulators);
+    const std::string body = R"({"invitations": [], "padding": ")" + std::string(1'100'000, 'x') + R"("})";
+    check_problem(post_invite(gw.port(), body), 413);
+    check_nothing_reached_a_vendor(emulators);
+}
+
 BOOST_AUTO_TEST_CASE(a_body_that_is_not_json_media_type_is_415)
 {
     emulator::server emulators;
