@@ -158,7 +158,9 @@ net::awaitable<void> run_call(const canonical::invite_request& request, const ma
             break; // the reply we have is the answer
         net::steady_timer timer(co_await net::this_coro::executor);
         timer.expires_after(delay);
-        co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+        auto [waited] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+        if (waited)
+            break; // cancelled (shutdown past its grace): the reply we have is the answer
     }
     const auto elapsed = clock::now() - started;
     context.attempts += attempt;
