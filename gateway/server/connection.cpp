@@ -461,10 +461,12 @@ net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_
         worker_.metrics->in_flight.add(1);
     struct in_flight_gauge {
         telemetry::thread_metrics* metrics;
-        ~in_flight_gauge()
+        ~in_flight_gauge() { release(); }
+        void release() noexcept
         {
             if (metrics)
                 metrics->in_flight.add(-1);
+            metrics = nullptr;
         }
     } gauge{worker_.metrics};
 
@@ -478,6 +480,10 @@ net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_
         parser.body_limit(limits_.max_body_bytes); // also ends chunked bodies at the limit
         req.body().reserve((length ? *length : 0) + body_padding);
         auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
+        if (ec) {
+            slot.release();
+            gauge.release();
+        }
         if (ec == http::error::body_limit) {
             auto res = make_problem(canonical::payload_too_large_problem(limits_.max_body_bytes), version,
                                     request_id);
@@ -506,7 +512,10 @@ net::awaitable<bool> connection::serve_invite(http::request_parser<http::string_
     } catch (const std::exception& e) {
         failure = e.what();
     }
+    // Before the reply leaves: a client that scrapes /metrics once it has its answer
+    // must not see its own request still in flight.
     slot.release();
+    gauge.release();
 
     response res;
     if (!failure.empty() || reply.status < 200 || reply.status > 599) {
