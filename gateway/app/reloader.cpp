@@ -17,7 +17,7 @@ bool same_limits(const config::limits_config& a, const config::limits_config& b)
 } // namespace
 
 reloader::reloader(std::string file, std::shared_ptr<mapping::config_source> configs, telemetry::registry& metrics)
-    : file_(std::move(file)), configs_(std::move(configs)), metrics_(metrics)
+    : file_(std::move(file)), configs_(std::move(configs)), started_(configs_->current()), metrics_(metrics)
 {
 }
 
@@ -28,9 +28,10 @@ server::reload_outcome reloader::reload()
     const auto current = configs_->current();
     try {
         auto next = mapping::load_compiled_config(file_);
-        const auto& was = current->config;
+        const auto& was = started_->config;
         const auto& now = next->config;
-        // The listener and the server's limits belong to the running process.
+        // The listener, the server's limits and the log settings belong to the running
+        // process: compared with what it started with, not with the previous reload.
         if (was.listener.address != now.listener.address || was.listener.port != now.listener.port ||
             was.listener.threads != now.listener.threads)
             outcome.notes.push_back("listen and threads changed: they apply after a restart");

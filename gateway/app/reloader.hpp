@@ -23,6 +23,9 @@ public:
 private:
     std::string file_;
     std::shared_ptr<mapping::config_source> configs_;
+    // The listener, limits and log settings in effect are this config's until a restart,
+    // whatever reloads came since: notes compare against it.
+    const std::shared_ptr<const mapping::compiled_config> started_;
     telemetry::registry& metrics_;
     std::mutex mutex_;
 };
