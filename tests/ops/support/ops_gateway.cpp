@@ -1,0 +1,291 @@
+#include "tests/ops/support/ops_gateway.hpp"
+
+#include "gateway/api/openapi.hpp"
+#include "gateway/dispatch/invite_pipeline.hpp"
+#include "gateway/json/writer.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <simdjson.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace igw::ops {
+namespace {
+
+namespace net = boost::asio;
+namespace fs = std::filesystem;
+
+bool iequals(std::string_view a, std::string_view b) noexcept
+{
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+// A YAML double-quoted scalar (the values written here are URLs, keys and ids).
+std::string yaml_quoted(std::string_view text)
+{
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"' || c == '\\')
+            out.push_back('\\');
+        out.push_back(c);
+    }
+    out.push_back('"');
+    return out;
+}
+
+} // namespace
+
+std::string repo_dir() { return (fs::path(IGW_TEST_DATA) / "..").lexically_normal().string(); }
+
+temp_dir::temp_dir()
+{
+    std::string pattern = (fs::temp_directory_path() / "igw-ops-XXXXXX").string();
+    if (!::mkdtemp(pattern.data()))
+        throw std::runtime_error("cannot create a temporary directory from " + pattern);
+    path_ = pattern;
+}
+
+temp_dir::~temp_dir()
+{
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+}
+
+std::string temp_dir::write(std::string_view name, std::string_view text) const
+{
+    const std::string file = path_ + "/" + std::string(name);
+    const std::string partial = file + ".partial";
+    {
+        std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+        out.write(text.data(), static_cast<std::streamsize>(text.size()));
+        if (!out.flush())
+            throw std::runtime_error("cannot write " + partial);
+    }
+    fs::rename(partial, file);
+    return file;
+}
+
+std::string config_yaml(const config_spec& spec)
+{
+    const auto url = [&](const std::string& target) {
+        const auto it = spec.base_urls.find(target);
+        return yaml_quoted(it != spec.base_urls.end() ? it->second
+                                                 : "http://127.0.0.1:" + std::to_string(closed_port()));
+    };
+    const bool env = spec.secrets_from_environment;
+    const auto secret = [&](std::string_view variable, const std::string& value) {
+        return env ? "${" + std::string(variable) + "}" : yaml_quoted(value);
+    };
+    const emulator::credentials& c = spec.creds;
+
+    std::string y;
+    y += "listen: 127.0.0.1:0\n";
+    y += "threads: " + std::to_string(spec.threads) + "\n";
+    y += "providers_dir: " + yaml_quoted(repo_dir() + "/providers") + "\n";
+    y += "limits:\n  max_invitations: " + std::to_string(spec.max_invitations) + "\n  request_timeout: " + spec.request_timeout + "\n";
+    y += "roles: [admin, developer, member, billing]\n";
+    y += "clients:\n";
+    y += "  - name: app\n    key: " + secret("INVITEGW_CLIENT_KEY", std::string(client_key)) + "\n";
+    y += "  - name: operator\n    key: " + secret("INVITEGW_ADMIN_KEY", std::string(admin_key)) +
+         "\n    admin: true\n";
+    y += "routes:\n  - path: " + std::string(invite_path) +
+         "\n    targets: [anthropic, clickhouse, warpstream, gorules, atomicwork]\n";
+    y += "targets:\n";
+    y += "  - name: anthropic\n    provider: anthropic\n    base_url: " + url("anthropic") + "\n";
+    y += "    secrets:\n      api_key: " + secret("ANTHROPIC_ADMIN_KEY", c.anthropic_api_key) + "\n";
+    y += "    roles: {admin: unsupported, developer: developer, member: " + spec.anthropic_member +
+         ", billing: billing}\n";
+    y += "  - name: clickhouse\n    provider: clickhouse\n    base_url: " + url("clickhouse") + "\n";
+    y += "    params:\n      organization_id: " + yaml_quoted(c.clickhouse_org_id) + "\n";
+    y += "    secrets:\n      key_id: " + secret("CLICKHOUSE_KEY_ID", c.clickhouse_key_id) +
+         "\n      key_secret: " + secret("CLICKHOUSE_KEY_SECRET", c.clickhouse_key_secret) + "\n";
+    y += "    roles: {admin: admin, developer: developer, member: developer, billing: unsupported}\n";
+    y += "  - name: warpstream\n    provider: warpstream\n    base_url: " + url("warpstream") + "\n";
+    y += "    secrets:\n      api_key: " + secret("WARPSTREAM_API_KEY", c.warpstream_api_key) + "\n";
+    y += "    roles: {admin: " + yaml_quoted(c.warpstream_role_ids.at(0)) + ", developer: " +
+         yaml_quoted(c.warpstream_role_ids.at(1)) + ", member: " + yaml_quoted(c.warpstream_role_ids.at(1)) +
+         ", billing: unsupported}\n";
+    y += "  - name: gorules\n    provider: gorules\n    base_url: " + url("gorules") + "\n";
+    y += "    secrets:\n      token: " + secret("GORULES_TOKEN", c.gorules_token) + "\n";
+    y += "  - name: atomicwork\n    provider: atomicwork\n    base_url: " + url("atomicwork") + "\n";
+    y += "    params:\n      workspace_id: " + yaml_quoted(c.atomicwork_workspace_id) + "\n";
+    y += "    secrets:\n      api_key: " + secret("ATOMICWORK_API_KEY", c.atomicwork_api_key) + "\n";
+    const auto& ids = c.atomicwork_role_ids;
+    y += "    roles: {admin: [" + std::to_string(ids.at(0)) + "], developer: [" + std::to_string(ids.at(1)) +
+         "], member: [" + std::to_string(ids.at(2)) + "], billing: [" + std::to_string(ids.at(3)) + "]}\n";
+    return y;
+}
+
+std::map<std::string, std::string> emulator_urls(const emulator::server& emulators)
+{
+    std::map<std::string, std::string> urls;
+    for (emulator::vendor v : emulator::all_vendors)
+        urls[std::string(emulator::name(v))] = emulators.base_url(v);
+    return urls;
+}
+
+std::map<std::string, std::string, std::less<>> secret_environment(const emulator::credentials& creds)
+{
+    return {
+        {"INVITEGW_CLIENT_KEY", std::string(client_key)},
+        {"INVITEGW_ADMIN_KEY", std::string(admin_key)},
+        {"ANTHROPIC_ADMIN_KEY", creds.anthropic_api_key},
+        {"CLICKHOUSE_KEY_ID", creds.clickhouse_key_id},
+        {"CLICKHOUSE_KEY_SECRET", creds.clickhouse_key_secret},
+        {"WARPSTREAM_API_KEY", creds.warpstream_api_key},
+        {"GORULES_TOKEN", creds.gorules_token},
+        {"ATOMICWORK_API_KEY", creds.atomicwork_api_key},
+    };
+}
+
+gateway::gateway(std::string_view yaml, std::map<std::string, std::string, std::less<>> environment)
+{
+    config_file_ = dir_.write("gateway.yaml", yaml);
+    const config::env_lookup lookup = [env = std::move(environment)](std::string_view name) -> std::optional<std::string> {
+        const auto it = env.find(name);
+        if (it == env.end())
+            return std::nullopt;
+        return it->second;
+    };
+    configs_ = std::make_shared<mapping::config_source>(mapping::load_compiled_config(config_file_, lookup));
+    reloader_ = std::make_unique<app::reloader>(config_file_, configs_, metrics_);
+
+    server::server_services services;
+    services.metrics = &metrics_;
+    services.openapi = api::openapi_document();
+    services.reload = [this] { return reloader_->reload(); };
+    dispatch::pipeline_options pipeline;
+    pipeline.metrics = &metrics_;
+    server_ = std::make_unique<server::server>(configs_, dispatch::make_pipeline_factory(pipeline), services);
+    server_->start();
+}
+
+gateway::~gateway() { stop(); }
+
+void gateway::stop(std::chrono::milliseconds grace)
+{
+    if (!server_)
+        return;
+    server_->stop(grace);
+    server_->wait();
+    server_.reset();
+}
+
+std::uint16_t gateway::port() const { return server_->port(); }
+
+void gateway::write_config(std::string_view yaml) { dir_.write("gateway.yaml", yaml); }
+
+server::reload_outcome gateway::reload() { return reloader_->reload(); }
+
+emulator::test_response http_request(std::uint16_t port, std::string method, std::string target,
+                                     std::vector<std::pair<std::string, std::string>> headers, std::string body)
+{
+    emulator::test_request request;
+    request.method = std::move(method);
+    request.target = std::move(target);
+    request.headers = std::move(headers);
+    request.body = std::move(body);
+    emulator::test_client client("127.0.0.1", port);
+    return client.send(request);
+}
+
+emulator::test_request invite_request(std::string body, const invite_options& options)
+{
+    emulator::test_request request;
+    request.method = "POST";
+    request.target = options.target;
+    request.headers.emplace_back("Content-Type", "application/json");
+    if (options.key)
+        request.headers.emplace_back("Authorization", "Bearer " + *options.key);
+    for (const auto& header : options.headers)
+        request.headers.push_back(header);
+    request.body = std::move(body);
+    return request;
+}
+
+emulator::test_response post_invite(std::uint16_t port, std::string body, const invite_options& options)
+{
+    emulator::test_client client("127.0.0.1", port);
+    return client.send(invite_request(std::move(body), options));
+}
+
+std::string invite_body(const std::vector<invitation_spec>& invitations,
+                        const std::optional<std::vector<std::string>>& targets)
+{
+    std::string body;
+    json::writer w(body);
+    w.begin_object();
+    w.key("invitations").begin_array();
+    for (const auto& item : invitations) {
+        w.begin_object();
+        w.member("email", item.email);
+        w.member("role", item.role);
+        if (item.ref)
+            w.member("ref", *item.ref);
+        w.end_object();
+    }
+    w.end_array();
+    if (targets) {
+        w.key("targets").begin_array();
+        for (const auto& target : *targets)
+            w.string(target);
+        w.end_array();
+    }
+    w.end_object();
+    return body;
+}
+
+std::string scrape_metrics(std::uint16_t port)
+{
+    const auto reply = http_request(port, "GET", "/metrics");
+    if (!reply.ok() || reply.status != 200)
+        throw std::runtime_error("GET /metrics failed: " + reply.error + " " + std::to_string(reply.status));
+    return reply.body;
+}
+
+std::string ready_version(std::uint16_t port)
+{
+    const auto reply = http_request(port, "GET", "/readyz");
+    if (!reply.ok() || reply.status != 200)
+        throw std::runtime_error("GET /readyz failed: " + reply.error + " " + std::to_string(reply.status));
+    simdjson::dom::parser parser;
+    std::string_view version;
+    if (parser.parse(reply.body)["config_version"].get_string().get(version))
+        throw std::runtime_error("GET /readyz has no config_version: " + reply.body);
+    return std::string(version);
+}
+
+std::string recorded_member(const emulator::recorded_request& record, std::string_view member)
+{
+    simdjson::dom::parser parser;
+    std::string_view value;
+    if (parser.parse(record.body)[member].get_string().get(value))
+        return {};
+    return std::string(value);
+}
+
+std::optional<std::string> recorded_header(const emulator::recorded_request& record, std::string_view name)
+{
+    for (const auto& [key, value] : record.headers)
+        if (iequals(key, name))
+            return value;
+    return std::nullopt;
+}
+
+std::uint16_t closed_port()
+{
+    net::io_context ioc;
+    net::ip::tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
+    const std::uint16_t port = acceptor.local_endpoint().port();
+    acceptor.close();
+    return port;
+}
+
+} // namespace igw::ops
