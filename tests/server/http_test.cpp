@@ -48,7 +48,7 @@ BOOST_AUTO_TEST_CASE(healthz_and_readyz_answer_once_listening)
     client.send(raw_request("GET", "/readyz"));
     r = client.read_reply();
     BOOST_TEST(r.result_int() == 200u);
-    BOOST_TEST(r.body() == R"({"status":"ready"})");
+    BOOST_TEST(r.body() == R"({"status":"ready","config_version":""})");
 }
 
 BOOST_AUTO_TEST_CASE(invite_requests_reach_the_handler_with_route_client_and_body)
