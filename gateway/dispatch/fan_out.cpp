@@ -133,7 +133,8 @@ net::awaitable<void> run_call(const canonical::invite_request& request, const ma
     std::string traceparent = "00-";
     traceparent.append(context.trace_id).push_back('-');
     append_hex(traceparent, 16); // this call's span
-    traceparent.append("-01");
+    traceparent.push_back('-');
+    traceparent.append(context.trace_flags);
     const call_headers headers(route.headers, traceparent);
     const upstream::request outgoing{target.method, target.target, headers.view(), plan.body_of(call)};
 

@@ -47,6 +47,7 @@ private:
 struct call_context {
     std::string_view request_id;
     std::string_view trace_id; // 32 lower-case hex digits; each call gets its own span
+    std::string_view trace_flags = "01"; // 2 hex digits: the client's, so its sampling decision holds
     const std::vector<target_route>* routes = nullptr; // by target_plan::config_index
     upstream::client* client = nullptr;
     mapping::reply_mapper* mapper = nullptr;
@@ -71,6 +72,8 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
 // The trace id of a valid W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>", ids not all
 // zero), or nullopt.
 std::optional<std::string_view> trace_id_of(std::string_view traceparent);
+// The trace flags of a traceparent that trace_id_of() accepts.
+inline std::string_view trace_flags_of(std::string_view valid_traceparent) { return valid_traceparent.substr(53, 2); }
 
 // 32 random lower-case hex digits (thread-local generator).
 std::string new_trace_id();

@@ -91,6 +91,8 @@ public:
         call_context calls;
         calls.request_id = request.request_id;
         calls.trace_id = reply.stats.trace_id;
+        if (client_trace)
+            calls.trace_flags = trace_flags_of(request.traceparent);
         const std::shared_ptr<const target_routes> routes = routes_for(loaded);
         calls.routes = &routes->routes;
         calls.client = &client_;
