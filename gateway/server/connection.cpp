@@ -273,6 +273,8 @@ net::awaitable<bool> connection::serve_request()
     parser.body_limit(boost::none); // checked against Content-Length below, before the body
     auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
     if (ec) {
+        // These replies name the config too (the first request of a connection has none yet).
+        snapshot_ = worker_.current_config();
         if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
             auto res = make_problem(http_problem(431, "the request header is larger than the limit of " +
                                                           std::to_string(limits_.max_header_bytes) + " bytes"),
@@ -586,6 +588,7 @@ net::awaitable<void> refuse(shared_state& shared, beast::tcp_stream stream)
                             generate_request_id());
     res.set(http::field::retry_after, "1");
     res.set(http::field::date, http_date());
+    res.set("X-Config-Version", shared.configs->current()->version);
     res.keep_alive(false);
     res.prepare_payload();
     stream.expires_after(std::min(shared.config.limits.read_timeout, max_linger));
