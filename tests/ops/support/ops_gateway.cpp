@@ -6,6 +6,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <simdjson.h>
 
@@ -89,7 +93,7 @@ std::string config_yaml(const config_spec& spec)
     y += "listen: 127.0.0.1:0\n";
     y += "threads: " + std::to_string(spec.threads) + "\n";
     y += "providers_dir: " + yaml_quoted(repo_dir() + "/providers") + "\n";
-    y += "limits:\n  max_invitations: " + std::to_string(spec.max_invitations) + "\n  request_timeout: " + spec.request_timeout + "\n";
+    y += "limits:\n  max_invitations: " + std::to_string(spec.max_invitations) + "\n  request_timeout: " + spec.request_timeout + "\n  max_connections: " + std::to_string(spec.max_connections) + "\n";
     y += "roles: [admin, developer, member, billing]\n";
     y += "clients:\n";
     y += "  - name: app\n    key: " + secret("INVITEGW_CLIENT_KEY", std::string(client_key)) + "\n";
@@ -277,6 +281,26 @@ std::optional<std::string> recorded_header(const emulator::recorded_request& rec
         if (iequals(key, name))
             return value;
     return std::nullopt;
+}
+
+std::string raw_exchange(std::uint16_t port, std::string_view bytes)
+{
+    net::io_context ioc;
+    net::ip::tcp::socket socket(ioc);
+    socket.connect({net::ip::make_address("127.0.0.1"), port});
+    const timeval timeout{10, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    net::write(socket, net::buffer(bytes.data(), bytes.size()));
+    std::string received;
+    char chunk[4096];
+    for (;;) {
+        boost::system::error_code ec;
+        const std::size_t n = socket.read_some(net::buffer(chunk), ec);
+        received.append(chunk, n);
+        if (ec)
+            break; // end of stream, reset or the timeout
+    }
+    return received;
 }
 
 std::uint16_t closed_port()

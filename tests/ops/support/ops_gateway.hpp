@@ -63,6 +63,7 @@ struct config_spec {
     unsigned threads = 2;
     std::size_t max_invitations = 1000;
     std::string request_timeout = "20s";
+    std::size_t max_connections = 10000;
 };
 
 // A whole gateway.yaml: listen 127.0.0.1:0, the two clients, one route with the five
@@ -135,6 +136,10 @@ std::string ready_version(std::uint16_t port);
 std::string recorded_member(const emulator::recorded_request& record, std::string_view member);
 // The value of a recorded request's header (case-insensitive), or nullopt.
 std::optional<std::string> recorded_header(const emulator::recorded_request& record, std::string_view name);
+
+// Writes `bytes` on a fresh connection and returns everything read until
+// the server closes (each read bounded by 10 s).
+std::string raw_exchange(std::uint16_t port, std::string_view bytes);
 
 // A TCP port on 127.0.0.1 that nothing listens on.
 std::uint16_t closed_port();
