@@ -51,6 +51,10 @@ void* operator new(std::size_t size, std::align_val_t align)
     throw std::bad_alloc();
 }
 void* operator new[](std::size_t size, std::align_val_t align) { return ::operator new(size, align); }
+// GCC sees these inlined next to a call to operator new and, not knowing that new above
+// is malloc, warns that free() does not match; it does here.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
@@ -59,6 +63,7 @@ void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace {
 
