@@ -57,11 +57,15 @@ std::vector<std::string> body_emails(std::string_view body, std::string_view pro
     simdjson::dom::element doc;
     BOOST_TEST_REQUIRE(!parser.parse(body).get(doc), "unparsable body " << body);
     std::vector<std::string> emails;
+    // Arrays are copied out of their simdjson_result first: iterating `.value()` of a
+    // temporary result would iterate a dangling reference.
     if (provider == "warpstream") {
-        for (simdjson::dom::element invitation : doc["invitations"].get_array().value())
+        const simdjson::dom::array invitations = doc["invitations"].get_array().value();
+        for (simdjson::dom::element invitation : invitations)
             emails.emplace_back(invitation["email"].get_string().value());
     } else if (provider == "gorules" || provider == "atomicwork") {
-        for (simdjson::dom::element email : doc["emails"].get_array().value())
+        const simdjson::dom::array list = doc["emails"].get_array().value();
+        for (simdjson::dom::element email : list)
             emails.emplace_back(email.get_string().value());
     } else {
         emails.emplace_back(doc["email"].get_string().value());

@@ -63,7 +63,10 @@ std::vector<std::string> keys_of(dom::object object)
 std::vector<std::string> string_array(dom::element array)
 {
     std::vector<std::string> out;
-    for (dom::element e : array.get_array().value_unsafe())
+    // Copied out of the simdjson_result first: iterating value_unsafe() of a temporary
+    // result would iterate a dangling reference.
+    const dom::array elements = array.get_array().value_unsafe();
+    for (dom::element e : elements)
         out.emplace_back(e.get_string().value_unsafe());
     return out;
 }
