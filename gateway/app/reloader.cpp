@@ -38,7 +38,8 @@ server::reload_outcome reloader::reload()
         if (!same_limits(was.limits, now.limits))
             outcome.notes.push_back(
                 "limits changed: max_invitations applies now; the other limits apply after a restart");
-        if (was.log.level != now.log.level || was.log.destination != now.log.destination)
+        if (was.log.level != now.log.level || was.log.destination != now.log.destination ||
+            was.log.requests != now.log.requests)
             outcome.notes.push_back("log settings changed: they apply after a restart");
         outcome.version = next->version;
         outcome.reloaded = true;

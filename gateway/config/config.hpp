@@ -84,6 +84,7 @@ struct limits_config {
 struct log_config {
     std::string level = "info";          // debug, info, warn, error
     std::string destination = "stderr";  // stderr, stdout, or a file path (appended to)
+    bool requests = true;                // one line per request (an access log)
 };
 
 struct gateway_config {

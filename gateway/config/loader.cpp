@@ -144,7 +144,10 @@ private:
     {
         if (!reader_.expect_map(node, "log"))
             return;
-        reader_.check_keys(node, "log", {"level", "destination"});
+        reader_.check_keys(node, "log", {"level", "destination", "requests"});
+        if (const YAML::Node n = node["requests"]; n.IsDefined())
+            if (auto v = reader_.boolean(n, "log.requests"))
+                log.requests = *v;
         if (const YAML::Node n = node["level"]; n.IsDefined())
             if (auto v = reader_.string(n, "log.level")) {
                 if (*v != "debug" && *v != "info" && *v != "warn" && *v != "error")

@@ -393,6 +393,8 @@ void connection::record(unsigned status)
         cells->by_status[std::min<unsigned>(status, cells->by_status.size() - 1)].add();
         cells->duration.observe(elapsed);
     }
+    if (!config_.log.requests)
+        return;
     const request_stats& stats = request_.stats;
     telemetry::log(status >= 500 ? telemetry::log_level::warn : telemetry::log_level::info, "request",
                    {{"request_id", request_.request_id},
