@@ -1,7 +1,7 @@
 # Writes OUT, a C++ source defining igw::api::openapi_document() as the contents of IN.
 file(READ ${IN} content)
 file(WRITE ${OUT}
-"// Generated from gateway/api/openapi.json by gateway/api/embed.cmake; do not edit.
+"// Generated from config/openapi.json by gateway/api/embed.cmake; do not edit.
 #include \"gateway/api/openapi.hpp\"
 
 namespace igw::api {

@@ -1,5 +1,5 @@
 #pragma once
-// The canonical API's OpenAPI 3.1 description (gateway/api/openapi.json), compiled
+// The canonical API's OpenAPI 3.1 description (config/openapi.json), compiled
 // into the binary so that GET /openapi.json always matches the running version.
 
 #include <string_view>
