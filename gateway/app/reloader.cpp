@@ -51,13 +51,23 @@ server::reload_outcome reloader::reload()
             telemetry::log(telemetry::log_level::warn, "config_reload_note", {{"file", file_}, {"note", note}});
     } catch (const config::config_error& e) {
         outcome.errors = e.diagnostics();
-        outcome.version = current->version;
-        metrics_.reloads_failed.fetch_add(1, std::memory_order_relaxed);
-        for (const auto& line : outcome.errors)
-            telemetry::log(telemetry::log_level::error, "config_reload_failed",
-                           {{"file", file_}, {"error", line}, {"config_version", current->version}});
+        fail(outcome, current->version);
+    } catch (const std::exception& e) {
+        // Anything else (out of memory, a parser surprise) refuses the reload too: the
+        // running config stays, and the process must not die on a reload.
+        outcome.errors = {file_ + ": cannot load: " + e.what()};
+        fail(outcome, current->version);
     }
     return outcome;
+}
+
+void reloader::fail(server::reload_outcome& outcome, const std::string& version)
+{
+    outcome.version = version;
+    metrics_.reloads_failed.fetch_add(1, std::memory_order_relaxed);
+    for (const auto& line : outcome.errors)
+        telemetry::log(telemetry::log_level::error, "config_reload_failed",
+                       {{"file", file_}, {"error", line}, {"config_version", version}});
 }
 
 } // namespace igw::app

@@ -21,6 +21,9 @@ public:
     server::reload_outcome reload();
 
 private:
+    // Records a refused reload: the version stays, the failure is counted and logged.
+    void fail(server::reload_outcome& outcome, const std::string& version);
+
     std::string file_;
     std::shared_ptr<mapping::config_source> configs_;
     // The listener, limits and log settings in effect are this config's until a restart,

@@ -246,8 +246,14 @@ std::optional<base_url> yaml_reader::url(const YAML::Node& node, std::string_vie
     // parse_uri, not parse_absolute_uri: the latter rejects a fragment as "not absolute",
     // which hid the clearer message below.
     const auto parsed = boost::urls::parse_uri(*text);
+    // A URL with user info or a query may carry a credential (`user:pw@`, `?api_key=`):
+    // such a one is never quoted back, whichever check it fails.
+    const bool may_hold_secret = text->find_first_of("@?") != std::string::npos;
     const auto fail = [&](std::string_view why) -> std::optional<base_url> {
-        error(node, key, "\"" + *text + "\" is not a usable base URL: " + std::string(why));
+        if (may_hold_secret)
+            error(node, key, "the base URL is not usable: " + std::string(why));
+        else
+            error(node, key, "\"" + *text + "\" is not a usable base URL: " + std::string(why));
         return std::nullopt;
     };
     if (!parsed)

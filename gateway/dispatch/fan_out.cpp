@@ -268,7 +268,19 @@ net::awaitable<void> run_calls(const canonical::invite_request& request, const m
     if (plan.calls.empty())
         co_return;
     if (plan.calls.size() == 1) {
-        co_await run_call(request, plan, plan.calls.front(), context, results);
+        // Same contract as the group below: a bug in a call leaves its items `unknown`
+        // (filled in by the merge) instead of failing the whole request.
+        std::string what;
+        try {
+            co_await run_call(request, plan, plan.calls.front(), context, results);
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+            what = "an exception that is not a std::exception";
+        }
+        if (!what.empty())
+            telemetry::log(telemetry::log_level::error, "call_crashed",
+                           {{"request_id", context.request_id}, {"target", plan.calls.front().target->name}, {"what", what}});
         co_return;
     }
     const auto executor = co_await net::this_coro::executor;

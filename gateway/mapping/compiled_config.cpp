@@ -46,7 +46,8 @@ std::shared_ptr<const compiled_config> load_compiled_config(const std::string& p
         add(file_bytes(provider->file));
     for (const auto& [name, value] : seen) {
         add(name);
-        add(value ? *value : std::string("\0unset"));
+        // A marker no value can equal, so "unset" and "" hash differently.
+        add(value ? "=" + *value : std::string("unset"));
     }
     static constexpr char hex[] = "0123456789abcdef";
     const auto digest = config::sha256(content);

@@ -172,7 +172,9 @@ void reply_mapper::map_reply(const canonical::invite_request& request, const dis
         // The vendor's own words where its error body has them.
         std::string message;
         od::document doc;
-        if (!body.empty() && !state_->parser.iterate(json).get(doc)) {
+        // Only a well-formed body is searched: a failed lookup abandons the document,
+        // and the next lookup's rewind would then crash.
+        if (!body.empty() && !state_->parser.iterate(json).get(doc) && well_formed_document(doc)) {
             for (const std::string& pointer : reply.error_message_pointers) {
                 std::string_view text;
                 if (!doc.at_pointer(pointer).get_string().get(text) && !text.empty()) {

@@ -248,7 +248,10 @@ BOOST_AUTO_TEST_CASE(invalid_base_urls)
     bad_url("api.example.com", "not an absolute URL");
     bad_url("/v1", "not an absolute URL");
     bad_url("ftp://t1.example", "the scheme must be http or https");
-    bad_url("https://t1.example/?a=1", "a base URL takes no query or fragment");
+    // A query may hold a key: the URL is not quoted back.
+    check(edit(url_line, "    base_url: \"https://t1.example/?api_key=k3y-in-query\"\n"),
+          {{"\"https://t1.example/?api_key", 1, "targets.t1.base_url",
+            "the base URL is not usable: a base URL takes no query or fragment"}});
     bad_url("https://t1.example/#top", "a base URL takes no query or fragment");
     bad_url("http://", "it has no host");
     bad_url("http://t1.example:0", "the port must be between 1 and 65535");

@@ -219,6 +219,20 @@ BOOST_AUTO_TEST_CASE(error_bodies_without_a_message_get_a_generic_one)
                "HTTP 400 from target atomicwork");
 }
 
+BOOST_AUTO_TEST_CASE(malformed_error_bodies_are_not_searched_for_a_message)
+{
+    // Each of these providers tries two pointers: a failed first lookup in a malformed
+    // document must not leave the second one to rewind an abandoned parser.
+    expect_all("atomicwork", 400, R"({"detail":"x",})", item_status::failed, error_code::upstream_rejected,
+               "HTTP 400 from target atomicwork");
+    expect_all("atomicwork", 500, R"({"detail":"x",})", item_status::unknown, error_code::upstream_error,
+               "HTTP 500 from target atomicwork");
+    expect_all("anthropic", 400, R"({"type":"error","error":{"type":"x", "message": })", item_status::failed,
+               error_code::upstream_rejected, "HTTP 400 from target anthropic");
+    expect_all("gorules", 400, R"({"message":"kept"} trailing)", item_status::failed,
+               error_code::upstream_rejected, "HTTP 400 from target gorules");
+}
+
 BOOST_AUTO_TEST_CASE(a_huge_vendor_message_is_capped)
 {
     const std::string huge(100'000, 'x');
