@@ -4,6 +4,7 @@
 // so that expected "line:column" values follow the fixtures when they are edited.
 
 #include "gateway/config/env.hpp"
+#include "tests/support/files.hpp"
 
 #include <filesystem>
 #include <map>
@@ -13,30 +14,10 @@
 
 namespace igw::config::test {
 
-// A fresh folder under the system temp directory, removed with everything in it.
-class temp_dir {
-public:
-    temp_dir();
-    ~temp_dir();
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    const std::filesystem::path& path() const noexcept { return path_; }
-    // Writes `text` to path()/name (creating sub-folders) and returns the full path.
-    std::string write(const std::string& name, std::string_view text) const;
-
-private:
-    std::filesystem::path path_;
-};
-
-std::string read_file(const std::filesystem::path& path);
-
-// An env_lookup reading `vars`; the map must outlive the lookup.
-env_lookup map_env(const std::map<std::string, std::string>& vars);
-
-// "line:column" (1-based, as editors count) of the `occurrence`-th (1-based) match of
-// `needle` in `text`; fails the test when there is none.
-std::string position(std::string_view text, std::string_view needle, int occurrence = 1);
+using ::igw::test::map_env;
+using ::igw::test::position;
+using ::igw::test::read_file;
+using ::igw::test::temp_dir;
 
 // Loads `path` expecting failure and returns the diagnostics (empty, with a test
 // failure, when it loaded).

@@ -27,69 +27,6 @@ namespace igw::mapping::test {
 
 namespace fs = std::filesystem;
 
-temp_dir::temp_dir()
-{
-    std::string pattern = (fs::temp_directory_path() / "igw-mapping-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr)
-        throw std::runtime_error("mkdtemp failed for " + pattern);
-    path_ = pattern;
-}
-
-temp_dir::~temp_dir()
-{
-    std::error_code ignored; // a leftover temp folder must not turn a pass into a crash
-    fs::remove_all(path_, ignored);
-}
-
-std::string temp_dir::write(const std::string& name, std::string_view text) const
-{
-    const fs::path file = path_ / name;
-    fs::create_directories(file.parent_path());
-    std::ofstream out(file, std::ios::binary);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    if (!out)
-        throw std::runtime_error("cannot write " + file.string());
-    return file.string();
-}
-
-std::string read_file(const fs::path& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot read " + path.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-config::env_lookup map_env(const env_map& vars)
-{
-    return [&vars](std::string_view name) -> std::optional<std::string> {
-        const auto found = vars.find(std::string(name));
-        if (found == vars.end())
-            return std::nullopt;
-        return found->second;
-    };
-}
-
-std::string position(std::string_view text, std::string_view needle, int occurrence)
-{
-    std::size_t at = std::string_view::npos;
-    for (std::size_t from = 0; occurrence > 0; --occurrence) {
-        at = text.find(needle, from);
-        if (at == std::string_view::npos)
-            break;
-        from = at + 1;
-    }
-    BOOST_TEST_REQUIRE(at != std::string_view::npos, "\"" << needle << "\" is not in the text");
-    std::size_t line = 1, line_start = 0;
-    for (std::size_t i = 0; i < at; ++i)
-        if (text[i] == '\n') {
-            ++line;
-            line_start = i + 1;
-        }
-    return std::to_string(line) + ":" + std::to_string(at - line_start + 1);
-}
 
 std::string shipped_config_path()
 {

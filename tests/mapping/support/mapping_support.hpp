@@ -3,6 +3,7 @@
 // fake credentials, canonical requests built by the real request parser, a text form
 // of a dispatch plan for the golden files, and scratch folders for broken mappings.
 
+#include "tests/support/files.hpp"
 #include "gateway/canonical/invite_request.hpp"
 #include "gateway/config/env.hpp"
 #include "gateway/mapping/compiled_config.hpp"
@@ -32,29 +33,10 @@ namespace igw::mapping::test {
 
 using env_map = std::map<std::string, std::string>;
 
-// A fresh folder under the system temp directory, removed with everything in it.
-class temp_dir {
-public:
-    temp_dir();
-    ~temp_dir();
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    const std::filesystem::path& path() const noexcept { return path_; }
-    // Writes `text` to path()/name (creating sub-folders) and returns the full path.
-    std::string write(const std::string& name, std::string_view text) const;
-
-private:
-    std::filesystem::path path_;
-};
-
-std::string read_file(const std::filesystem::path& path);
-
-// An env_lookup reading `vars`, which must outlive it.
-config::env_lookup map_env(const env_map& vars);
-
-// "line:column" (1-based) of the `occurrence`-th match of `needle` in `text`.
-std::string position(std::string_view text, std::string_view needle, int occurrence = 1);
+using ::igw::test::map_env;
+using ::igw::test::position;
+using ::igw::test::read_file;
+using ::igw::test::temp_dir;
 
 // The repository's config/gateway.yaml and providers/ folder.
 std::string shipped_config_path();
