@@ -4,6 +4,7 @@
 
 #include "tests/ops/support/ops_gateway.hpp"
 #include "tests/ops/support/replies.hpp"
+#include "tests/support/files.hpp"
 
 #include "gateway/app/commands.hpp"
 
@@ -60,44 +61,9 @@ std::vector<golden_case> golden_cases()
     };
 }
 
-std::string read_file(const fs::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 void check_golden(const std::string& name, const std::string& actual)
 {
-    const fs::path file = fs::path(IGW_TEST_DATA) / "ops" / "golden" / (name + ".json");
-    const char* update = std::getenv("IGW_UPDATE_GOLDEN");
-    if (update && std::string_view(update) == "1") {
-        std::ofstream out(file, std::ios::binary);
-        out << actual;
-        BOOST_TEST_REQUIRE(static_cast<bool>(out), "cannot write " << file);
-        BOOST_TEST_MESSAGE("rewrote " << file);
-        return;
-    }
-    BOOST_TEST_REQUIRE(fs::exists(file), file << " is missing; run with IGW_UPDATE_GOLDEN=1 and review it");
-    const std::string expected = read_file(file);
-    if (expected == actual)
-        return;
-    std::istringstream want(expected), got(actual);
-    std::string want_line, got_line;
-    for (std::size_t line = 1;; ++line) {
-        const bool more_want = static_cast<bool>(std::getline(want, want_line));
-        const bool more_got = static_cast<bool>(std::getline(got, got_line));
-        if (!more_want && !more_got)
-            break;
-        if (!more_want || !more_got || want_line != got_line) {
-            BOOST_ERROR("golden " << file << " differs at line " << line << ":\n  expected: "
-                                  << (more_want ? want_line : "<end of file>")
-                                  << "\n  actual:   " << (more_got ? got_line : "<end of output>")
-                                  << "\n(IGW_UPDATE_GOLDEN=1 rewrites it; review the diff before committing)");
-            return;
-        }
-    }
+    test::check_golden(fs::path(IGW_TEST_DATA) / "ops" / "golden" / (name + ".json"), actual);
 }
 
 std::string base64(std::string_view text)

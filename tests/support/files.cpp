@@ -4,7 +4,9 @@
 
 #include <stdlib.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <vector>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -76,6 +78,47 @@ std::string position(std::string_view text, std::string_view needle, int occurre
             line_start = i + 1;
         }
     return std::to_string(line) + ":" + std::to_string(at - line_start + 1);
+}
+
+namespace {
+
+std::vector<std::string_view> split_lines(std::string_view text)
+{
+    std::vector<std::string_view> lines;
+    while (!text.empty()) {
+        const std::size_t end = text.find('\n');
+        lines.push_back(text.substr(0, end));
+        if (end == std::string_view::npos)
+            break;
+        text.remove_prefix(end + 1);
+    }
+    return lines;
+}
+
+} // namespace
+
+void check_golden(const fs::path& file, const std::string& actual)
+{
+    const char* update = std::getenv("IGW_UPDATE_GOLDEN");
+    if (update && std::string_view(update) == "1") {
+        std::ofstream out(file, std::ios::binary);
+        out << actual;
+        BOOST_TEST_REQUIRE(static_cast<bool>(out), "cannot write " << file);
+        BOOST_TEST_MESSAGE("rewrote " << file);
+        return;
+    }
+    BOOST_TEST_REQUIRE(fs::exists(file), file << " is missing; run with IGW_UPDATE_GOLDEN=1 and review it");
+    const std::string expected = read_file(file);
+    if (expected == actual)
+        return;
+    const auto want = split_lines(expected), got = split_lines(actual);
+    std::size_t line = 0;
+    while (line < want.size() && line < got.size() && want[line] == got[line])
+        ++line;
+    BOOST_ERROR("golden " << file << " differs at line " << line + 1 << ":\n  expected: "
+                          << (line < want.size() ? want[line] : "<end of file>")
+                          << "\n  actual:   " << (line < got.size() ? got[line] : "<end of output>")
+                          << "\n(IGW_UPDATE_GOLDEN=1 rewrites it; review the diff before committing)");
 }
 
 } // namespace igw::test

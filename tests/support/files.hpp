@@ -37,4 +37,8 @@ config::env_lookup map_env(const std::map<std::string, std::string>& vars);
 // `needle` in `text`; fails the test when there is none.
 std::string position(std::string_view text, std::string_view needle, int occurrence = 1);
 
+// Compares `actual` with the golden file `file`, reporting the first differing line;
+// with IGW_UPDATE_GOLDEN=1 in the environment it rewrites the file instead.
+void check_golden(const std::filesystem::path& file, const std::string& actual);
+
 } // namespace igw::test
