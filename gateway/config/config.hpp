@@ -74,9 +74,11 @@ struct limits_config {
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_invitations = 1000;
     std::size_t max_connections = 10'000;
+    std::size_t max_connections_per_peer = 1000; // per client IP address
+    std::size_t max_target_bytes = 8 * 1024;     // request-target (path and query); beyond, 414
     std::size_t max_in_flight_requests = 4096;
     duration read_timeout{10'000};     // whole request, headers and body
-    duration idle_timeout{60'000};     // keep-alive connection with no request
+    duration idle_timeout{60'000};     // keep-alive connection with no request (after the first)
     duration request_timeout{30'000};  // deadline for a whole fan-out
     duration shutdown_grace{10'000};
 };

@@ -114,7 +114,7 @@ private:
         reader_.check_keys(node, "limits",
                            {"max_body_bytes", "max_header_bytes", "max_invitations", "max_connections",
                             "max_in_flight_requests", "read_timeout", "idle_timeout", "request_timeout",
-                            "shutdown_grace"});
+                            "shutdown_grace", "max_connections_per_peer", "max_target_bytes"});
         const auto size = [&](const char* name, std::size_t& field, std::int64_t min, std::int64_t max) {
             if (const YAML::Node n = node[name]; n.IsDefined())
                 if (auto v = reader_.integer(n, child_key("limits", name), min, max))
@@ -134,6 +134,8 @@ private:
         size("max_invitations", limits.max_invitations, 1, 100'000);
         size("max_connections", limits.max_connections, 1, 1'000'000);
         size("max_in_flight_requests", limits.max_in_flight_requests, 1, 1'000'000);
+        size("max_connections_per_peer", limits.max_connections_per_peer, 1, 1'000'000);
+        size("max_target_bytes", limits.max_target_bytes, 256, 1 << 20);
         time("read_timeout", limits.read_timeout);
         time("idle_timeout", limits.idle_timeout);
         time("request_timeout", limits.request_timeout);

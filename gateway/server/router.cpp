@@ -6,14 +6,16 @@ route_match match_route(std::string_view method, std::string_view target,
                         const std::vector<config::route_config>& routes) noexcept
 {
     const std::string_view path = target.substr(0, target.find('?'));
+    // HEAD wherever GET is (RFC 9110 §9.3.2): the same header, without the body.
+    const bool get = method == "GET" || method == "HEAD";
     if (path == "/healthz")
-        return {endpoint::healthz, 0, method == "GET", "GET"};
+        return {endpoint::healthz, 0, get, "GET, HEAD"};
     if (path == "/readyz")
-        return {endpoint::readyz, 0, method == "GET", "GET"};
+        return {endpoint::readyz, 0, get, "GET, HEAD"};
     if (path == "/metrics")
-        return {endpoint::metrics, 0, method == "GET", "GET"};
+        return {endpoint::metrics, 0, get, "GET, HEAD"};
     if (path == "/openapi.json")
-        return {endpoint::openapi, 0, method == "GET", "GET"};
+        return {endpoint::openapi, 0, get, "GET, HEAD"};
     if (path == "/admin/reload")
         return {endpoint::admin_reload, 0, method == "POST", "POST"};
     for (std::size_t i = 0; i < routes.size(); ++i) {

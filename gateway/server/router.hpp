@@ -18,7 +18,7 @@ struct route_match {
     std::string_view allow;       // the Allow header when the method is not allowed
 };
 
-// `target` is the request target as received; its query is ignored. Paths are matched
+// `target` is the request target in origin-form (see origin_form()); its query is ignored. Paths are matched
 // exactly (no decoding, no trailing-slash folding), so a route means one URL.
 route_match match_route(std::string_view method, std::string_view target,
                         const std::vector<config::route_config>& routes) noexcept;

@@ -44,6 +44,8 @@ struct server::impl {
          server_services services);
 
     net::awaitable<void> accept_loop();
+    // Counts an accepted socket against the caps and hands it to `target`, or refuses it.
+    void admit(detail::worker& target, tcp::socket socket);
     void stop(std::chrono::milliseconds grace);
 
     detail::shared_state shared;
@@ -118,15 +120,33 @@ net::awaitable<void> server::impl::accept_loop()
             co_await pause.async_wait(net::as_tuple(net::use_awaitable));
             continue;
         }
-        if (shared.connections.fetch_add(1, std::memory_order_relaxed) >= shared.config.limits.max_connections) {
-            shared.connections.fetch_sub(1, std::memory_order_relaxed);
-            detail::refuse_connection(shared, std::move(socket));
-            continue;
-        }
-        net::post(target.ioc, [&target, socket = std::move(socket)]() mutable {
-            detail::serve_connection(target, std::move(socket));
-        });
+        admit(target, std::move(socket));
     }
+}
+
+void server::impl::admit(detail::worker& target, tcp::socket socket)
+{
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec).address();
+    if (ec)
+        return; // reset before it was accepted: the socket closes here
+    // Per peer first: one address at its cap must not take the probes' reserve either.
+    if (!shared.peers.try_add(peer)) {
+        detail::refuse_connection(shared, std::move(socket), "too many connections from this address; retry later");
+        return;
+    }
+    const std::size_t open = shared.connections.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t cap = shared.config.limits.max_connections;
+    if (open >= cap + detail::probe_reserve) {
+        shared.connections.fetch_sub(1, std::memory_order_relaxed);
+        shared.peers.remove(peer);
+        detail::refuse_connection(shared, std::move(socket), "the gateway is at its connection limit; retry later");
+        return;
+    }
+    const auto how = open < cap ? detail::admission::full : detail::admission::probes_only;
+    net::post(target.ioc, [&target, socket = std::move(socket), peer, how]() mutable {
+        detail::serve_connection(target, std::move(socket), peer, how);
+    });
 }
 
 void server::impl::stop(std::chrono::milliseconds grace)

@@ -17,6 +17,7 @@
 #include "gateway/config/config.hpp"
 #include "gateway/mapping/config_source.hpp"
 #include "gateway/server/invite_handler.hpp"
+#include "gateway/server/peer_limit.hpp"
 #include "gateway/server/services.hpp"
 #include "gateway/telemetry/metrics.hpp"
 
@@ -25,7 +26,8 @@ namespace igw::server::detail {
 // Process-wide state. The request path touches only atomics here: the in-flight and
 // connection caps are process-wide promises, which per-thread quotas could not keep
 // without refusing work while another thread has room; one relaxed fetch_add per
-// request or connection costs nanoseconds next to the request itself.
+// request or connection costs nanoseconds next to the request itself. The per-peer
+// counts take a lock, but only on accept and close.
 struct shared_state {
     shared_state(std::shared_ptr<mapping::config_source> source, server_services s)
         : configs(std::move(source)), config(configs->current()->config), services(std::move(s))
@@ -41,7 +43,18 @@ struct shared_state {
     std::atomic<std::size_t> connections{0}; // served connections, against max_connections
     std::atomic<std::size_t> refusing{0};    // connections being answered 503 (bounded too)
     std::atomic<std::size_t> in_flight{0};   // invite requests, against max_in_flight_requests
+    peer_limit peers{config.limits.max_connections_per_peer};
 };
+
+// Connections accepted past max_connections, up to this many more, are served for the
+// health probes only (one request, then closed; anything but /healthz and /readyz gets
+// 503). An orchestrator that finds the gateway full must still see it alive and ready,
+// or it restarts a gateway that is merely busy and makes the overload worse. A fixed
+// handful is enough for probes, which come one at a time.
+inline constexpr std::size_t probe_reserve = 16;
+
+// How an accepted connection is served.
+enum class admission { full, probes_only };
 
 class connection;
 
@@ -89,10 +102,13 @@ private:
 void close_if_idle(connection& c);
 void force_close(connection& c);
 
-// Serves HTTP on an accepted socket until it closes. Runs on `w`'s thread.
-void serve_connection(worker& w, boost::asio::ip::tcp::socket socket);
+// Serves HTTP on an accepted socket until it closes. Runs on `w`'s thread. The
+// connection was counted in shared.connections and, for `peer`, in shared.peers; both
+// are uncounted when it ends.
+void serve_connection(worker& w, boost::asio::ip::tcp::socket socket, boost::asio::ip::address peer,
+                      admission how);
 // Answers 503 (Retry-After: 1) without reading a request, then closes.
-void refuse_connection(shared_state& shared, boost::asio::ip::tcp::socket socket);
+void refuse_connection(shared_state& shared, boost::asio::ip::tcp::socket socket, std::string_view why);
 
 // One line on stderr (written at once, so lines of different threads do not mix).
 void log_error(std::string_view what);

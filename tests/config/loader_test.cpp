@@ -65,6 +65,8 @@ BOOST_AUTO_TEST_CASE(a_complete_config_loads_into_the_expected_values)
     BOOST_TEST(c.limits.max_invitations == 50u);
     BOOST_TEST(c.limits.max_connections == 200u);
     BOOST_TEST(c.limits.max_in_flight_requests == 100u);
+    BOOST_TEST(c.limits.max_connections_per_peer == 20u);
+    BOOST_TEST(c.limits.max_target_bytes == 4096u);
     BOOST_TEST(c.limits.read_timeout.count() == 5'000);
     BOOST_TEST(c.limits.idle_timeout.count() == 120'000);
     BOOST_TEST(c.limits.request_timeout.count() == 1'500);

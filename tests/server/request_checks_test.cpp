@@ -4,8 +4,11 @@
 
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "gateway/server/client_auth.hpp"
+#include "gateway/server/framing.hpp"
 #include "gateway/server/media_type.hpp"
 #include "gateway/server/request_id.hpp"
 #include "gateway/server/router.hpp"
@@ -97,7 +100,12 @@ BOOST_AUTO_TEST_CASE(requests_are_routed_by_exact_path_and_method)
     m = srv::match_route("GET", "/readyz?verbose=1", routes);
     BOOST_TEST((m.kind == srv::endpoint::readyz && m.method_allowed));
     m = srv::match_route("POST", "/healthz", routes);
-    BOOST_TEST((m.kind == srv::endpoint::healthz && !m.method_allowed && m.allow == "GET"));
+    BOOST_TEST((m.kind == srv::endpoint::healthz && !m.method_allowed && m.allow == "GET, HEAD"));
+    m = srv::match_route("HEAD", "/healthz", routes);
+    BOOST_TEST((m.kind == srv::endpoint::healthz && m.method_allowed));
+    m = srv::match_route("HEAD", "/readyz", routes);
+    BOOST_TEST((m.kind == srv::endpoint::readyz && m.method_allowed));
+    BOOST_TEST(!srv::match_route("HEAD", "/v1/invitations", routes).method_allowed);
     m = srv::match_route("POST", "/v1/other?dry_run=true", routes);
     BOOST_TEST((m.kind == srv::endpoint::invite && m.method_allowed && m.route_index == 1u));
     m = srv::match_route("GET", "/v1/invitations", routes);
@@ -105,6 +113,60 @@ BOOST_AUTO_TEST_CASE(requests_are_routed_by_exact_path_and_method)
     BOOST_TEST((srv::match_route("POST", "/v1/invitations/", routes).kind == srv::endpoint::not_found));
     BOOST_TEST((srv::match_route("POST", "/V1/invitations", routes).kind == srv::endpoint::not_found));
     BOOST_TEST((srv::match_route("GET", "/", routes).kind == srv::endpoint::not_found));
+}
+
+namespace {
+
+srv::framing_verdict verdict(std::vector<std::string_view> values, bool content_length = false, unsigned version = 11)
+{
+    return srv::check_transfer_encoding(values, content_length, version).verdict;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(only_a_final_single_chunked_coding_frames_a_request_body)
+{
+    using v = srv::framing_verdict;
+    BOOST_TEST((verdict({}) == v::ok));
+    BOOST_TEST((verdict({"chunked"}) == v::ok));
+    BOOST_TEST((verdict({"Chunked"}) == v::ok));
+    BOOST_TEST((verdict({" chunked , "}) == v::ok)); // empty list elements do not count
+    // The final coding is not chunked: the length is unknowable, whatever the codings.
+    BOOST_TEST((verdict({"gzip"}) == v::bad_request));
+    BOOST_TEST((verdict({"identity"}) == v::bad_request));
+    BOOST_TEST((verdict({"chunked, identity"}) == v::bad_request));
+    BOOST_TEST((verdict({"chunked", "gzip"}) == v::bad_request)); // two field lines are one list
+    BOOST_TEST((verdict({""}) == v::bad_request));
+    BOOST_TEST((verdict({"chunked;ext=1"}) == v::bad_request));
+    BOOST_TEST((verdict({"chunked, chunked"}) == v::bad_request));
+    // Framed, but by a coding the gateway does not decode.
+    BOOST_TEST((verdict({"gzip, chunked"}) == v::not_implemented));
+    BOOST_TEST((verdict({"x-custom", "chunked"}) == v::not_implemented));
+    // Ambiguous framing.
+    BOOST_TEST((verdict({"chunked"}, true) == v::bad_request));
+    BOOST_TEST((verdict({"chunked"}, false, 10) == v::bad_request));
+    BOOST_TEST(srv::check_transfer_encoding(std::vector<std::string_view>{"gzip, chunked"}, false, 11).detail ==
+               "transfer coding \"gzip\" is not supported");
+}
+
+BOOST_AUTO_TEST_CASE(absolute_form_targets_become_origin_form)
+{
+    BOOST_TEST(srv::origin_form("/v1/invitations?dry_run=true") == "/v1/invitations?dry_run=true");
+    BOOST_TEST(srv::origin_form("http://gw.example:8080/v1/invitations") == "/v1/invitations");
+    BOOST_TEST(srv::origin_form("HTTPS://gw.example/v1/x?q=1") == "/v1/x?q=1");
+    BOOST_TEST(srv::origin_form("http://gw.example") == "/");
+    BOOST_TEST(srv::origin_form("http://gw.example?q") == "/?q");
+    BOOST_TEST(srv::origin_form("*") == "*");
+    BOOST_TEST(srv::origin_form("ftp://gw.example/v1") == "ftp://gw.example/v1");
+}
+
+BOOST_AUTO_TEST_CASE(an_over_long_request_line_is_told_from_over_long_fields)
+{
+    const std::string long_target = "GET /" + std::string(300, 'a') + " HTTP/1.1\r\nHost: x\r\n";
+    BOOST_TEST(srv::request_line_too_long(long_target, 256));
+    BOOST_TEST(!srv::request_line_too_long(long_target, 1024));
+    BOOST_TEST(srv::request_line_too_long("GET /aaaaaaaaaaaa", 1024)); // no line end within the limit
+    BOOST_TEST(!srv::request_line_too_long("GET / HTTP/1.1\r\nX-Pad: aaaaaaaa", 256));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,101 @@
+#include "gateway/server/framing.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace igw::server {
+namespace {
+
+char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) noexcept
+{
+    return std::ranges::equal(a, b, [](char x, char y) { return lower(x) == lower(y); });
+}
+
+std::string_view trim(std::string_view s) noexcept
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+// The codings of the field values, in order; empty list elements are skipped (RFC 9110
+// §5.6.1), parameters kept (a coding is "name" or "name;param=value").
+std::vector<std::string_view> codings(std::span<const std::string_view> values)
+{
+    std::vector<std::string_view> out;
+    for (std::string_view value : values) {
+        for (;;) {
+            const auto comma = value.find(',');
+            if (const auto element = trim(value.substr(0, comma)); !element.empty())
+                out.push_back(element);
+            if (comma == std::string_view::npos)
+                break;
+            value.remove_prefix(comma + 1);
+        }
+    }
+    return out;
+}
+
+std::string_view coding_name(std::string_view coding) noexcept { return trim(coding.substr(0, coding.find(';'))); }
+
+} // namespace
+
+framing_check check_transfer_encoding(std::span<const std::string_view> transfer_encodings,
+                                      bool has_content_length, unsigned version)
+{
+    if (transfer_encodings.empty())
+        return {};
+    if (version < 11)
+        return {framing_verdict::bad_request, "Transfer-Encoding is not allowed in an HTTP/1.0 request"};
+    if (has_content_length)
+        return {framing_verdict::bad_request, "a request may not carry both Transfer-Encoding and Content-Length"};
+    const auto list = codings(transfer_encodings);
+    if (list.empty() || !iequals(list.back(), "chunked"))
+        return {framing_verdict::bad_request, "the final transfer coding of a request must be chunked"};
+    for (std::size_t i = 0; i + 1 < list.size(); ++i) {
+        if (iequals(coding_name(list[i]), "chunked"))
+            return {framing_verdict::bad_request, "chunked may be applied only once"};
+    }
+    if (list.size() > 1)
+        return {framing_verdict::not_implemented,
+                "transfer coding \"" + std::string(coding_name(list.front())) + "\" is not supported"};
+    return {};
+}
+
+std::string origin_form(std::string_view target)
+{
+    std::size_t scheme = 0;
+    if (target.size() > 7 && iequals(target.substr(0, 7), "http://"))
+        scheme = 7;
+    else if (target.size() > 8 && iequals(target.substr(0, 8), "https://"))
+        scheme = 8;
+    if (scheme == 0)
+        return std::string(target);
+    const std::string_view rest = target.substr(scheme);
+    const auto path = rest.find_first_of("/?#");
+    if (path == std::string_view::npos)
+        return "/";
+    std::string out(rest.substr(path));
+    if (out.front() != '/')
+        out.insert(out.begin(), '/');
+    return out;
+}
+
+bool request_line_too_long(std::string_view received, std::size_t max_target_bytes) noexcept
+{
+    const auto end = received.find('\n');
+    if (end == std::string_view::npos)
+        return true; // the header limit ended it before its first line did
+    const std::string_view line = received.substr(0, end);
+    const auto first_space = line.find(' ');
+    const auto last_space = line.rfind(' ');
+    if (first_space == std::string_view::npos || last_space <= first_space)
+        return false;
+    return last_space - first_space - 1 > max_target_bytes;
+}
+
+} // namespace igw::server
