@@ -215,7 +215,9 @@ public:
     }
 
 private:
-    enum class read_phase { header, body };
+    // What was being read; `request_line` is the header of a request whose request line
+    // has not ended, or has a target over its limit.
+    enum class read_phase { request_line, header, body };
 
     // Serves one request; false when the connection is to end.
     net::awaitable<bool> serve_request();
@@ -253,10 +255,6 @@ private:
     bool stopping() const noexcept
     {
         return worker_.draining || worker_.shared.stopping.load(std::memory_order_relaxed);
-    }
-    std::string_view buffered() const noexcept
-    {
-        return {static_cast<const char*>(buffer_.data().data()), buffer_.size()};
     }
 
     worker& worker_;
@@ -373,8 +371,14 @@ net::awaitable<bool> connection::serve_request()
     snapshot_ = worker_.current_config();
     request_ = {};
     request_.start = clock::now();
-    if (ec)
-        co_return co_await answer_read_error(ec, read_phase::header, 11, generate_request_id());
+    if (ec) {
+        // The parser takes the request line and each field as they end, so an empty
+        // target means the request line never did.
+        const std::string_view target = parser.get().target();
+        const bool line = target.empty() || target.size() > limits_.max_target_bytes;
+        co_return co_await answer_read_error(ec, line ? read_phase::request_line : read_phase::header, 11,
+                                             generate_request_id());
+    }
 
     const auto& req = parser.get();
     head_ = req.method() == http::verb::head;
@@ -612,7 +616,7 @@ net::awaitable<bool> connection::answer_read_error(beast::error_code ec, read_ph
     else if (over_limit && phase == read_phase::body)
         // Chunk extensions and trailers count here too: they end at the buffer's bound.
         problem = canonical::payload_too_large_problem(limits_.max_body_bytes);
-    else if (over_limit && request_line_too_long(buffered(), limits_.max_target_bytes))
+    else if (over_limit && phase == read_phase::request_line)
         problem = http_problem(414, "the request line is longer than the header limit of " +
                                         std::to_string(limits_.max_header_bytes) + " bytes");
     else if (over_limit)

@@ -85,17 +85,4 @@ std::string origin_form(std::string_view target)
     return out;
 }
 
-bool request_line_too_long(std::string_view received, std::size_t max_target_bytes) noexcept
-{
-    const auto end = received.find('\n');
-    if (end == std::string_view::npos)
-        return true; // the header limit ended it before its first line did
-    const std::string_view line = received.substr(0, end);
-    const auto first_space = line.find(' ');
-    const auto last_space = line.rfind(' ');
-    if (first_space == std::string_view::npos || last_space <= first_space)
-        return false;
-    return last_space - first_space - 1 > max_target_bytes;
-}
-
 } // namespace igw::server

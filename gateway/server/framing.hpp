@@ -1,8 +1,7 @@
 #pragma once
 // The request checks on message framing and the request line that Beast's parser leaves
-// to its user (RFC 9112): transfer codings, absolute-form targets, over-long targets.
+// to its user (RFC 9112): transfer codings and absolute-form targets.
 
-#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,10 +30,5 @@ framing_check check_transfer_encoding(std::span<const std::string_view> transfer
 // The origin-form (path and query) of an absolute-form target (RFC 9112 §3.2.2:
 // "http://host/v1/x?q" -> "/v1/x?q"); any other target unchanged.
 std::string origin_form(std::string_view target);
-
-// For a request whose header went over the header limit: true when its request line,
-// rather than its fields, is what is too long (414 rather than 431). `received` is what
-// was buffered of the request.
-bool request_line_too_long(std::string_view received, std::size_t max_target_bytes) noexcept;
 
 } // namespace igw::server

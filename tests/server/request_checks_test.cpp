@@ -160,13 +160,4 @@ BOOST_AUTO_TEST_CASE(absolute_form_targets_become_origin_form)
     BOOST_TEST(srv::origin_form("ftp://gw.example/v1") == "ftp://gw.example/v1");
 }
 
-BOOST_AUTO_TEST_CASE(an_over_long_request_line_is_told_from_over_long_fields)
-{
-    const std::string long_target = "GET /" + std::string(300, 'a') + " HTTP/1.1\r\nHost: x\r\n";
-    BOOST_TEST(srv::request_line_too_long(long_target, 256));
-    BOOST_TEST(!srv::request_line_too_long(long_target, 1024));
-    BOOST_TEST(srv::request_line_too_long("GET /aaaaaaaaaaaa", 1024)); // no line end within the limit
-    BOOST_TEST(!srv::request_line_too_long("GET / HTTP/1.1\r\nX-Pad: aaaaaaaa", 256));
-}
-
 BOOST_AUTO_TEST_SUITE_END()

@@ -13,9 +13,14 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
-test_client::test_client(std::uint16_t port) : stream_(ioc_)
+test_client::test_client(std::uint16_t port, std::string_view local_address) : stream_(ioc_)
 {
-    stream_.socket().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    const tcp::endpoint server(net::ip::make_address("127.0.0.1"), port);
+    if (!local_address.empty()) {
+        stream_.socket().open(server.protocol());
+        stream_.socket().bind(tcp::endpoint(net::ip::make_address(local_address), 0));
+    }
+    stream_.socket().connect(server);
 }
 
 boost::system::error_code test_client::write(std::string_view bytes)
@@ -35,10 +40,15 @@ void test_client::send(std::string_view bytes)
         throw boost::system::system_error(ec, "test_client::send");
 }
 
-reply test_client::read_reply(std::chrono::milliseconds deadline)
+reply test_client::read_reply(std::chrono::milliseconds deadline) { return read(false, deadline); }
+
+reply test_client::read_head_reply(std::chrono::milliseconds deadline) { return read(true, deadline); }
+
+reply test_client::read(bool head, std::chrono::milliseconds deadline)
 {
     http::response_parser<http::string_body> parser;
     parser.body_limit(boost::none);
+    parser.skip(head);
     boost::system::error_code result;
     stream_.expires_after(deadline);
     http::async_read(stream_, buffer_, parser, [&](boost::system::error_code ec, std::size_t) { result = ec; });

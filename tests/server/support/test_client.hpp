@@ -25,8 +25,10 @@ inline constexpr std::chrono::milliseconds default_deadline{5000};
 
 class test_client {
 public:
-    // Connects to 127.0.0.1:port; throws boost::system::system_error when refused.
-    explicit test_client(std::uint16_t port);
+    // Connects to 127.0.0.1:port, from `local_address` when given (another loopback
+    // address such as 127.0.0.2 is another peer to the server); throws
+    // boost::system::system_error when refused.
+    explicit test_client(std::uint16_t port, std::string_view local_address = {});
 
     // Writes all of `bytes`; returns the error instead of throwing.
     boost::system::error_code write(std::string_view bytes);
@@ -34,11 +36,15 @@ public:
     void send(std::string_view bytes);
     // Reads one reply (an interim 1xx is a reply too); throws on error or deadline.
     reply read_reply(std::chrono::milliseconds deadline = default_deadline);
+    // Reads the reply to a HEAD: a header alone, whatever its Content-Length says.
+    reply read_head_reply(std::chrono::milliseconds deadline = default_deadline);
     // True when the server closes the connection (EOF or reset) before `deadline`;
     // false when it sends something instead or stays silent until the deadline.
     bool closed_by_server(std::chrono::milliseconds deadline = default_deadline);
 
 private:
+    reply read(bool head, std::chrono::milliseconds deadline);
+
     boost::asio::io_context ioc_;
     boost::beast::tcp_stream stream_;
     boost::beast::flat_buffer buffer_;
