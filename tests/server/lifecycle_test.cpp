@@ -4,9 +4,13 @@
 
 #include <csignal>
 #include <future>
+#include <memory>
 #include <string>
 #include <system_error>
+#include <thread>
+#include <vector>
 
+#include "gateway/server/worker.hpp"
 #include "tests/server/support/server_fixture.hpp"
 
 namespace srv = igw::server;
@@ -40,8 +44,7 @@ BOOST_AUTO_TEST_CASE(requests_beyond_the_in_flight_cap_get_503_with_retry_after)
     BOOST_TEST(refused.result_int() == 503u);
     BOOST_TEST(std::string(refused["Retry-After"]) == "1");
     BOOST_TEST(std::string(refused["Content-Type"]) == "application/problem+json");
-    BOOST_TEST(!refused.keep_alive()); // its body was never read
-    BOOST_TEST(second.closed_by_server());
+    BOOST_TEST(refused.keep_alive()); // refused once its body was in: the connection carries on
 
     // Probes are not invite work: they still answer while the cap is reached.
     test_client third(port());
@@ -58,13 +61,17 @@ BOOST_AUTO_TEST_CASE(requests_beyond_the_in_flight_cap_get_503_with_retry_after)
     BOOST_TEST(third.read_reply().result_int() == 200u);
 }
 
-BOOST_AUTO_TEST_CASE(connections_beyond_the_cap_get_503_and_are_closed)
+BOOST_AUTO_TEST_CASE(connections_beyond_the_cap_and_the_probes_reserve_get_503_and_are_closed)
 {
     config.limits.max_connections = 1;
     start();
     test_client first(port());
     first.send(raw_request("GET", "/healthz"));
     BOOST_TEST(first.read_reply().result_int() == 200u);
+    // Silent, they hold the probes' reserve until the read timeout.
+    std::vector<std::unique_ptr<test_client>> reserve;
+    for (std::size_t i = 0; i < srv::detail::probe_reserve; ++i)
+        reserve.push_back(std::make_unique<test_client>(port()));
 
     test_client second(port());
     const auto refused = second.read_reply();
@@ -77,18 +84,148 @@ BOOST_AUTO_TEST_CASE(connections_beyond_the_cap_get_503_and_are_closed)
     BOOST_TEST(first.read_reply().result_int() == 200u);
 }
 
-BOOST_AUTO_TEST_CASE(a_client_trickling_its_header_is_dropped_at_the_read_timeout)
+BOOST_AUTO_TEST_CASE(a_client_trickling_its_header_gets_408_at_the_read_timeout)
 {
     config.limits.read_timeout = 300ms;
     start();
     test_client client(port());
     client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n");
-    // One header line every 100 ms would take 5 s; the whole request may take 300 ms.
+    // One header line every 50 ms would take 5 s; the whole request may take 300 ms. The
+    // server answers 408, drops what still comes for a moment, then closes: the writes fail.
     bool closed = false;
-    for (int i = 0; i < 50 && !closed; ++i) {
-        closed = client.write("X-Slow: 1\r\n") || client.closed_by_server(100ms);
+    int lines = 0;
+    for (; lines < 100 && !closed; ++lines) {
+        std::this_thread::sleep_for(50ms); // the pace of the slow client under test
+        closed = static_cast<bool>(client.write("X-Slow: 1\r\n"));
     }
     BOOST_TEST(closed);
+    BOOST_TEST(lines < 60); // well before the 5 s the header would take
+    const auto r = client.read_reply();
+    BOOST_TEST(r.result_int() == 408u);
+    BOOST_TEST(std::string(r["Content-Type"]) == "application/problem+json");
+    BOOST_TEST(!r.keep_alive());
+}
+
+BOOST_AUTO_TEST_CASE(a_body_not_in_by_the_read_timeout_gets_408)
+{
+    config.limits.read_timeout = 300ms;
+    start();
+    test_client client(port());
+    client.send(srv::testing::raw_request("POST", "/v1/invitations",
+                                          {{"Authorization", "Bearer key-a"},
+                                           {"Content-Type", "application/json"},
+                                           {"Content-Length", "100"}},
+                                          "") +
+                R"({"half":)");
+    const auto r = client.read_reply();
+    BOOST_TEST(r.result_int() == 408u);
+    BOOST_TEST(!r.keep_alive());
+    BOOST_TEST(client.closed_by_server());
+}
+
+BOOST_AUTO_TEST_CASE(a_silent_connection_is_closed_at_the_read_timeout_not_the_idle_timeout)
+{
+    config.limits.read_timeout = 300ms;
+    config.limits.idle_timeout = 60s;
+    start();
+    test_client silent(port());
+    // Nothing is sent, and nothing is answered: a connection that never sent a request
+    // gets no 408.
+    BOOST_TEST(silent.closed_by_server(10s));
+
+    // Later requests of a keep-alive connection still wait for the idle timeout.
+    test_client served(port());
+    served.send(raw_request("GET", "/healthz"));
+    BOOST_TEST(served.read_reply().result_int() == 200u);
+    BOOST_TEST(!served.closed_by_server(600ms));
+}
+
+BOOST_AUTO_TEST_CASE(one_peer_address_cannot_take_more_than_its_share_of_connections)
+{
+    config.limits.max_connections_per_peer = 2;
+    start();
+    std::vector<std::unique_ptr<test_client>> held;
+    for (int i = 0; i < 2; ++i) {
+        held.push_back(std::make_unique<test_client>(port()));
+        held.back()->send(raw_request("GET", "/healthz"));
+        BOOST_TEST(held.back()->read_reply().result_int() == 200u);
+    }
+    test_client third(port());
+    const auto refused = third.read_reply();
+    BOOST_TEST(refused.result_int() == 503u);
+    BOOST_TEST(std::string(refused["Retry-After"]) == "1");
+    BOOST_TEST(third.closed_by_server());
+
+    test_client other_peer(port(), "127.0.0.2");
+    other_peer.send(raw_request("GET", "/healthz"));
+    BOOST_TEST(other_peer.read_reply().result_int() == 200u);
+
+    // A closed connection gives its place back (once the server has seen it close).
+    held.front().reset();
+    bool admitted = false;
+    for (int attempt = 0; attempt < 200 && !admitted; ++attempt) {
+        test_client again(port());
+        again.send(raw_request("GET", "/healthz"));
+        admitted = again.read_reply().result_int() == 200u;
+    }
+    BOOST_TEST(admitted);
+}
+
+BOOST_AUTO_TEST_CASE(probes_still_answer_when_the_connection_cap_is_full)
+{
+    config.limits.max_connections = 2;
+    start();
+    std::vector<std::unique_ptr<test_client>> held;
+    for (int i = 0; i < 2; ++i) {
+        held.push_back(std::make_unique<test_client>(port()));
+        held.back()->send(raw_request("GET", "/healthz"));
+        BOOST_TEST(held.back()->read_reply().result_int() == 200u);
+    }
+    test_client probe(port());
+    probe.send(raw_request("GET", "/healthz"));
+    const auto alive = probe.read_reply();
+    BOOST_TEST(alive.result_int() == 200u);
+    BOOST_TEST(!alive.keep_alive()); // one request per reserved connection
+    BOOST_TEST(probe.closed_by_server());
+
+    test_client ready(port());
+    ready.send(raw_request("HEAD", "/readyz"));
+    BOOST_TEST(ready.read_head_reply().result_int() == 200u);
+
+    test_client invite(port());
+    invite.send(invite_request("/v1/invitations", "{}"));
+    const auto refused = invite.read_reply();
+    BOOST_TEST(refused.result_int() == 503u);
+    BOOST_TEST(std::string(refused["Retry-After"]) == "1");
+    BOOST_TEST(invite.closed_by_server());
+}
+
+BOOST_AUTO_TEST_CASE(slow_uploads_do_not_hold_in_flight_slots)
+{
+    config.limits.max_in_flight_requests = 2;
+    start();
+    // Two uploads that have their 100 Continue and send half a body, then stall.
+    std::vector<std::unique_ptr<test_client>> uploads;
+    for (int i = 0; i < 2; ++i) {
+        uploads.push_back(std::make_unique<test_client>(port()));
+        uploads.back()->send(raw_request("POST", "/v1/invitations",
+                                         {{"Authorization", "Bearer key-a"},
+                                          {"Content-Type", "application/json"},
+                                          {"Content-Length", "9"},
+                                          {"Expect", "100-continue"}}));
+        BOOST_TEST(uploads.back()->read_reply().result_int() == 100u);
+        uploads.back()->send(R"({"up":)");
+    }
+    test_client third(port());
+    third.send(invite_request("/v1/invitations", R"({"third":1})"));
+    const auto r = third.read_reply();
+    BOOST_TEST(r.result_int() == 200u);
+    BOOST_TEST(r.body().find("third") != std::string::npos);
+
+    for (auto& upload : uploads) {
+        upload->send("1}\n");
+        BOOST_TEST(upload->read_reply().result_int() == 200u);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(an_idle_keep_alive_connection_is_closed_at_the_idle_timeout)
