@@ -10,7 +10,9 @@
 #include <thread>
 #include <vector>
 
+#include "gateway/mapping/config_source.hpp"
 #include "gateway/server/worker.hpp"
+#include "gateway/telemetry/metrics.hpp"
 #include "tests/server/support/server_fixture.hpp"
 
 namespace srv = igw::server;
@@ -328,6 +330,35 @@ BOOST_AUTO_TEST_CASE(sigterm_stops_a_running_server)
     BOOST_REQUIRE(finishes(done));
     BOOST_TEST(!srv->ready());
     BOOST_TEST(client.closed_by_server());
+}
+
+BOOST_AUTO_TEST_CASE(an_invite_whose_client_drops_mid_body_is_still_counted)
+{
+    igw::telemetry::registry metrics;
+    auto loaded = std::make_shared<igw::mapping::compiled_config>();
+    loaded->config = config;
+    srv.emplace(std::make_shared<igw::mapping::config_source>(std::move(loaded)),
+                srv::testing::echo_handler_factory(control), srv::server_services{&metrics, {}, {}});
+    srv->start();
+    {
+        test_client dropping(port());
+        dropping.send(raw_request("POST", "/v1/invitations",
+                                  {{"Authorization", "Bearer key-a"},
+                                   {"Content-Type", "application/json"},
+                                   {"Content-Length", "100"}},
+                                  "") +
+                      R"({"half":)");
+    } // closed mid-body
+    // Counted (and logged) as 499 once the server has seen the close; each scrape is a
+    // round trip, so the loop gives it time without sleeping.
+    const std::string counted = R"(invitegw_requests_total{route="/v1/invitations",status="499"} 1)";
+    test_client scraper(port());
+    bool found = false;
+    for (int i = 0; i < 1000 && !found; ++i) {
+        scraper.send(raw_request("GET", "/metrics"));
+        found = scraper.read_reply().body().find(counted) != std::string::npos;
+    }
+    BOOST_TEST(found);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
