@@ -237,6 +237,9 @@ private:
     net::awaitable<bool> read_body(request_parser& parser, std::string_view request_id);
     net::awaitable<bool> run_handler(request_parser& parser, const route_match& match,
                                      const config::client_config& client, std::string_view request_id);
+    // The reply to send for what the handler returned (500 when it failed).
+    response handler_response(handler_reply& reply, const std::string& failure, bool cancelled, unsigned version,
+                              std::string_view request_id);
     // After a failed read of a request: answers it when a reply can say why. Always false.
     net::awaitable<bool> answer_read_error(beast::error_code ec, read_phase phase, unsigned version,
                                            std::string_view request_id);
@@ -682,24 +685,30 @@ net::awaitable<bool> connection::run_handler(request_parser& parser, const route
     slot.release();
     gauge.release();
 
-    response res;
+    const auto state = co_await net::this_coro::cancellation_state;
+    response res = handler_response(reply, failure, state.cancelled() != net::cancellation_type::none, version,
+                                    request_id);
+    co_return co_await send(res, req.keep_alive(), false);
+}
+
+response connection::handler_response(handler_reply& reply, const std::string& failure, bool cancelled,
+                                      unsigned version, std::string_view request_id)
+{
     if (!failure.empty() || reply.status < 200 || reply.status > 599) {
-        const auto state = co_await net::this_coro::cancellation_state;
-        if (state.cancelled() == net::cancellation_type::none)
+        if (!cancelled)
             log_error("invite handler failed (request " + std::string(request_id) +
                       "): " + (failure.empty() ? "status " + std::to_string(reply.status) : failure));
-        res = make_problem(http_problem(500, "the request could not be processed"), version, request_id);
-    } else {
-        res = response{static_cast<http::status>(reply.status), version};
-        for (const auto& [name, value] : reply.headers)
-            res.set(name, value);
-        res.set(http::field::content_type, reply.content_type);
-        res.set("X-Request-Id", request_id);
-        res.erase(http::field::transfer_encoding);
-        res.body() = std::move(reply.body);
-        request_.stats = std::move(reply.stats);
+        return make_problem(http_problem(500, "the request could not be processed"), version, request_id);
     }
-    co_return co_await send(res, req.keep_alive(), false);
+    response res{static_cast<http::status>(reply.status), version};
+    for (const auto& [name, value] : reply.headers)
+        res.set(name, value);
+    res.set(http::field::content_type, reply.content_type);
+    res.set("X-Request-Id", request_id);
+    res.erase(http::field::transfer_encoding);
+    res.body() = std::move(reply.body);
+    request_.stats = std::move(reply.stats);
+    return res;
 }
 
 net::awaitable<bool> connection::send(response& res, bool keep_alive, bool unread_input)
