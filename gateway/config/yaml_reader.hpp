@@ -89,7 +89,13 @@ private:
 std::string child_key(std::string_view parent, std::string_view name);
 std::string index_key(std::string_view parent, std::size_t index);
 
-// "500ms", "5s", "2m", "1h" (a bare number is rejected: the unit is never guessed).
-std::optional<duration> parse_duration(std::string_view text);
+// The longest duration a config may give: longer than any sane timeout, and short enough
+// that a deadline (steady_clock::now() + d, in nanoseconds: about 292 years of range)
+// can never overflow, even with d added several times.
+inline constexpr duration max_duration = std::chrono::hours(24 * 365);
+
+// "500ms", "5s", "2m", "1h" (a bare number is rejected: the unit is never guessed), at
+// most max_duration. nullopt when malformed or too long; `too_long` tells which.
+std::optional<duration> parse_duration(std::string_view text, bool* too_long = nullptr);
 
 } // namespace igw::config

@@ -226,6 +226,15 @@ BOOST_AUTO_TEST_CASE(base_url_forms)
     // Scheme names are case-insensitive (RFC 3986 §3.1).
     BOOST_TEST(url("HTTPS://h.example").scheme == "https");
     BOOST_TEST(url("HTTPS://h.example").port == 443);
+    // Hosts are taken decoded; what decodes to a host name's characters is fine.
+    BOOST_TEST(url("https://T%31.example").host == "T1.example");
+    BOOST_TEST(url("https://my_host-2.example").host == "my_host-2.example");
+    BOOST_TEST(url("http://[::1]:8080/v1").host == "::1");
+    BOOST_TEST(url("http://[::1]:8080/v1").port == 8080);
+    BOOST_TEST(url("http://[2001:db8::7]").host == "2001:db8::7");
+    BOOST_TEST(url("http://127.0.0.1:9000").host == "127.0.0.1");
+    // Percent-escapes in the path stay escaped: it is sent as written.
+    BOOST_TEST(url("https://h.example/a%2Fb").path_prefix == "/a%2Fb");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
