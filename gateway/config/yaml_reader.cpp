@@ -205,14 +205,31 @@ std::optional<std::string> yaml_reader::string(const YAML::Node& node, std::stri
     return scalar(node, key, "a string");
 }
 
+std::optional<std::string> yaml_reader::secret(const YAML::Node& node, std::string_view key,
+                                               std::set<std::string, std::less<>>& variables)
+{
+    // Every variable read, defaults' included: each went into the value.
+    const env_lookup recording = [&](std::string_view name) {
+        variables.emplace(name);
+        return env_(name);
+    };
+    return scalar(node, key, "a string", recording);
+}
+
 std::optional<std::string> yaml_reader::scalar(const YAML::Node& node, std::string_view key,
                                                std::string_view expected)
+{
+    return scalar(node, key, expected, env_);
+}
+
+std::optional<std::string> yaml_reader::scalar(const YAML::Node& node, std::string_view key,
+                                               std::string_view expected, const env_lookup& env)
 {
     if (!node.IsDefined() || !node.IsScalar()) {
         error(node, key, "must be " + std::string(expected) + ", not " + std::string(kind_name(node)));
         return std::nullopt;
     }
-    substitution_result result = substitute_variables(node.Scalar(), env_);
+    substitution_result result = substitute_variables(node.Scalar(), env);
     if (!result.error.empty()) {
         error(node, key, result.error);
         return std::nullopt;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -51,6 +52,10 @@ public:
     bool expect_map(const YAML::Node& node, std::string_view key);
     bool expect_sequence(const YAML::Node& node, std::string_view key);
     std::optional<std::string> string(const YAML::Node& node, std::string_view key);
+    // string() for a secret: the names of the variables its value was read from are added
+    // to `variables`, so that what is derived from a config can leave their values out.
+    std::optional<std::string> secret(const YAML::Node& node, std::string_view key,
+                                      std::set<std::string, std::less<>>& variables);
     std::optional<std::int64_t> integer(const YAML::Node& node, std::string_view key,
                                         std::int64_t min, std::int64_t max);
     std::optional<bool> boolean(const YAML::Node& node, std::string_view key);
@@ -74,6 +79,8 @@ public:
 private:
     // A scalar after ${VAR} substitution; otherwise records "must be <expected>, not ...".
     std::optional<std::string> scalar(const YAML::Node& node, std::string_view key, std::string_view expected);
+    std::optional<std::string> scalar(const YAML::Node& node, std::string_view key, std::string_view expected,
+                                      const env_lookup& env);
 
     // Remembers where the key of an empty value is: yaml-cpp marks an empty (null) value
     // at the next token, often on a later line, so errors about it point at its key.
