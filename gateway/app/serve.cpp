@@ -126,6 +126,8 @@ int serve(const serve_options& options)
         return 1;
     }
     telemetry::log(telemetry::log_level::info, "stopped", {});
+    // Lines are written by a thread of their own: let it finish before the process ends.
+    telemetry::flush_logs();
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -99,6 +100,9 @@ struct gateway_config {
     std::vector<client_config> clients;
     std::vector<route_config> routes;
     std::vector<target_config> targets;
+    // Variables read for a secret (targets' `secrets`, clients' keys): nothing derived
+    // from the config for others to see, such as its version, may depend on their values.
+    std::set<std::string, std::less<>> secret_variables;
 
     const target_config* find_target(std::string_view name) const noexcept;
     const route_config* find_route(std::string_view path) const noexcept;

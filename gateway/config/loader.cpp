@@ -227,15 +227,18 @@ private:
         return role_value(std::move(*text));
     }
 
-    void read_string_map(const YAML::Node& node, const std::string& key,
-                         std::map<std::string, std::string>& out)
+    // `secret_variables` is non-null for a map of secrets.
+    void read_string_map(const YAML::Node& node, const std::string& key, std::map<std::string, std::string>& out,
+                         std::set<std::string, std::less<>>* secret_variables = nullptr)
     {
         if (!reader_.expect_map(node, key))
             return;
         reader_.check_unique_keys(node, key);
         for (const auto& member : node) {
             const std::string name = member.first.Scalar();
-            if (auto value = reader_.string(member.second, child_key(key, name)))
+            const std::string member_key = child_key(key, name);
+            if (auto value = secret_variables ? reader_.secret(member.second, member_key, *secret_variables)
+                                              : reader_.string(member.second, member_key))
                 out[name] = std::move(*value);
         }
     }
@@ -276,7 +279,7 @@ private:
             if (const YAML::Node n = t["params"]; n.IsDefined())
                 read_string_map(n, child_key(tkey, "params"), target.params);
             if (const YAML::Node n = t["secrets"]; n.IsDefined())
-                read_string_map(n, child_key(tkey, "secrets"), target.secrets);
+                read_string_map(n, child_key(tkey, "secrets"), target.secrets, &config.secret_variables);
             if (const YAML::Node n = t["roles"]; n.IsDefined())
                 read_role_map(n, child_key(tkey, "roles"), config.roles, target.roles);
             if (const YAML::Node n = t["timeout"]; n.IsDefined())
@@ -392,7 +395,7 @@ private:
                 reader_.error(c, key, "give exactly one of `key` or `key_sha256`");
             } else if (plain.IsDefined()) {
                 // Never echo the value: it is a secret.
-                if (auto v = reader_.string(plain, child_key(key, "key"))) {
+                if (auto v = reader_.secret(plain, child_key(key, "key"), config.secret_variables)) {
                     if (v->size() < min_client_key_length)
                         reader_.error(plain, child_key(key, "key"),
                                       "a client key needs at least " + std::to_string(min_client_key_length) +
@@ -400,7 +403,7 @@ private:
                     else
                         client.key_sha256 = sha256(*v);
                 }
-            } else if (auto v = reader_.string(hashed, child_key(key, "key_sha256"))) {
+            } else if (auto v = reader_.secret(hashed, child_key(key, "key_sha256"), config.secret_variables)) {
                 if (auto digest = parse_hex_digest(*v))
                     client.key_sha256 = *digest;
                 else

@@ -33,6 +33,37 @@ std::string_view kind_name(const YAML::Node& node)
     }
 }
 
+bool is_host_name_char(char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_';
+}
+
+// A byte for a message: visible ones quoted, others as %XX (never a raw CR or LF).
+std::string describe_byte(char c)
+{
+    const auto b = static_cast<unsigned char>(c);
+    if (b > 0x20 && b < 0x7F)
+        return std::string("'") + c + "'";
+    static constexpr char hex[] = "0123456789ABCDEF";
+    return std::string("%") + hex[b >> 4] + hex[b & 0xF];
+}
+
+// Text quoted back in a message, with control bytes written as %XX so that a value from
+// the environment cannot add lines to the diagnostics.
+std::string printable(std::string_view text)
+{
+    std::string out;
+    for (const char c : text) {
+        const auto b = static_cast<unsigned char>(c);
+        if (b < 0x20 || b == 0x7F)
+            out += describe_byte(c);
+        else
+            out.push_back(c);
+    }
+    return out;
+}
+
 } // namespace
 
 config_error::config_error(std::vector<std::string> diagnostics)
@@ -54,11 +85,18 @@ std::string index_key(std::string_view parent, std::size_t index)
     return std::string(parent) + "[" + std::to_string(index) + "]";
 }
 
-std::optional<duration> parse_duration(std::string_view text)
+std::optional<duration> parse_duration(std::string_view text, bool* too_long)
 {
+    if (too_long)
+        *too_long = false;
+    // Digits first: from_chars would take a sign, and "-99999999999999999999s" is not too
+    // long but negative.
+    if (text.empty() || text.front() < '0' || text.front() > '9')
+        return std::nullopt;
     std::int64_t amount = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), amount);
-    if (ec != std::errc{} || end == text.data() || amount < 0)
+    // Out of range still consumed the digits: the text is a duration, just too long.
+    if (ec != std::errc{} && ec != std::errc::result_out_of_range)
         return std::nullopt;
     const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
     std::int64_t factor = 0;
@@ -72,9 +110,14 @@ std::optional<duration> parse_duration(std::string_view text)
         factor = 3'600'000;
     else
         return std::nullopt;
-    if (amount > std::int64_t{1} << 40)
+    std::int64_t millis = 0;
+    if (ec == std::errc::result_out_of_range || __builtin_mul_overflow(amount, factor, &millis) ||
+        millis > max_duration.count()) {
+        if (too_long)
+            *too_long = true;
         return std::nullopt;
-    return duration(amount * factor);
+    }
+    return duration(millis);
 }
 
 yaml_reader::yaml_reader(std::string file, const env_lookup& env) : file_(std::move(file)), env_(env) {}
@@ -162,14 +205,31 @@ std::optional<std::string> yaml_reader::string(const YAML::Node& node, std::stri
     return scalar(node, key, "a string");
 }
 
+std::optional<std::string> yaml_reader::secret(const YAML::Node& node, std::string_view key,
+                                               std::set<std::string, std::less<>>& variables)
+{
+    // Every variable read, defaults' included: each went into the value.
+    const env_lookup recording = [&](std::string_view name) {
+        variables.emplace(name);
+        return env_(name);
+    };
+    return scalar(node, key, "a string", recording);
+}
+
 std::optional<std::string> yaml_reader::scalar(const YAML::Node& node, std::string_view key,
                                                std::string_view expected)
+{
+    return scalar(node, key, expected, env_);
+}
+
+std::optional<std::string> yaml_reader::scalar(const YAML::Node& node, std::string_view key,
+                                               std::string_view expected, const env_lookup& env)
 {
     if (!node.IsDefined() || !node.IsScalar()) {
         error(node, key, "must be " + std::string(expected) + ", not " + std::string(kind_name(node)));
         return std::nullopt;
     }
-    substitution_result result = substitute_variables(node.Scalar(), env_);
+    substitution_result result = substitute_variables(node.Scalar(), env);
     if (!result.error.empty()) {
         error(node, key, result.error);
         return std::nullopt;
@@ -214,9 +274,14 @@ std::optional<duration> yaml_reader::duration_value(const YAML::Node& node, std:
     const std::optional<std::string> text = scalar(node, key, "a duration");
     if (!text)
         return std::nullopt;
-    if (auto value = parse_duration(*text))
+    bool too_long = false;
+    if (auto value = parse_duration(*text, &too_long))
         return value;
-    error(node, key, "\"" + *text + "\" is not a duration (write e.g. 500ms, 5s, 2m, 1h)");
+    static_assert(max_duration == std::chrono::hours(8760), "the message below names the maximum");
+    if (too_long)
+        error(node, key, "\"" + printable(*text) + "\" is too long: durations are at most 8760h (365 days)");
+    else
+        error(node, key, "\"" + printable(*text) + "\" is not a duration (write e.g. 500ms, 5s, 2m, 1h)");
     return std::nullopt;
 }
 
@@ -253,7 +318,7 @@ std::optional<base_url> yaml_reader::url(const YAML::Node& node, std::string_vie
         if (may_hold_secret)
             error(node, key, "the base URL is not usable: " + std::string(why));
         else
-            error(node, key, "\"" + *text + "\" is not a usable base URL: " + std::string(why));
+            error(node, key, "\"" + printable(*text) + "\" is not a usable base URL: " + std::string(why));
         return std::nullopt;
     };
     if (!parsed)
@@ -276,7 +341,17 @@ std::optional<base_url> yaml_reader::url(const YAML::Node& node, std::string_vie
     }
     if (u.has_query() || u.has_fragment())
         return fail("a base URL takes no query or fragment");
+    // The decoded host goes into the Host header, SNI and name resolution as it is, so a
+    // name may hold only what a DNS name can: `%0d%0a` would split the header, `%2f`
+    // would change the request line's meaning.
+    if (u.host_type() == boost::urls::host_type::ipvfuture)
+        return fail("the host must be a name, an IPv4 address or an IPv6 address in brackets");
     result.host = u.host_address();
+    if (u.host_type() == boost::urls::host_type::name)
+        for (const char c : result.host)
+            if (!is_host_name_char(c))
+                return fail("the host may hold only letters, digits, '-', '.' and '_' (after decoding %XX), not " +
+                            describe_byte(c));
     if (u.has_port()) {
         if (u.port_number() == 0)
             return fail("the port must be between 1 and 65535");
@@ -285,6 +360,10 @@ std::optional<base_url> yaml_reader::url(const YAML::Node& node, std::string_vie
         result.port = result.tls() ? 443 : 80;
     }
     std::string path(u.encoded_path());
+    // With an authority the path is empty or starts with '/'; a parser that says
+    // otherwise (an empty port followed by more text) read something else.
+    if (!path.empty() && path.front() != '/')
+        return fail("not an absolute URL");
     while (!path.empty() && path.back() == '/')
         path.pop_back();
     result.path_prefix = std::move(path);

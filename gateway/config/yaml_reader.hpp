@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -51,6 +52,10 @@ public:
     bool expect_map(const YAML::Node& node, std::string_view key);
     bool expect_sequence(const YAML::Node& node, std::string_view key);
     std::optional<std::string> string(const YAML::Node& node, std::string_view key);
+    // string() for a secret: the names of the variables its value was read from are added
+    // to `variables`, so that what is derived from a config can leave their values out.
+    std::optional<std::string> secret(const YAML::Node& node, std::string_view key,
+                                      std::set<std::string, std::less<>>& variables);
     std::optional<std::int64_t> integer(const YAML::Node& node, std::string_view key,
                                         std::int64_t min, std::int64_t max);
     std::optional<bool> boolean(const YAML::Node& node, std::string_view key);
@@ -74,6 +79,8 @@ public:
 private:
     // A scalar after ${VAR} substitution; otherwise records "must be <expected>, not ...".
     std::optional<std::string> scalar(const YAML::Node& node, std::string_view key, std::string_view expected);
+    std::optional<std::string> scalar(const YAML::Node& node, std::string_view key, std::string_view expected,
+                                      const env_lookup& env);
 
     // Remembers where the key of an empty value is: yaml-cpp marks an empty (null) value
     // at the next token, often on a later line, so errors about it point at its key.
@@ -89,7 +96,13 @@ private:
 std::string child_key(std::string_view parent, std::string_view name);
 std::string index_key(std::string_view parent, std::size_t index);
 
-// "500ms", "5s", "2m", "1h" (a bare number is rejected: the unit is never guessed).
-std::optional<duration> parse_duration(std::string_view text);
+// The longest duration a config may give: longer than any sane timeout, and short enough
+// that a deadline (steady_clock::now() + d, in nanoseconds: about 292 years of range)
+// can never overflow, even with d added several times.
+inline constexpr duration max_duration = std::chrono::hours(24 * 365);
+
+// "500ms", "5s", "2m", "1h" (a bare number is rejected: the unit is never guessed), at
+// most max_duration. nullopt when malformed or too long; `too_long` tells which.
+std::optional<duration> parse_duration(std::string_view text, bool* too_long = nullptr);
 
 } // namespace igw::config

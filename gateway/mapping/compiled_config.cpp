@@ -21,8 +21,8 @@ std::string file_bytes(const std::string& path)
 
 std::shared_ptr<const compiled_config> load_compiled_config(const std::string& path, const config::env_lookup& env)
 {
-    // Remember every variable read, so that the version changes when a secret or URL in
-    // the environment does, not only when a file does.
+    // Remember every variable read, so that the version changes when a URL or a parameter
+    // in the environment does, not only when a file does.
     std::map<std::string, std::optional<std::string>, std::less<>> seen;
     const config::env_lookup recording = [&](std::string_view name) {
         auto value = env(name);
@@ -46,8 +46,14 @@ std::shared_ptr<const compiled_config> load_compiled_config(const std::string& p
         add(file_bytes(provider->file));
     for (const auto& [name, value] : seen) {
         add(name);
-        // A marker no value can equal, so "unset" and "" hash differently.
-        add(value ? "=" + *value : std::string("unset"));
+        // The version is sent to anyone who asks: a secret's value must not be in it, or
+        // a guess could be confirmed offline against it. Its name still is, so that a
+        // config reading another secret gets another version. Rotating a secret alone
+        // keeps the version, on every instance alike.
+        if (loaded->config.secret_variables.contains(name))
+            add("secret");
+        else // a marker no value can equal, so "unset" and "" hash differently
+            add(value ? "=" + *value : std::string("unset"));
     }
     static constexpr char hex[] = "0123456789abcdef";
     const auto digest = config::sha256(content);

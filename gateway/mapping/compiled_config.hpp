@@ -15,7 +15,8 @@ struct compiled_config {
     config::gateway_config config;
     mapping_set mappings;
     // Identifies what was loaded: a hash of the config file, the provider files and the
-    // values of the variables they read. Equal content gives an equal version.
+    // values of the variables they read, except secrets (config.secret_variables), of which
+    // only the names count. Equal content gives an equal version.
     std::string version;
 };
 

@@ -1,6 +1,7 @@
 #include "gateway/server/worker.hpp"
 
-#include <cstdio>
+#include "gateway/telemetry/log.hpp"
+
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -79,10 +80,9 @@ void worker::finish_if_drained()
 
 void log_error(std::string_view what)
 {
-    std::string line = "invitegw: ";
-    line.append(what);
-    line.push_back('\n');
-    std::fwrite(line.data(), 1, line.size(), stderr);
+    // Through the log's writer thread, like every line: a stalled stderr must not stall
+    // the worker that hit the error.
+    telemetry::log(telemetry::log_level::error, "server_error", {{"error", what}});
 }
 
 } // namespace igw::server::detail

@@ -110,7 +110,8 @@ void serve_connection(worker& w, boost::asio::ip::tcp::socket socket, boost::asi
 // Answers 503 (Retry-After: 1) without reading a request, then closes.
 void refuse_connection(shared_state& shared, boost::asio::ip::tcp::socket socket, std::string_view why);
 
-// One line on stderr (written at once, so lines of different threads do not mix).
+// An error line in the log (event `server_error`), queued like every log line, so it
+// never waits for the log destination.
 void log_error(std::string_view what);
 
 } // namespace igw::server::detail

@@ -2,17 +2,164 @@
 
 #include "gateway/json/writer.hpp"
 
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <climits>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <mutex>
+#include <thread>
 
 namespace igw::telemetry {
 namespace {
 
 log_settings settings_;
+
+// Whole lines, from any thread, to the one thread that writes them.
+class log_writer {
+public:
+    log_writer() : fd_(settings_.fd), thread_([this] { run(); })
+    {
+        // Lines queued when main returns (or exit() is called) still reach the log, unless
+        // the destination stays stalled.
+        std::atexit([] { flush_logs(std::chrono::seconds(2)); });
+    }
+
+    // The caller's thread: a copy under a lock held for no I/O; never waits for the writer.
+    void push(std::string_view line)
+    {
+        std::unique_lock lock(mutex_);
+        if (pending_.size() + line.size() > log_queue_bytes) {
+            dropped_.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        pending_.append(line);
+        ++pending_lines_;
+        ++queued_;
+        if (writer_idle_) {
+            writer_idle_ = false;
+            lock.unlock();
+            wake_.notify_one();
+        }
+    }
+
+    bool flush(std::chrono::milliseconds timeout)
+    {
+        std::unique_lock lock(mutex_);
+        const std::uint64_t target = queued_;
+        return done_.wait_for(lock, timeout, [&] { return written_ >= target; });
+    }
+
+    void set_fd(int fd)
+    {
+        std::lock_guard lock(mutex_);
+        fd_ = fd;
+    }
+
+    std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
+
+private:
+    void run()
+    {
+        // A destination whose reader went away (`invitegw serve | head`) fails with EPIPE
+        // and counts drops; the signal would end the process.
+        sigset_t pipe_signal;
+        sigemptyset(&pipe_signal);
+        sigaddset(&pipe_signal, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+        std::string batch;
+        for (;;) {
+            int fd = -1;
+            std::uint64_t lines = 0;
+            {
+                std::unique_lock lock(mutex_);
+                while (pending_.empty()) {
+                    writer_idle_ = true;
+                    wake_.wait(lock);
+                }
+                writer_idle_ = false;
+                batch.swap(pending_); // both keep their capacity: no allocation per line
+                lines = pending_lines_;
+                pending_lines_ = 0;
+                fd = fd_;
+            }
+            const std::uint64_t lost = write_lines(fd, batch);
+            batch.clear();
+            if (lost > 0)
+                dropped_.fetch_add(lost, std::memory_order_relaxed);
+            {
+                std::lock_guard lock(mutex_);
+                written_ += lines;
+            }
+            done_.notify_all();
+        }
+    }
+
+    // Writes `data` (whole lines) in pieces of whole lines of at most PIPE_BUF bytes,
+    // which a pipe writes atomically: another writer of the same pipe (a message on
+    // std::cerr) never lands inside a line. Returns the lines it could not write.
+    static std::uint64_t write_lines(int fd, std::string_view data)
+    {
+        while (!data.empty()) {
+            std::size_t size = data.size();
+            if (size > PIPE_BUF) {
+                std::size_t end = data.rfind('\n', PIPE_BUF - 1);
+                if (end == std::string_view::npos)
+                    end = data.find('\n'); // a longer line goes alone
+                size = end == std::string_view::npos ? data.size() : end + 1;
+            }
+            std::string_view piece = data.substr(0, size);
+            while (!piece.empty()) {
+                const ssize_t n = ::write(fd, piece.data(), piece.size());
+                if (n > 0) {
+                    piece.remove_prefix(static_cast<std::size_t>(n));
+                    continue;
+                }
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                    // A non-blocking destination: wait for room here, on the writer's thread.
+                    pollfd p{fd, POLLOUT, 0};
+                    ::poll(&p, 1, 1000);
+                    continue;
+                }
+                // Nowhere to report a failing destination but the drop count.
+                return static_cast<std::uint64_t>(std::count(data.begin(), data.end(), '\n'));
+            }
+            data.remove_prefix(size);
+        }
+        return 0;
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_; // lines to write
+    std::condition_variable done_; // lines written
+    std::string pending_;
+    std::uint64_t pending_lines_ = 0;
+    std::uint64_t queued_ = 0;  // lines accepted, ever
+    std::uint64_t written_ = 0; // of those, lines the writer is done with
+    bool writer_idle_ = false;
+    int fd_;
+    std::atomic<std::uint64_t> dropped_{0};
+    std::thread thread_;
+};
+
+// Never destroyed: a line logged from a static destructor, or the exit-time flush, must
+// still find it (and its thread) alive.
+log_writer& writer()
+{
+    static log_writer* instance = new log_writer;
+    return *instance;
+}
 
 void append_timestamp(std::string& out)
 {
@@ -62,8 +209,20 @@ bool parse_log_level(std::string_view text, log_level& level) noexcept
     return false;
 }
 
-void configure_logging(const log_settings& settings) { settings_ = settings; }
+void configure_logging(const log_settings& settings)
+{
+    log_writer& w = writer();
+    // Lines queued for the old destination go there: a caller may close it next.
+    w.flush(std::chrono::seconds(5));
+    settings_ = settings;
+    w.set_fd(settings.fd);
+}
+
 const log_settings& logging() noexcept { return settings_; }
+
+std::uint64_t log_lines_dropped() { return writer().dropped(); }
+
+bool flush_logs(std::chrono::milliseconds timeout) { return writer().flush(timeout); }
 
 void format_log_line(std::string& out, log_format format, log_level level, std::string_view event,
                      std::initializer_list<log_field> fields)
@@ -140,17 +299,7 @@ void log(log_level level, std::string_view event, std::initializer_list<log_fiel
     thread_local std::string line;
     line.clear();
     format_log_line(line, settings_.format, level, event, fields);
-    const char* data = line.data();
-    std::size_t left = line.size();
-    while (left > 0) {
-        const ssize_t n = ::write(settings_.fd, data, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return; // nowhere to report a failing log destination
-        data += n;
-        left -= static_cast<std::size_t>(n);
-    }
+    writer().push(line);
 }
 
 } // namespace igw::telemetry

@@ -3,6 +3,8 @@
 // humans). Callers pass typed fields; no email address, key or secret is ever a
 // field (log counts, hashes or domains instead).
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -38,13 +40,29 @@ struct log_settings {
     log_format format = log_format::json;
     int fd = 2; // stderr
 };
+// Writes the lines logged so far to the old destination first (see flush_logs()).
 void configure_logging(const log_settings& settings);
 const log_settings& logging() noexcept;
 
 inline bool log_enabled(log_level level) noexcept { return level >= logging().level; }
 
-// Writes one line with one write(2), so lines from several threads never interleave.
+// Formats one line on the calling thread and queues it for the one writer thread, so a
+// destination that stalls (a pipe nobody reads, a slow disk) never holds up an event
+// loop. When the queue holds log_queue_bytes, the line is dropped and counted instead.
+// The writer writes whole lines only (one write(2) per batch of lines, at most PIPE_BUF
+// bytes unless a line is longer), so lines never interleave.
 void log(log_level level, std::string_view event, std::initializer_list<log_field> fields);
+
+inline constexpr std::size_t log_queue_bytes = 1 << 20;
+
+// Lines dropped because the queue was full or the destination failed
+// (invitegw_log_lines_dropped_total).
+std::uint64_t log_lines_dropped();
+
+// Waits until every line logged before the call is written (or dropped by a failing
+// destination), at most `timeout`; false when the destination is still stalled then.
+// Called before the process stops; an exit() also waits for it, up to 2 s.
+bool flush_logs(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 // Formats one line (without writing it); used by log() and by tests.
 void format_log_line(std::string& out, log_format format, log_level level, std::string_view event,

@@ -1,6 +1,7 @@
 #include "gateway/telemetry/metrics.hpp"
 
 #include "gateway/mapping/item_result.hpp"
+#include "gateway/telemetry/log.hpp"
 
 #include <map>
 
@@ -195,6 +196,9 @@ void registry::write_prometheus(std::string& out) const
     out.append("invitegw_config_reloads_total{result=\"failure\"} ")
         .append(std::to_string(reloads_failed.load(std::memory_order_relaxed)))
         .append("\n");
+    header(out, "invitegw_log_lines_dropped_total", "counter",
+           "Log lines dropped because the log destination did not keep up (or failed).");
+    out.append("invitegw_log_lines_dropped_total ").append(std::to_string(log_lines_dropped())).append("\n");
 }
 
 } // namespace igw::telemetry

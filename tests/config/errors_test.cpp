@@ -269,6 +269,52 @@ BOOST_AUTO_TEST_CASE(invalid_base_urls)
     BOOST_TEST(diagnostics[0].find("hunter2-pass") == std::string::npos, diagnostics[0]);
 }
 
+BOOST_AUTO_TEST_CASE(base_url_hosts_must_decode_to_a_host_name_or_an_address)
+{
+    // The decoded host is what the Host header, SNI and the resolver get: CR LF would add
+    // a header, '/' would move the request elsewhere.
+    const std::string only = "the host may hold only letters, digits, '-', '.' and '_' (after decoding %XX), not ";
+    const auto bad_host = [&](const std::string& url, const std::string& why) {
+        check(edit(url_line, "    base_url: \"" + url + "\"\n"),
+              {{"\"" + url, 1, "targets.t1.base_url", "\"" + url + "\" is not a usable base URL: " + why}});
+    };
+    bad_host("https://evil%0d%0aX-Injected:%201.example/", only + "%0D");
+    bad_host("https://a%2fb.example/", only + "'/'");
+    bad_host("https://a%2Fb.example", only + "'/'");
+    bad_host("https://a%20b.example", only + "%20");
+    bad_host("https://a%3ab.example:8443", only + "':'");
+    bad_host("https://a%00b.example", only + "%00");
+    bad_host("https://%c3%a9.example", only + "%C3");
+    bad_host("https://a,b.example", only + "','");
+    bad_host("https://[v1.future]/", "the host must be a name, an IPv4 address or an IPv6 address in brackets");
+
+    // The same from the environment: the position is the scalar's, the text is quoted
+    // with control bytes escaped (no raw CR or LF in a diagnostic).
+    const std::string from_env = edit(url_line, "    base_url: ${T1_URL}\n");
+    check(from_env, {{"${T1_URL}", 1, "targets.t1.base_url",
+                      "\"https://evil%0d%0aX.example\" is not a usable base URL: " + only + "%0D"}},
+          {{"T1_URL", "https://evil%0d%0aX.example"}});
+    check(from_env, {{"${T1_URL}", 1, "targets.t1.base_url",
+                      "\"https://evil%0D%0AX: 1.example\" is not a usable base URL: not an absolute URL"}},
+          {{"T1_URL", "https://evil\r\nX: 1.example"}});
+}
+
+BOOST_AUTO_TEST_CASE(durations_longer_than_a_year_are_refused_where_they_are_written)
+{
+    const std::string too_long = "is too long: durations are at most 8760h (365 days)";
+    // 9223372037s is 2^63 ns: as a deadline it overflowed the clock and every call failed.
+    check(edit(url_line, url_line + "    timeout: 9223372037s\n"),
+          {{"9223372037s", 1, "targets.t1.timeout", "\"9223372037s\" " + too_long}});
+    check(minimal_config + "limits:\n  read_timeout: 8761h\n",
+          {{"8761h", 1, "limits.read_timeout", "\"8761h\" " + too_long}});
+    check(minimal_config + "limits:\n  idle_timeout: 99999999999999999999ms\n",
+          {{"99999999999999999999ms", 1, "limits.idle_timeout", "\"99999999999999999999ms\" " + too_long}});
+    check(minimal_config + "limits:\n  request_timeout: ${T}\n  shutdown_grace: 2562047788015h\n",
+          {{"${T}", 1, "limits.request_timeout", "\"3000000000000000m\" " + too_long},
+           {"2562047788015h", 1, "limits.shutdown_grace", "\"2562047788015h\" " + too_long}},
+          {{"T", "3000000000000000m"}});
+}
+
 BOOST_AUTO_TEST_CASE(bad_durations)
 {
     check(edit(url_line, url_line + "    timeout: 5x\n"),

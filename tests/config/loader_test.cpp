@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 
 namespace cfg = igw::config;
@@ -208,6 +209,32 @@ BOOST_AUTO_TEST_CASE(listen_forms)
     BOOST_TEST(listener("[::1]:8443").port == 8443);
 }
 
+BOOST_AUTO_TEST_CASE(the_variables_read_for_secrets_are_named)
+{
+    std::string text = minimal_config;
+    const auto replace = [&](const std::string& from, const std::string& to) {
+        const std::size_t at = text.find(from);
+        BOOST_TEST_REQUIRE(at != std::string::npos, from);
+        text.replace(at, from.size(), to);
+    };
+    replace("key: 0123456789abcdef", "key: ${CLIENT_KEY}\n  - name: ops\n    key_sha256: ${OPS_KEY_SHA256}");
+    replace("base_url: https://t1.example",
+            "base_url: https://${T1_HOST}\n    params:\n      tenant: ${TENANT}\n"
+            "    secrets:\n      token: ${TOKEN:-${FALLBACK_TOKEN}}\n      id: ${TENANT}-${TOKEN_ID}");
+    const std::map<std::string, std::string> vars{
+        {"CLIENT_KEY", "client-key-0123456789"}, {"OPS_KEY_SHA256", std::string(64, 'a')},
+        {"T1_HOST", "t1.example"},               {"TENANT", "acme"},
+        {"FALLBACK_TOKEN", "fallback-token"},     {"TOKEN_ID", "7"}};
+    temp_dir dir;
+    const auto config = cfg::load_gateway_config(dir.write("gateway.yaml", text), map_env(vars));
+    // TOKEN is unset, but its default was read in its place; TENANT is read for a
+    // parameter and for a secret: a secret.
+    const std::set<std::string, std::less<>> expected{"CLIENT_KEY", "FALLBACK_TOKEN", "OPS_KEY_SHA256",
+                                                      "TENANT",     "TOKEN",          "TOKEN_ID"};
+    BOOST_TEST(config.secret_variables == expected, "got " << config.secret_variables.size() << " names");
+    BOOST_TEST(config.targets.at(0).secrets.at("token") == "fallback-token");
+}
+
 BOOST_AUTO_TEST_CASE(base_url_forms)
 {
     temp_dir dir;
@@ -228,6 +255,15 @@ BOOST_AUTO_TEST_CASE(base_url_forms)
     // Scheme names are case-insensitive (RFC 3986 §3.1).
     BOOST_TEST(url("HTTPS://h.example").scheme == "https");
     BOOST_TEST(url("HTTPS://h.example").port == 443);
+    // Hosts are taken decoded; what decodes to a host name's characters is fine.
+    BOOST_TEST(url("https://T%31.example").host == "T1.example");
+    BOOST_TEST(url("https://my_host-2.example").host == "my_host-2.example");
+    BOOST_TEST(url("http://[::1]:8080/v1").host == "::1");
+    BOOST_TEST(url("http://[::1]:8080/v1").port == 8080);
+    BOOST_TEST(url("http://[2001:db8::7]").host == "2001:db8::7");
+    BOOST_TEST(url("http://127.0.0.1:9000").host == "127.0.0.1");
+    // Percent-escapes in the path stay escaped: it is sent as written.
+    BOOST_TEST(url("https://h.example/a%2Fb").path_prefix == "/a%2Fb");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

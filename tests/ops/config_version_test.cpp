@@ -5,6 +5,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <map>
+#include <optional>
 #include <regex>
 
 using namespace igw;
@@ -25,9 +27,78 @@ unsigned status_of(const std::string& raw)
     return raw.starts_with("HTTP/1.1 ") && raw.size() > 12 ? static_cast<unsigned>(std::stoul(raw.substr(9, 3))) : 0;
 }
 
+using environment = std::map<std::string, std::string, std::less<>>;
+
+// The version `file` loads as with `env` as the whole environment.
+std::string version_with(const std::string& file, const environment& env)
+{
+    return mapping::load_compiled_config(file, [&env](std::string_view name) -> std::optional<std::string> {
+               const auto it = env.find(name);
+               return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+           })->version;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(config_version)
+
+// The version is sent to unauthenticated callers: were a secret's value in it, whoever
+// knows the rest of the config could confirm a guessed key offline.
+BOOST_AUTO_TEST_CASE(no_secret_value_changes_the_version_and_every_other_variable_does)
+{
+    config_spec spec;
+    spec.secrets_from_environment = true;
+    std::string yaml = config_yaml(spec);
+    // One base URL from the environment too: a variable that is not a secret.
+    const std::string anthropic = "  - name: anthropic\n    provider: anthropic\n    base_url: ";
+    const std::size_t url_at = yaml.find(anthropic);
+    BOOST_TEST_REQUIRE(url_at != std::string::npos);
+    const std::size_t value_at = url_at + anthropic.size();
+    yaml.replace(value_at, yaml.find('\n', value_at) - value_at, "${ANTHROPIC_BASE_URL}");
+    temp_dir dir;
+    const std::string file = dir.write("gateway.yaml", yaml);
+
+    environment base = secret_environment(spec.creds);
+    base["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:1";
+    const std::string version = version_with(file, base);
+    BOOST_TEST(version_with(file, base) == version);
+
+    // Every secret of the config: targets' secrets and both client keys.
+    BOOST_TEST_REQUIRE(base.size() == 9u);
+    for (const auto& [name, value] : secret_environment(spec.creds)) {
+        environment rotated = base;
+        rotated[name] = value + "-rotated-0123456789";
+        BOOST_TEST(version_with(file, rotated) == version, name << " changed the version");
+    }
+    environment all_rotated = base;
+    for (auto& [name, value] : all_rotated)
+        if (name != "ANTHROPIC_BASE_URL")
+            value = "another-value-of-" + name;
+    BOOST_TEST(version_with(file, all_rotated) == version);
+
+    environment moved = base;
+    moved["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:2";
+    BOOST_TEST(version_with(file, moved) != version);
+    // Unset and empty differ too (the default-less variable is required, so use a file
+    // whose base URL has a default).
+    std::string with_default = yaml;
+    with_default.replace(value_at, std::string_view("${ANTHROPIC_BASE_URL}").size(),
+                         "${ANTHROPIC_BASE_URL:-http://127.0.0.1:1}");
+    const std::string defaulted = dir.write("defaulted.yaml", with_default);
+    environment unset = base;
+    unset.erase("ANTHROPIC_BASE_URL");
+    environment empty = base;
+    empty["ANTHROPIC_BASE_URL"] = "";
+    BOOST_TEST(version_with(defaulted, unset) != version_with(defaulted, empty));
+
+    // Any edit of the file changes it, a secret's variable's name included.
+    std::string renamed = yaml;
+    const std::string token = "${GORULES_TOKEN}";
+    renamed.replace(renamed.find(token), token.size(), "${GORULES_TOKEN_2}");
+    environment renamed_env = base;
+    renamed_env["GORULES_TOKEN_2"] = base["GORULES_TOKEN"];
+    BOOST_TEST(version_with(dir.write("renamed.yaml", renamed), renamed_env) != version);
+}
 
 BOOST_AUTO_TEST_CASE(every_reply_names_the_config_it_was_made_with)
 {

@@ -5,6 +5,7 @@
 #include "tests/ops/support/prometheus.hpp"
 #include "tests/ops/support/replies.hpp"
 
+#include "gateway/telemetry/log.hpp"
 #include "gateway/telemetry/metrics.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -139,8 +140,11 @@ BOOST_AUTO_TEST_CASE(counters_equal_the_outcomes_of_a_scripted_mix)
     BOOST_TEST(e.types.at("invitegw_request_duration_seconds") == "histogram");
     BOOST_TEST(e.types.at("invitegw_upstream_call_duration_seconds") == "histogram");
     BOOST_TEST(e.types.at("invitegw_requests_in_flight") == "gauge");
+    BOOST_TEST(e.value("invitegw_log_lines_dropped_total").value_or(-1) ==
+               static_cast<double>(telemetry::log_lines_dropped()));
     for (const auto& family : {"invitegw_requests_total", "invitegw_results_total", "invitegw_upstream_calls_total",
-                               "invitegw_upstream_retries_total", "invitegw_config_reloads_total"})
+                               "invitegw_upstream_retries_total", "invitegw_config_reloads_total",
+                               "invitegw_log_lines_dropped_total"})
         BOOST_TEST(e.types.at(family) == "counter", family);
 }
 

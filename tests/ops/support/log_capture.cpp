@@ -48,6 +48,8 @@ log_capture::~log_capture()
 
 std::string log_capture::text() const
 {
+    // Lines are written by the log's own thread: wait for those logged so far.
+    telemetry::flush_logs();
     std::ifstream in(file_, std::ios::binary);
     std::ostringstream out;
     out << in.rdbuf();
