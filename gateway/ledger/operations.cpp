@@ -238,17 +238,18 @@ result<begin_outcome> begin_request(context& c, const new_request& r) {
         return fail<begin_outcome>(errc::invalid, "an idempotency key is 1 to 255 printable characters");
     }
     if (r.idempotency_key) {
-        // Claims the key, or takes over one that has expired or whose request was pruned;
-        // a repeat of the caller's own claim (a batch retried after a lost connection)
-        // matches on request_id. On PostgreSQL a concurrent claim of the same key waits for
-        // the first transaction and then sees its row: exactly one instance wins.
+        // Claims the key, or takes over one that has expired; a repeat of the caller's own
+        // claim (a batch retried after a lost connection) matches on request_id. On
+        // PostgreSQL a concurrent claim of the same key waits for the first transaction and
+        // then re-checks this WHERE against the row it committed: exactly one instance wins.
+        // The WHERE must only read that row: a subquery would use the statement's snapshot,
+        // taken before the winner committed, and see its request as missing.
         const auto claim = c.db.exec(
             "INSERT INTO idempotency_keys (client, idempotency_key, request_id, fingerprint, created_at, expires_at) "
             "VALUES ($1, $2, $3, $4, $5, $6) "
             "ON CONFLICT (client, idempotency_key) DO UPDATE SET request_id = excluded.request_id, "
             "fingerprint = excluded.fingerprint, created_at = excluded.created_at, expires_at = excluded.expires_at "
             "WHERE idempotency_keys.expires_at <= $5 OR idempotency_keys.request_id = $3 "
-            "OR NOT EXISTS (SELECT 1 FROM requests WHERE requests.request_id = idempotency_keys.request_id) "
             "RETURNING request_id",
             params{text(r.client), text(*r.idempotency_key), text(r.request_id), text(r.fingerprint), num(ms(c.now)),
                    num(ms(c.now + c.config.idempotency_retention))},
@@ -261,10 +262,25 @@ result<begin_outcome> begin_request(context& c, const new_request& r) {
                 // Only a concurrent prune can remove it between the two statements.
                 return fail<begin_outcome>(errc::unavailable, "the idempotency key changed during the claim; retry");
             }
-            if (held.rows[0].text(1) != r.fingerprint) {
-                return {{}, begin_outcome{begin_kind::mismatch, std::nullopt}};
+            const std::string held_by = held.rows[0].text(0);
+            if (load_request(c, held_by)) {
+                if (held.rows[0].text(1) != r.fingerprint) {
+                    return {{}, begin_outcome{begin_kind::mismatch, std::nullopt}};
+                }
+                return existing_outcome(c, held_by, true);
             }
-            return existing_outcome(c, held.rows[0].text(0), true);
+            // The key outlived its request (a key retention longer than the request
+            // retention): it is free. Compare-and-set on the holder, so that of two callers
+            // only one takes it.
+            const auto taken = c.db.exec(
+                "UPDATE idempotency_keys SET request_id = $3, fingerprint = $4, created_at = $5, expires_at = $6 "
+                "WHERE client = $1 AND idempotency_key = $2 AND request_id = $7",
+                params{text(r.client), text(*r.idempotency_key), text(r.request_id), text(r.fingerprint),
+                       num(ms(c.now)), num(ms(c.now + c.config.idempotency_retention)), text(held_by)},
+                c.until);
+            if (taken.affected == 0) {
+                return fail<begin_outcome>(errc::unavailable, "the idempotency key changed during the claim; retry");
+            }
         }
     }
     c.db.exec("INSERT INTO requests (request_id, client, route, config_version, idempotency_key, fingerprint, state, "
