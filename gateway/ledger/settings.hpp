@@ -46,10 +46,16 @@ struct settings {
     // instance; the default is the host name.
     std::string instance;
 
+    // The first background prune runs one interval (at most a minute) after the start; 0
+    // disables background pruning (prune() still works).
     std::chrono::milliseconds prune_interval = std::chrono::minutes(10);
     // Rows deleted per prune transaction, so that a large backlog never holds the writer
     // (and every request waiting on it) for long.
     std::size_t prune_batch = 1000;
+
+    // Called on the writer thread after each background prune, with what it deleted (for
+    // the log).
+    std::function<void(const prune_counts&)> on_prune;
 
     // Time source (tests move it); system time when empty.
     std::function<time_point()> clock;

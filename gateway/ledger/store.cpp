@@ -305,7 +305,17 @@ struct store::impl {
             [at, more](ops::context& c) { return ops::prune_chunk(c, at, *more); }, internal);
     }
 
-    void background_prune() { prune_from(clock(), std::make_shared<prune_counts>(), {}, true); }
+    void background_prune() {
+        callback<prune_counts> report;
+        if (config.on_prune) {
+            report = [this](result<prune_counts> r) {
+                if (r.ok()) {
+                    config.on_prune(r.value);
+                }
+            };
+        }
+        prune_from(clock(), std::make_shared<prune_counts>(), std::move(report), true);
+    }
 
     ledger::settings config;
     const std::string token;

@@ -201,10 +201,16 @@ BOOST_DATA_TEST_CASE(group_commit_puts_queued_operations_in_one_transaction, bda
         BOOST_REQUIRE(ping(s).ok());
         const auto before = s.stats();
 
-        // Hold the writer in the first callback until 100 more operations are queued.
+        // Hold the writer in a callback (alone in its batch) until 100 more operations are
+        // queued.
         std::promise<void> queued_all;
         auto queued = queued_all.get_future().share();
-        s.ping([queued](result<done>) { queued.wait(); });
+        std::promise<void> entered;
+        s.ping([queued, &entered](result<done>) {
+            entered.set_value();
+            queued.wait();
+        });
+        entered.get_future().wait();
         constexpr int n = 100;
         std::vector<std::future<result<begin_outcome>>> futures;
         for (int i = 0; i < n; ++i) {

@@ -361,6 +361,49 @@ BOOST_DATA_TEST_CASE(pruning_removes_old_requests_and_expired_keys, bdata::make(
     BOOST_TEST(s.stats().pruned_requests == 5u);
 }
 
+BOOST_DATA_TEST_CASE(the_background_pruner_prunes_on_its_own, bdata::make(both_backends), kind) {
+    test_database db(kind);
+    manual_clock clock;
+    auto config = db.settings();
+    config.clock = clock.function();
+    config.retention = std::chrono::hours(1);
+    config.prune_interval = std::chrono::milliseconds(20);
+    auto pruned = std::make_shared<std::promise<prune_counts>>();
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    config.on_prune = [pruned, once](const prune_counts& counts) {
+        if (counts.requests > 0 && !once->exchange(true)) {
+            pruned->set_value(counts);
+        }
+    };
+    store s(config);
+    BOOST_REQUIRE(begin(s, make_request("req-1", "app", std::nullopt)).ok());
+    clock.advance(std::chrono::hours(2));
+    auto future = pruned->get_future();
+    BOOST_REQUIRE(future.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+    BOOST_TEST(future.get().items == 5u);
+    BOOST_TEST(find(s, "req-1", "app").error.code == errc::not_found);
+}
+
+BOOST_DATA_TEST_CASE(a_key_that_outlived_its_request_is_free, bdata::make(both_backends), kind) {
+    test_database db(kind);
+    manual_clock clock;
+    auto config = db.settings();
+    config.clock = clock.function();
+    config.retention = std::chrono::hours(24);
+    config.idempotency_retention = std::chrono::hours(48);
+    store s(config);
+    BOOST_REQUIRE(begin(s, make_request("req-1", "app", "key-1")).ok());
+    BOOST_REQUIRE(complete(s, "req-1", sample_reply("req-1")).ok());
+    clock.advance(std::chrono::hours(25));
+    auto pruned = prune(s, clock.now());
+    BOOST_REQUIRE(pruned.ok());
+    BOOST_TEST(pruned.value.requests == 1u);
+    BOOST_TEST(pruned.value.keys == 0u);
+    // Nothing is left to replay or to compare with: the key starts afresh.
+    BOOST_TEST(begin(s, make_request("req-2", "app", "key-1", 5, "fp-2")).value.kind == begin_kind::claimed);
+    BOOST_TEST(begin(s, make_request("req-3", "app", "key-1", 5, "fp-2")).value.kind == begin_kind::in_progress);
+}
+
 BOOST_DATA_TEST_CASE(a_key_expires_after_its_retention_without_a_prune, bdata::make(both_backends), kind) {
     test_database db(kind);
     manual_clock clock;
