@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <string>
+#include <unordered_map>
 
 namespace igw::ledger::sql {
 namespace {
@@ -61,6 +62,7 @@ public:
             // server rolls the transaction back when it notices.
             PQfinish(conn_);
             conn_ = nullptr;
+            prepared_.clear();
         }
     }
 
@@ -91,10 +93,31 @@ public:
             }
         }
         const std::string text(statement);
-        if (!PQsendQueryParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr,
-                               nullptr, 0)) {
+        if (params.empty()) {
+            if (!PQsendQueryParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0)) {
+                fail_connection("cannot send a query");
+            }
+            return collect(until);
+        }
+        // Parsed and planned once per connection: the same few statements run for every
+        // request, and each parse would be one more thing the writer waits for.
+        auto known = prepared_.find(text);
+        if (known == prepared_.end()) {
+            const std::string name = "igw" + std::to_string(prepared_.size());
+            if (!PQsendPrepare(conn_, name.c_str(), text.c_str(), static_cast<int>(params.size()), nullptr)) {
+                fail_connection("cannot send a query");
+            }
+            collect(until);
+            known = prepared_.emplace(text, name).first;
+        }
+        if (!PQsendQueryPrepared(conn_, known->second.c_str(), static_cast<int>(params.size()), values.data(), nullptr,
+                                 nullptr, 0)) {
             fail_connection("cannot send a query");
         }
+        return collect(until);
+    }
+
+    result collect(deadline until) {
         for (;;) {
             const int flushed = PQflush(conn_);
             if (flushed == 0) {
@@ -236,6 +259,7 @@ private:
 
     std::string url_;
     PGconn* conn_ = nullptr;
+    std::unordered_map<std::string, std::string> prepared_; // statement text -> name
 };
 
 } // namespace
