@@ -144,6 +144,9 @@ stats_snapshot stats::snapshot() const noexcept {
     s.max_queue_depth = max_queue_depth.load(std::memory_order_relaxed);
     s.pruned_requests = pruned_requests.load(std::memory_order_relaxed);
     s.pruned_keys = pruned_keys.load(std::memory_order_relaxed);
+    s.kept_outcomes = kept_outcomes.load(std::memory_order_relaxed);
+    s.recovered_outcomes = recovered_outcomes.load(std::memory_order_relaxed);
+    s.lost_outcomes = lost_outcomes.load(std::memory_order_relaxed);
     for (std::size_t i = 0; i < buckets_.size(); ++i) {
         s.latency_buckets[i] = buckets_[i].load(std::memory_order_relaxed);
     }

@@ -45,7 +45,14 @@ struct queued_op {
     std::function<errc(ops::context&)> run;
     std::function<void()> deliver;     // the kept result, after the commit
     std::function<void(error)> fail;   // an error instead
+    // An outcome (settle, complete): when the database is unavailable its caller is told,
+    // and the writer keeps it and tries again until it is stored.
+    bool durable = false;
+    bool retry = false; // a kept copy: its caller has had its answer
 };
+
+// How often kept outcomes are tried again while nothing else runs.
+constexpr auto retry_interval = std::chrono::seconds(1);
 
 template <class T>
 struct op_state {
@@ -89,7 +96,7 @@ struct store::impl {
     time_point clock() const { return config.clock ? config.clock() : now(); }
 
     template <class T, class Body>
-    void submit(callback<T> done, Body body, bool internal = false) {
+    void submit(callback<T> done, Body body, bool internal = false, bool durable = false) {
         auto state = std::make_shared<op_state<T>>();
         state->done = std::move(done);
         queued_op op;
@@ -101,6 +108,7 @@ struct store::impl {
         };
         op.deliver = [state] { state->done(std::move(state->kept)); };
         op.fail = [state](error e) { state->done(result<T>{std::move(e), T{}}); };
+        op.durable = durable;
         enqueue(std::move(op), internal);
     }
 
@@ -129,10 +137,38 @@ struct store::impl {
     }
 
     void finish_failed(queued_op& op, error e) {
+        if (op.durable && e.code == errc::unavailable) {
+            keep(op);
+            if (!op.retry) {
+                e.message += "; the outcome is kept and stored once the database answers";
+            }
+        }
+        if (op.retry) {
+            return;
+        }
         stat.operations.fetch_add(1, std::memory_order_relaxed);
         count_error(e.code);
         stat.record_latency(steady::now() - op.enqueued);
         op.fail(std::move(e));
+    }
+
+    void keep(const queued_op& op) {
+        queued_op copy = op;
+        copy.retry = true;
+        copy.deliver = [] {};
+        copy.fail = [](error) {};
+        std::lock_guard lock(mutex);
+        if (kept.size() >= config.queue_capacity) {
+            // Memory is bounded too: past this, the item stays `sending` in the database
+            // and recover() makes it `unknown` — tracked, though its details are gone.
+            stat.lost_outcomes.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        if (kept.empty()) {
+            next_retry = steady::now() + retry_interval;
+        }
+        kept.push_back(std::move(copy));
+        stat.kept_outcomes.store(kept.size(), std::memory_order_relaxed);
     }
 
     void count_error(errc code) {
@@ -148,14 +184,34 @@ struct store::impl {
         for (;;) {
             const bool pruning = config.prune_interval.count() > 0 && !stopping;
             if (queue.empty()) {
-                if (stopping) {
+                if (stopping && (kept.empty() || final_retry_done)) {
                     return;
                 }
+                auto until = steady::time_point::max();
                 if (pruning) {
-                    wake.wait_until(lock, next_prune, [&] { return stopping || !queue.empty(); });
-                } else {
-                    wake.wait(lock, [&] { return stopping || !queue.empty(); });
+                    until = next_prune;
                 }
+                if (!kept.empty()) {
+                    until = std::min(until, next_retry);
+                }
+                const auto woken = [&] { return stopping || !queue.empty(); };
+                if (stopping) {
+                    // Straight to the last attempt below.
+                } else if (until == steady::time_point::max()) {
+                    wake.wait(lock, woken);
+                } else {
+                    wake.wait_until(lock, until, woken);
+                }
+            }
+            if (queue.empty() && !kept.empty() && (stopping || steady::now() >= next_retry)) {
+                // Kept outcomes alone; on closing, one last attempt.
+                final_retry_done = stopping;
+                std::vector<queued_op> batch = take_kept();
+                next_retry = steady::now() + retry_interval;
+                lock.unlock();
+                run_batch(batch);
+                lock.lock();
+                continue;
             }
             if (pruning && queue.empty() && steady::now() >= next_prune) {
                 next_prune = steady::now() + config.prune_interval;
@@ -167,9 +223,10 @@ struct store::impl {
             if (queue.empty()) {
                 continue;
             }
-            std::vector<queued_op> batch;
+            // Kept outcomes go first in any batch: they are older than anything queued.
+            std::vector<queued_op> batch = take_kept();
             const std::size_t n = std::min(queue.size(), config.max_batch);
-            batch.reserve(n);
+            batch.reserve(batch.size() + n);
             for (std::size_t i = 0; i < n; ++i) {
                 batch.push_back(std::move(queue.front()));
                 queue.pop_front();
@@ -179,6 +236,18 @@ struct store::impl {
             run_batch(batch);
             lock.lock();
         }
+    }
+
+    std::vector<queued_op> take_kept() {
+        std::vector<queued_op> batch;
+        const auto deadline = steady::now() + config.op_timeout;
+        while (!kept.empty() && batch.size() < config.max_batch) {
+            batch.push_back(std::move(kept.front()));
+            kept.pop_front();
+            batch.back().deadline = deadline;
+        }
+        stat.kept_outcomes.store(kept.size(), std::memory_order_relaxed);
+        return batch;
     }
 
     void open(sql::deadline until) {
@@ -232,6 +301,10 @@ struct store::impl {
                 stat.transactions.fetch_add(1, std::memory_order_relaxed);
                 const auto end = steady::now();
                 for (std::size_t i = 0; i < live.size(); ++i) {
+                    if (live[i]->retry) {
+                        stat.recovered_outcomes.fetch_add(1, std::memory_order_relaxed);
+                        continue;
+                    }
                     stat.operations.fetch_add(1, std::memory_order_relaxed);
                     count_error(codes[i]);
                     stat.record_latency(end - live[i]->enqueued);
@@ -326,6 +399,9 @@ struct store::impl {
     std::mutex mutex;
     std::condition_variable wake;
     std::deque<queued_op> queue;
+    std::deque<queued_op> kept; // outcomes waiting for the database
+    steady::time_point next_retry{};
+    bool final_retry_done = false;
     bool stopping = false;
     steady::time_point next_prune{};
     std::thread writer;
@@ -349,15 +425,21 @@ void store::mark_sending(std::string request_id, std::vector<item_key> items, ca
 }
 
 void store::settle(std::string request_id, std::vector<item_outcome> outcomes, callback<ledger::done> done) {
-    impl_->submit(std::move(done), [id = std::move(request_id), outcomes = std::move(outcomes)](ops::context& c) {
-        return ops::settle(c, id, outcomes);
-    });
+    impl_->submit(
+        std::move(done),
+        [id = std::move(request_id), outcomes = std::move(outcomes)](ops::context& c) {
+            return ops::settle(c, id, outcomes);
+        },
+        false, true);
 }
 
 void store::complete_request(std::string request_id, stored_reply reply, callback<ledger::done> done) {
-    impl_->submit(std::move(done), [id = std::move(request_id), reply = std::move(reply)](ops::context& c) {
-        return ops::complete_request(c, id, reply);
-    });
+    impl_->submit(
+        std::move(done),
+        [id = std::move(request_id), reply = std::move(reply)](ops::context& c) {
+            return ops::complete_request(c, id, reply);
+        },
+        false, true);
 }
 
 void store::find_request(std::string request_id, std::optional<std::string> client,

@@ -26,6 +26,9 @@
 // one that does not answer in time gives `unavailable` (the server's 503), never a hang.
 // A lost PostgreSQL connection is reopened by the writer on the next batch, and a batch
 // cut by a disconnect is retried once: every operation is written to be safe to repeat.
+// Outcomes (settle, complete) the database could not take are kept by the writer and
+// written before anything else once it answers again: an outcome is never dropped because
+// the database was briefly away.
 
 #include "gateway/ledger/records.hpp"
 #include "gateway/ledger/result.hpp"
@@ -64,8 +67,10 @@ public:
     // or in_progress when another owner holds it, or replay when it completed meanwhile.
     void resume(std::string request_id, callback<begin_outcome> done);
     // `pending` (or, for a retry of the same call, `sending`) -> `sending`; one attempt more.
-    // lost_ownership when another instance has resumed the request.
+    // lost_ownership when another instance has resumed the request. Send only on success.
     void mark_sending(std::string request_id, std::vector<item_key> items, callback<done> done);
+    // Records outcomes whoever owns the request (an outcome is what happened). On
+    // `unavailable` the store keeps them and writes them once the database is back.
     void settle(std::string request_id, std::vector<item_outcome> outcomes, callback<done> done);
     void complete_request(std::string request_id, stored_reply reply, callback<done> done);
     // The request with its items; not_found when it does not exist or belongs to another

@@ -115,16 +115,24 @@ BOOST_AUTO_TEST_CASE(a_stopped_server_gives_unavailable_and_the_store_reconnects
     auto down = begin(s, make_request("req-2", "app", "key-2"));
     BOOST_TEST(down.error.code == errc::unavailable);
     BOOST_TEST((steady::now() - start < config.op_timeout + std::chrono::seconds(2)));
-    auto settle_down = settle(s, "req-1", {invited(0, 0)});
+    // An outcome learnt while the database is down is not lost: the caller hears
+    // `unavailable`, and the store keeps it until the database answers again.
+    auto settle_down = settle(s, "req-1", {invited(0, 0, "inv-while-down")});
     BOOST_TEST(settle_down.error.code == errc::unavailable);
+    BOOST_TEST(settle_down.error.message.find("kept") != std::string::npos, settle_down.error.message);
+    BOOST_TEST(s.stats().kept_outcomes == 1u);
 
     postgres_server::restart();
-    // The first operation after the restart already succeeds: the writer reopens the
-    // connection it found dead.
-    auto up = settle(s, "req-1", {invited(0, 0)});
-    BOOST_TEST(up.ok(), up.error.message);
-    BOOST_TEST(find(s, "req-1", "app").value.items[0].status == item_status::invited);
+    // The first operation after the restart already succeeds (the writer reopens the
+    // connection it found dead), and the kept outcome went in before it.
+    auto up = find(s, "req-1", "app");
+    BOOST_REQUIRE_MESSAGE(up.ok(), up.error.message);
+    BOOST_TEST(up.value.items[0].status == item_status::invited);
+    BOOST_TEST(up.value.items[0].invitation_id == "inv-while-down");
     BOOST_TEST(s.stats().reconnects >= 1u);
+    BOOST_TEST(s.stats().kept_outcomes == 0u);
+    BOOST_TEST(s.stats().recovered_outcomes == 1u);
+    BOOST_TEST(s.stats().lost_outcomes == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_locked_sqlite_file_gives_unavailable_by_the_deadline) {
