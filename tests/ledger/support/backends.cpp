@@ -70,7 +70,13 @@ struct postgres_fixture {
         state().dir = pattern;
         // Missing binaries make this throw, which fails the whole program: a backend
         // that cannot be tested is a failure, not a skip.
-        state().url = run(script + " start " + state().dir);
+        try {
+            state().url = run(script + " start " + state().dir);
+        } catch (...) {
+            std::error_code ignored; // the folder is ours alone; the failure is what matters
+            std::filesystem::remove_all(state().dir, ignored);
+            throw;
+        }
     }
     ~postgres_fixture() {
         try {
