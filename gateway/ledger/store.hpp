@@ -58,7 +58,9 @@ public:
     store& operator=(const store&) = delete;
 
     // Callbacks run on the writer thread; when the queue is full or the store is closing,
-    // the callback runs at once, on the calling thread, with `unavailable`.
+    // the callback runs at once, on the calling thread, with `unavailable`. A callback must
+    // not throw and should only post its result elsewhere: every other request waits on
+    // the writer while it runs.
 
     // Records a new request with all its items `pending` and, when it has a key, claims
     // the key for it atomically (across instances on PostgreSQL).

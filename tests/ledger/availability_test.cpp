@@ -245,6 +245,47 @@ BOOST_DATA_TEST_CASE(group_commit_puts_queued_operations_in_one_transaction, bda
     }
 }
 
+BOOST_AUTO_TEST_CASE(an_operation_the_database_refuses_fails_alone_not_its_batch) {
+    // PostgreSQL refuses text that is not UTF-8; SQLite stores it, so this one needs PG.
+    test_database db(backend_kind::postgres);
+    store s(db.settings());
+    BOOST_REQUIRE(ping(s).ok());
+    std::promise<void> queued_all;
+    auto queued = queued_all.get_future().share();
+    std::promise<void> entered;
+    s.ping([queued, &entered](result<done>) {
+        entered.set_value();
+        queued.wait();
+    });
+    entered.get_future().wait();
+    const auto before = s.stats().transactions;
+    std::vector<std::future<result<begin_outcome>>> futures;
+    for (int i = 0; i < 5; ++i) {
+        auto request = make_request("req-" + std::to_string(i), "app", "key-" + std::to_string(i));
+        if (i == 2) {
+            request.items[0].ref = std::string("\xff\xfe");
+        }
+        auto p = std::make_shared<std::promise<result<begin_outcome>>>();
+        futures.push_back(p->get_future());
+        s.begin_request(std::move(request), [p](auto r) { p->set_value(std::move(r)); });
+    }
+    queued_all.set_value();
+    for (int i = 0; i < 5; ++i) {
+        BOOST_REQUIRE(futures[i].wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+        const auto r = futures[i].get();
+        if (i == 2) {
+            BOOST_TEST(r.error.code == errc::internal);
+        } else {
+            BOOST_TEST(r.ok(), r.error.message);
+        }
+    }
+    // The whole batch failed once, then each operation ran alone: four commits.
+    BOOST_TEST(s.stats().transactions - before == 4u);
+    BOOST_TEST(s.stats().internal_errors == 1u);
+    BOOST_TEST(find(s, "req-2", "app").error.code == errc::not_found); // nothing half-written
+    BOOST_TEST(find(s, "req-3", "app").ok());
+}
+
 BOOST_DATA_TEST_CASE(closing_the_store_runs_what_is_queued, bdata::make(both_backends), kind) {
     test_database db(kind);
     std::atomic<int> ok{0};
