@@ -335,7 +335,6 @@ result<done> settle(context& c, const std::string& request_id, const std::vector
     // An outcome is recorded whoever owns the request now: it is what happened.
     renew(c, request_id);
     std::uint64_t matched = 0;
-    constexpr std::size_t columns = 9;
     for (std::size_t start = 0; start < outcomes.size(); start += rows_per_statement) {
         const std::size_t n = std::min(rows_per_statement, outcomes.size() - start);
         // VALUES columns are column1..column9 on both backends.
@@ -361,7 +360,6 @@ result<done> settle(context& c, const std::string& request_id, const std::vector
             p.push_back(text(o.vendor_status));
             p.push_back(num(o.upstream_status));
         }
-        (void)columns;
         statement += ") AS v WHERE items.request_id = $1 AND items.invitation = v.column1 AND items.target = v.column2";
         matched += c.db.exec(statement, p, c.until).affected;
     }
