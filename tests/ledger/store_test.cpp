@@ -292,6 +292,7 @@ BOOST_DATA_TEST_CASE(recover_after_a_crash_interrupts_sending_and_keeps_pending,
     BOOST_REQUIRE(complete(after, "req-1", sample_reply("req-1", 207)).ok());
     BOOST_TEST(begin(after, make_request("req-again", "app", "key-1")).value.kind == begin_kind::replay);
     BOOST_TEST(resume(after, "req-1").value.kind == begin_kind::replay);
+    BOOST_TEST(resume(after, "no-such").error.code == errc::not_found);
 }
 
 BOOST_DATA_TEST_CASE(a_request_left_by_a_stopped_instance_is_resumed_after_its_lease, bdata::make(both_backends),
