@@ -299,6 +299,13 @@ result<begin_outcome> resume(context& c, const std::string& request_id) {
     return existing_outcome(c, request_id, true);
 }
 
+result<done> release(context& c, const std::string& request_id) {
+    c.db.exec("UPDATE requests SET lease_until = 0, updated_at = $2 "
+              "WHERE request_id = $1 AND owner_token = $3 AND state = 'running'",
+              params{text(request_id), num(ms(c.now)), text(c.token)}, c.until);
+    return {};
+}
+
 result<done> mark_sending(context& c, const std::string& request_id, const std::vector<item_key>& items) {
     if (!renew(c, request_id)) {
         auto request = load_request(c, request_id);

@@ -24,8 +24,9 @@ struct stats_snapshot {
     std::uint64_t max_queue_depth = 0;
     std::uint64_t pruned_requests = 0;
     std::uint64_t pruned_keys = 0;
-    std::uint64_t kept_outcomes = 0;      // outcomes waiting for the database to answer again
-    std::uint64_t recovered_outcomes = 0; // kept outcomes stored later
+    // Outcomes (and releases of begins that failed) waiting for the database to answer.
+    std::uint64_t kept_outcomes = 0;
+    std::uint64_t recovered_outcomes = 0; // kept ones stored later
     std::uint64_t lost_outcomes = 0;      // dropped: more were waiting than queue_capacity
     std::array<std::uint64_t, latency_bounds_ms.size() + 1> latency_buckets{}; // not cumulative
     std::uint64_t latency_sum_us = 0;

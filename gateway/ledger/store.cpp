@@ -49,6 +49,8 @@ struct queued_op {
     // and the writer keeps it and tries again until it is stored.
     bool durable = false;
     bool retry = false; // a kept copy: its caller has had its answer
+    // Runs when the caller is told `unavailable`.
+    std::function<void()> on_unavailable;
 };
 
 // How often kept outcomes are tried again while nothing else runs.
@@ -96,7 +98,8 @@ struct store::impl {
     time_point clock() const { return config.clock ? config.clock() : now(); }
 
     template <class T, class Body>
-    void submit(callback<T> done, Body body, bool internal = false, bool durable = false) {
+    void submit(callback<T> done, Body body, bool internal = false, bool durable = false,
+                std::function<void()> on_unavailable = {}) {
         auto state = std::make_shared<op_state<T>>();
         state->done = std::move(done);
         queued_op op;
@@ -109,6 +112,7 @@ struct store::impl {
         op.deliver = [state] { state->done(std::move(state->kept)); };
         op.fail = [state](error e) { state->done(result<T>{std::move(e), T{}}); };
         op.durable = durable;
+        op.on_unavailable = std::move(on_unavailable);
         enqueue(std::move(op), internal);
     }
 
@@ -137,6 +141,9 @@ struct store::impl {
     }
 
     void finish_failed(queued_op& op, error e) {
+        if (e.code == errc::unavailable && op.on_unavailable && !op.retry) {
+            op.on_unavailable();
+        }
         if (op.durable && e.code == errc::unavailable) {
             keep(op);
             if (!op.retry) {
@@ -150,6 +157,20 @@ struct store::impl {
         count_error(e.code);
         stat.record_latency(steady::now() - op.enqueued);
         op.fail(std::move(e));
+    }
+
+    // Kept work of the store's own, with nobody to call back.
+    template <class Body>
+    void keep_internal(Body body) {
+        queued_op op;
+        op.enqueued = steady::now();
+        op.deadline = op.enqueued + config.op_timeout;
+        op.run = [body = std::move(body)](ops::context& c) { return body(c).error.code; };
+        op.deliver = [] {};
+        op.fail = [](error) {};
+        op.durable = true;
+        op.retry = true;
+        keep(op);
     }
 
     void keep(const queued_op& op) {
@@ -411,7 +432,17 @@ store::store(ledger::settings s) : impl_(std::make_unique<impl>(std::move(s))) {
 store::~store() = default;
 
 void store::begin_request(new_request request, callback<begin_outcome> done) {
-    impl_->submit(std::move(done), [r = std::move(request)](ops::context& c) { return ops::begin_request(c, r); });
+    // `unavailable` may hide a commit that happened (the connection died while COMMIT's
+    // answer was on its way). The caller sends nothing then, so every item is still
+    // pending: releasing the request lets the client's retry resume it at once instead of
+    // meeting a 409 until the lease runs out. Had nothing been committed, it changes nothing.
+    auto* self = impl_.get();
+    std::string id = request.request_id;
+    impl_->submit(
+        std::move(done), [r = std::move(request)](ops::context& c) { return ops::begin_request(c, r); }, false, false,
+        [self, id = std::move(id)] {
+            self->keep_internal([id](ops::context& c) { return ops::release(c, id); });
+        });
 }
 
 void store::resume(std::string request_id, callback<begin_outcome> done) {

@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <poll.h>
+
 #include <atomic>
 #include <thread>
 
@@ -47,6 +49,110 @@ private:
     int fd_ = -1;
     unsigned short port_ = 0;
 };
+
+// A loopback TCP relay to the test server that can lose the server's answer to the next
+// COMMIT: the commit happens, the client never hears of it (a connection dying at the
+// worst moment).
+class commit_eating_relay {
+public:
+    explicit commit_eating_relay(unsigned short upstream) : upstream_(upstream) {
+        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr = loopback(0);
+        BOOST_REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        BOOST_REQUIRE(::listen(listener_, 16) == 0);
+        socklen_t len = sizeof addr;
+        BOOST_REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+        port_ = ntohs(addr.sin_port);
+        acceptor_ = std::thread([this] { accept_loop(); });
+    }
+    ~commit_eating_relay() {
+        stop_ = true;
+        ::shutdown(listener_, SHUT_RDWR);
+        ::close(listener_);
+        acceptor_.join();
+        for (auto& t : pumps_) {
+            t.join();
+        }
+    }
+    unsigned short port() const { return port_; }
+    void eat_next_commit() { armed_ = true; }
+
+private:
+    static sockaddr_in loopback(unsigned short port) {
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(port);
+        return addr;
+    }
+
+    void accept_loop() {
+        while (!stop_) {
+            const int client = ::accept(listener_, nullptr, nullptr);
+            if (client < 0) {
+                return;
+            }
+            const int server = ::socket(AF_INET, SOCK_STREAM, 0);
+            sockaddr_in addr = loopback(upstream_);
+            if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+                ::close(client);
+                ::close(server);
+                continue;
+            }
+            pumps_.emplace_back([this, client, server] { pump(client, server); });
+        }
+    }
+
+    // Until either side closes (or the relay stops: polls are bounded to notice).
+    void pump(int client, int server) {
+        bool muted = false;
+        char buffer[65536];
+        while (!stop_) {
+            pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+            if (::poll(fds, 2, 100) <= 0) {
+                continue;
+            }
+            if (fds[0].revents) {
+                const auto n = ::read(client, buffer, sizeof buffer);
+                if (n <= 0) {
+                    break;
+                }
+                if (armed_ && std::string_view(buffer, static_cast<std::size_t>(n)).find("COMMIT") !=
+                                  std::string_view::npos) {
+                    armed_ = false;
+                    muted = true;
+                }
+                if (::write(server, buffer, static_cast<std::size_t>(n)) != n) {
+                    break;
+                }
+            }
+            if (fds[1].revents) {
+                const auto n = ::read(server, buffer, sizeof buffer);
+                if (n <= 0) {
+                    break;
+                }
+                if (!muted && ::write(client, buffer, static_cast<std::size_t>(n)) != n) {
+                    break;
+                }
+            }
+        }
+        ::close(client);
+        ::close(server);
+    }
+
+    unsigned short upstream_;
+    int listener_ = -1;
+    unsigned short port_ = 0;
+    std::atomic<bool> armed_{false};
+    std::atomic<bool> stop_{false};
+    std::thread acceptor_;
+    std::vector<std::thread> pumps_;
+};
+
+unsigned short port_of(const std::string& url) {
+    const auto colon = url.rfind(':');
+    return static_cast<unsigned short>(std::stoi(url.substr(colon + 1)));
+}
 
 // Submits `n` operations at once and waits for all; returns their codes.
 std::vector<errc> begin_many(store& s, int n, const std::string& prefix) {
@@ -120,7 +226,8 @@ BOOST_AUTO_TEST_CASE(a_stopped_server_gives_unavailable_and_the_store_reconnects
     auto settle_down = settle(s, "req-1", {invited(0, 0, "inv-while-down")});
     BOOST_TEST(settle_down.error.code == errc::unavailable);
     BOOST_TEST(settle_down.error.message.find("kept") != std::string::npos, settle_down.error.message);
-    BOOST_TEST(s.stats().kept_outcomes == 1u);
+    // Kept: the settle, and the release of the begin that failed.
+    BOOST_TEST(s.stats().kept_outcomes == 2u);
 
     postgres_server::restart();
     // The first operation after the restart already succeeds (the writer reopens the
@@ -131,8 +238,36 @@ BOOST_AUTO_TEST_CASE(a_stopped_server_gives_unavailable_and_the_store_reconnects
     BOOST_TEST(up.value.items[0].invitation_id == "inv-while-down");
     BOOST_TEST(s.stats().reconnects >= 1u);
     BOOST_TEST(s.stats().kept_outcomes == 0u);
-    BOOST_TEST(s.stats().recovered_outcomes == 1u);
+    BOOST_TEST(s.stats().recovered_outcomes == 2u);
     BOOST_TEST(s.stats().lost_outcomes == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_begin_whose_commit_answer_was_lost_is_resumed_by_the_retry) {
+    test_database db(backend_kind::postgres);
+    commit_eating_relay relay(port_of(postgres_server::url()));
+    auto config = db.settings();
+    const auto server_port = std::to_string(port_of(postgres_server::url()));
+    config.url.replace(config.url.find(":" + server_port + "/"), server_port.size() + 2,
+                       ":" + std::to_string(relay.port()) + "/");
+    config.op_timeout = std::chrono::milliseconds(500);
+    store s(config);
+    BOOST_REQUIRE(ping(s).ok());
+
+    relay.eat_next_commit();
+    const auto request = make_request("req-1", "app", "key-1");
+    auto lost = begin(s, request);
+    BOOST_TEST(lost.error.code == errc::unavailable);
+    // It was committed all the same; the caller, told otherwise, sent nothing. Its retry
+    // must not meet a 409 for the whole lease: it takes the request over and sends it.
+    auto retry = begin(s, make_request("req-2", "app", "key-1"));
+    BOOST_REQUIRE_MESSAGE(retry.ok(), retry.error.message);
+    BOOST_TEST(retry.value.kind == begin_kind::resumed);
+    BOOST_REQUIRE(retry.value.existing);
+    BOOST_TEST(retry.value.existing->request.request_id == "req-1");
+    for (const auto& item : retry.value.existing->items) {
+        BOOST_TEST(item.status == item_status::pending);
+    }
+    BOOST_TEST(mark_sending(s, "req-1", all_keys(request)).ok());
 }
 
 BOOST_AUTO_TEST_CASE(a_locked_sqlite_file_gives_unavailable_by_the_deadline) {
