@@ -299,10 +299,13 @@ result<begin_outcome> resume(context& c, const std::string& request_id) {
     return existing_outcome(c, request_id, true);
 }
 
-result<done> release(context& c, const std::string& request_id) {
+result<done> release(context& c, const new_request& r) {
     c.db.exec("UPDATE requests SET lease_until = 0, updated_at = $2 "
-              "WHERE request_id = $1 AND owner_token = $3 AND state = 'running'",
-              params{text(request_id), num(ms(c.now)), text(c.token)}, c.until);
+              "WHERE owner_token = $3 AND state = 'running' AND (request_id = $1 OR request_id IN ("
+              "SELECT request_id FROM idempotency_keys WHERE client = $4 AND idempotency_key = $5))",
+              params{text(r.request_id), num(ms(c.now)), text(c.token), text(r.client),
+                     sql::opt(r.idempotency_key)},
+              c.until);
     return {};
 }
 

@@ -25,9 +25,9 @@ struct context {
 
 result<begin_outcome> begin_request(context& c, const new_request& r);
 result<begin_outcome> resume(context& c, const std::string& request_id);
-// Gives up a request this store began but reported as failed (see store::begin_request):
-// its lease ends now, so that the client's retry resumes it at once.
-result<done> release(context& c, const std::string& request_id);
+// Gives up a request this store began (or resumed through the key) but reported as failed
+// (see store::begin_request): its lease ends now, so that the client's retry resumes it.
+result<done> release(context& c, const new_request& r);
 result<done> mark_sending(context& c, const std::string& request_id, const std::vector<item_key>& items);
 result<done> settle(context& c, const std::string& request_id, const std::vector<item_outcome>& outcomes);
 result<done> complete_request(context& c, const std::string& request_id, const stored_reply& reply);

@@ -437,12 +437,10 @@ void store::begin_request(new_request request, callback<begin_outcome> done) {
     // pending: releasing the request lets the client's retry resume it at once instead of
     // meeting a 409 until the lease runs out. Had nothing been committed, it changes nothing.
     auto* self = impl_.get();
-    std::string id = request.request_id;
+    auto shared = std::make_shared<const new_request>(std::move(request));
     impl_->submit(
-        std::move(done), [r = std::move(request)](ops::context& c) { return ops::begin_request(c, r); }, false, false,
-        [self, id = std::move(id)] {
-            self->keep_internal([id](ops::context& c) { return ops::release(c, id); });
-        });
+        std::move(done), [shared](ops::context& c) { return ops::begin_request(c, *shared); }, false, false,
+        [self, shared] { self->keep_internal([shared](ops::context& c) { return ops::release(c, *shared); }); });
 }
 
 void store::resume(std::string request_id, callback<begin_outcome> done) {

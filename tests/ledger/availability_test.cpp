@@ -250,6 +250,8 @@ BOOST_AUTO_TEST_CASE(a_begin_whose_commit_answer_was_lost_is_resumed_by_the_retr
     config.url.replace(config.url.find(":" + server_port + "/"), server_port.size() + 2,
                        ":" + std::to_string(relay.port()) + "/");
     config.op_timeout = std::chrono::milliseconds(500);
+    manual_clock clock;
+    config.clock = clock.function();
     store s(config);
     BOOST_REQUIRE(ping(s).ok());
 
@@ -268,6 +270,17 @@ BOOST_AUTO_TEST_CASE(a_begin_whose_commit_answer_was_lost_is_resumed_by_the_retr
         BOOST_TEST(item.status == item_status::pending);
     }
     BOOST_TEST(mark_sending(s, "req-1", all_keys(request)).ok());
+
+    // The same when the lost COMMIT was that of a takeover (the key's request was left by a
+    // stopped owner): the request taken over is released, not only the new id.
+    BOOST_REQUIRE(begin(s, make_request("req-10", "app", "key-10")).ok());
+    clock.advance(config.request_lease + std::chrono::seconds(1));
+    relay.eat_next_commit();
+    BOOST_TEST(begin(s, make_request("req-11", "app", "key-10")).error.code == errc::unavailable);
+    auto again = begin(s, make_request("req-12", "app", "key-10"));
+    BOOST_REQUIRE_MESSAGE(again.ok(), again.error.message);
+    BOOST_TEST(again.value.kind == begin_kind::resumed);
+    BOOST_TEST(again.value.existing->request.request_id == "req-10");
 }
 
 BOOST_AUTO_TEST_CASE(a_locked_sqlite_file_gives_unavailable_by_the_deadline) {
