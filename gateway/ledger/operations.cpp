@@ -127,11 +127,15 @@ std::int64_t lease_end(const context& c) { return ms(c.now + c.config.request_le
 // Takes over a running request whose lease has run out. The UPDATE on the request row goes
 // first: on PostgreSQL it locks the row, so of two instances resuming at once the second
 // waits, re-reads the now live lease and takes nothing.
-bool take_over(context& c, const std::string& request_id) {
+// `holder` names the operation that took it (the begin's own request id), so that only
+// that operation's failure releases it again.
+bool take_over(context& c, const std::string& request_id, const std::string& holder) {
     const auto taken = c.db.exec(
-        "UPDATE requests SET owner = $2, owner_token = $3, lease_until = $4, updated_at = $5 "
+        "UPDATE requests SET owner = $2, owner_token = $3, lease_until = $4, updated_at = $5, lease_holder = $6 "
         "WHERE request_id = $1 AND state = 'running' AND lease_until <= $5",
-        params{text(request_id), text(c.config.instance), text(c.token), num(lease_end(c)), num(ms(c.now))}, c.until);
+        params{text(request_id), text(c.config.instance), text(c.token), num(lease_end(c)), num(ms(c.now)),
+               text(holder)},
+        c.until);
     if (taken.affected == 0) {
         return false;
     }
@@ -144,7 +148,7 @@ bool take_over(context& c, const std::string& request_id) {
 }
 
 // What a key (or a resume) finds when the request is not the caller's new one.
-result<begin_outcome> existing_outcome(context& c, const std::string& request_id, bool allow_takeover) {
+result<begin_outcome> existing_outcome(context& c, const std::string& request_id, const std::string& holder) {
     auto request = load_request(c, request_id);
     if (!request) {
         return fail<begin_outcome>(errc::not_found, "no such request");
@@ -152,7 +156,7 @@ result<begin_outcome> existing_outcome(context& c, const std::string& request_id
     if (request->record.state == request_state::completed) {
         return {{}, begin_outcome{begin_kind::replay, load_full(c, request_id)}};
     }
-    if (request->lease_until > c.now || !allow_takeover || !take_over(c, request_id)) {
+    if (request->lease_until > c.now || !take_over(c, request_id, holder)) {
         return {{}, begin_outcome{begin_kind::in_progress, load_full(c, request_id)}};
     }
     return {{}, begin_outcome{begin_kind::resumed, load_full(c, request_id)}};
@@ -267,7 +271,7 @@ result<begin_outcome> begin_request(context& c, const new_request& r) {
                 if (held.rows[0].text(1) != r.fingerprint) {
                     return {{}, begin_outcome{begin_kind::mismatch, std::nullopt}};
                 }
-                return existing_outcome(c, held_by, true);
+                return existing_outcome(c, held_by, r.request_id);
             }
             // The key outlived its request (a key retention longer than the request
             // retention): it is free. Compare-and-set on the holder, so that of two callers
@@ -284,8 +288,8 @@ result<begin_outcome> begin_request(context& c, const new_request& r) {
         }
     }
     c.db.exec("INSERT INTO requests (request_id, client, route, config_version, idempotency_key, fingerprint, state, "
-              "owner, owner_token, lease_until, created_at, updated_at) "
-              "VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9, $10, $10) "
+              "owner, owner_token, lease_until, lease_holder, created_at, updated_at) "
+              "VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9, $1, $10, $10) "
               "ON CONFLICT (request_id) DO NOTHING",
               params{text(r.request_id), text(r.client), text(r.route), text(r.config_version),
                      sql::opt(r.idempotency_key), text(r.fingerprint), text(c.config.instance), text(c.token),
@@ -296,16 +300,15 @@ result<begin_outcome> begin_request(context& c, const new_request& r) {
 }
 
 result<begin_outcome> resume(context& c, const std::string& request_id) {
-    return existing_outcome(c, request_id, true);
+    return existing_outcome(c, request_id, request_id);
 }
 
 result<done> release(context& c, const new_request& r) {
+    // Only what this very begin claimed or took over: a request of the same key that this
+    // store is working on for an earlier call keeps its lease.
     c.db.exec("UPDATE requests SET lease_until = 0, updated_at = $2 "
-              "WHERE owner_token = $3 AND state = 'running' AND (request_id = $1 OR request_id IN ("
-              "SELECT request_id FROM idempotency_keys WHERE client = $4 AND idempotency_key = $5))",
-              params{text(r.request_id), num(ms(c.now)), text(c.token), text(r.client),
-                     sql::opt(r.idempotency_key)},
-              c.until);
+              "WHERE owner_token = $3 AND state = 'running' AND lease_holder = $1",
+              params{text(r.request_id), num(ms(c.now)), text(c.token)}, c.until);
     return {};
 }
 

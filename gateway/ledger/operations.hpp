@@ -25,7 +25,7 @@ struct context {
 
 result<begin_outcome> begin_request(context& c, const new_request& r);
 result<begin_outcome> resume(context& c, const std::string& request_id);
-// Gives up a request this store began (or resumed through the key) but reported as failed
+// Gives up the request a begin claimed or resumed when that begin was reported as failed
 // (see store::begin_request): its lease ends now, so that the client's retry resumes it.
 result<done> release(context& c, const new_request& r);
 result<done> mark_sending(context& c, const std::string& request_id, const std::vector<item_key>& items);

@@ -33,6 +33,7 @@ const std::vector<migration>& migrations() {
                   owner TEXT NOT NULL,
                   owner_token TEXT NOT NULL,
                   lease_until BIGINT NOT NULL,
+                  lease_holder TEXT NOT NULL,
                   created_at BIGINT NOT NULL,
                   updated_at BIGINT NOT NULL,
                   completed_at BIGINT,

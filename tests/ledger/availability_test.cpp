@@ -281,6 +281,14 @@ BOOST_AUTO_TEST_CASE(a_begin_whose_commit_answer_was_lost_is_resumed_by_the_retr
     BOOST_REQUIRE_MESSAGE(again.ok(), again.error.message);
     BOOST_TEST(again.value.kind == begin_kind::resumed);
     BOOST_TEST(again.value.existing->request.request_id == "req-10");
+
+    // But a duplicate that only found the key in use releases nothing: the request it
+    // points at is still being worked on.
+    BOOST_REQUIRE(begin(s, make_request("req-20", "app", "key-20")).ok());
+    relay.eat_next_commit();
+    BOOST_TEST(begin(s, make_request("req-21", "app", "key-20")).error.code == errc::unavailable);
+    BOOST_TEST(begin(s, make_request("req-22", "app", "key-20")).value.kind == begin_kind::in_progress);
+    BOOST_TEST(mark_sending(s, "req-20", {{0, 0}}).ok());
 }
 
 BOOST_AUTO_TEST_CASE(a_locked_sqlite_file_gives_unavailable_by_the_deadline) {
