@@ -140,8 +140,10 @@ struct store::impl {
         wake.notify_one();
     }
 
-    void finish_failed(queued_op& op, error e) {
-        if (e.code == errc::unavailable && op.on_unavailable && !op.retry) {
+    // `reached_database`: the operation ran in a transaction whose fate is unknown (not
+    // refused at the door nor expired in the queue).
+    void finish_failed(queued_op& op, error e, bool reached_database = false) {
+        if (reached_database && e.code == errc::unavailable && op.on_unavailable && !op.retry) {
             op.on_unavailable();
         }
         if (op.durable && e.code == errc::unavailable) {
@@ -370,7 +372,7 @@ struct store::impl {
 
     void fail_all(const std::vector<queued_op*>& live, const error& e) {
         for (auto* op : live) {
-            finish_failed(*op, e);
+            finish_failed(*op, e, true);
         }
     }
 

@@ -63,7 +63,9 @@ public:
     // the writer while it runs.
 
     // Records a new request with all its items `pending` and, when it has a key, claims
-    // the key for it atomically (across instances on PostgreSQL).
+    // the key for it atomically (across instances on PostgreSQL). On `unavailable` send
+    // nothing: the store releases whatever this call may have committed, so that the
+    // client's retry resumes it.
     void begin_request(new_request request, callback<begin_outcome> done);
     // Takes over a request left unfinished by a stopped process (see recover()): resumed,
     // or in_progress when another owner holds it, or replay when it completed meanwhile.
