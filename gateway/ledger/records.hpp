@@ -1,0 +1,183 @@
+#pragma once
+// What the ledger records: one request row per accepted canonical request and one item row
+// per (invitation, target), plus the values its operations take and return.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace igw::ledger {
+
+// Wall-clock time, stored as milliseconds since the Unix epoch (both backends, one format).
+using time_point = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;
+
+time_point now() noexcept;
+
+enum class request_state : std::uint8_t {
+    running,   // accepted; some items may still be pending or sending
+    completed, // the final reply is stored and is what a replay returns
+};
+
+enum class item_status : std::uint8_t {
+    pending, // certainly not sent: safe to send
+    sending, // may have reached the vendor: never sent again automatically
+    invited,
+    failed,
+    unknown,
+};
+
+std::string_view to_string(request_state state) noexcept;
+std::string_view to_string(item_status status) noexcept;
+std::optional<request_state> parse_request_state(std::string_view text) noexcept;
+std::optional<item_status> parse_item_status(std::string_view text) noexcept;
+
+// The error code an item gets when the process stopped while it was `sending`.
+inline constexpr std::string_view interrupted_code = "interrupted";
+
+struct header {
+    std::string name;
+    std::string value;
+    friend bool operator==(const header&, const header&) = default;
+};
+
+// The reply a replay returns. Only headers needed to repeat it (content type, request id,
+// Retry-After...) belong here: never an Authorization or any other credential.
+struct stored_reply {
+    unsigned status = 0;
+    std::vector<header> headers;
+    std::string body;
+    friend bool operator==(const stored_reply&, const stored_reply&) = default;
+};
+
+// Identifies one item inside its request.
+struct item_key {
+    std::uint32_t invitation = 0; // index in the canonical request
+    std::uint32_t target = 0;     // index in the route's targets
+    friend auto operator<=>(const item_key&, const item_key&) = default;
+};
+
+struct item_record {
+    std::string request_id;
+    std::uint32_t invitation = 0;
+    std::uint32_t target = 0;
+    std::string email;
+    std::optional<std::string> ref;
+    std::string target_name;
+    std::string role;
+    item_status status = item_status::pending;
+    std::string error_code; // empty when none
+    std::string message;
+    std::string invitation_id;
+    std::string expires_at;
+    std::string vendor_status;
+    unsigned upstream_status = 0; // 0 when no reply was read
+    std::uint32_t attempts = 0;   // vendor calls that carried this item
+    time_point created_at{};
+    time_point updated_at{};
+
+    item_key key() const noexcept { return {invitation, target}; }
+};
+
+struct request_record {
+    std::string request_id;
+    std::string client; // the client's configured name, never its key
+    std::string route;
+    std::string config_version;
+    std::optional<std::string> idempotency_key;
+    std::string fingerprint; // of the normalised request; compared on key reuse
+    request_state state = request_state::running;
+    std::optional<stored_reply> reply; // set once completed
+    time_point created_at{};
+    time_point updated_at{};
+    std::optional<time_point> completed_at;
+};
+
+struct request_with_items {
+    request_record request;
+    std::vector<item_record> items; // ordered by invitation, then target
+};
+
+// The item of a new request: everything known before anything is sent.
+struct new_item {
+    std::uint32_t invitation = 0;
+    std::uint32_t target = 0;
+    std::string email;
+    std::optional<std::string> ref;
+    std::string target_name;
+    std::string role;
+};
+
+struct new_request {
+    std::string request_id;
+    std::string client;
+    std::string route;
+    std::string config_version;
+    std::optional<std::string> idempotency_key; // 1..255 printable characters (is_valid_key)
+    std::string fingerprint;
+    std::vector<new_item> items;
+};
+
+// Draft-ietf-httpapi-idempotency-key-header leaves the syntax to the server: 1..255
+// printable ASCII characters (space included), so any key round-trips through a header.
+bool is_valid_key(std::string_view key) noexcept;
+
+// What a vendor call (or a decision not to make one) established about one item.
+struct item_outcome {
+    std::uint32_t invitation = 0;
+    std::uint32_t target = 0;
+    item_status status = item_status::unknown; // invited, failed or unknown
+    std::string error_code;
+    std::string message;
+    std::string invitation_id;
+    std::string expires_at;
+    std::string vendor_status;
+    unsigned upstream_status = 0;
+};
+
+enum class begin_kind : std::uint8_t {
+    claimed,     // recorded; the caller sends every item
+    replay,      // the key's request completed: answer with `reply`, send nothing
+    in_progress, // the key's request is still running elsewhere: 409 with Retry-After
+    mismatch,    // the key was used for a different request: 422
+    resumed,     // the key's request was left unfinished by a stopped process and is now the
+                 // caller's: send its `pending` items, merge the rest (`sending` ones became
+                 // `unknown`/interrupted), then complete it
+};
+
+std::string_view to_string(begin_kind kind) noexcept;
+
+struct begin_outcome {
+    begin_kind kind = begin_kind::claimed;
+    // The request the key belongs to (the caller's own one when claimed); for replay,
+    // in_progress and resumed its items too. Empty for mismatch, which reveals nothing.
+    std::optional<request_with_items> existing;
+};
+
+// A request listed by `invitegw ledger`.
+struct request_summary {
+    request_record request;
+    std::uint32_t items = 0;
+    std::uint32_t pending = 0;
+    std::uint32_t sending = 0;
+    std::uint32_t invited = 0;
+    std::uint32_t failed = 0;
+    std::uint32_t unknown = 0;
+};
+
+struct prune_counts {
+    std::uint64_t requests = 0;
+    std::uint64_t items = 0;
+    std::uint64_t keys = 0;
+};
+
+struct recovered {
+    // Requests left unfinished (items sending at the crash are now unknown/interrupted);
+    // each is free for whoever resumes it first (store::resume or a retry with its key).
+    std::vector<request_with_items> requests;
+    std::uint64_t interrupted_items = 0;
+};
+
+} // namespace igw::ledger
