@@ -36,7 +36,7 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds delay)
 }
 
 // Items of a call that got no usable reply. Clients get a short, stable message that
-// names the target only: the client's detail (hosts, ports, files, resolver and TLS
+// names the target only: the upstream client's detail (hosts, ports, files, resolver, TLS
 // library errors) is for operators, and goes to the upstream_call_failed log line.
 void record_failure(const upstream::response& reply, const mapping::dispatch_plan& plan,
                     const mapping::upstream_call& call, std::vector<mapping::item_result>& results)
