@@ -1,5 +1,7 @@
 #include "gateway/dispatch/fan_out.hpp"
 
+#include "gateway/telemetry/log.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
@@ -7,9 +9,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <charconv>
-#include "gateway/telemetry/log.hpp"
 
 #include <algorithm>
 #include <array>
@@ -26,6 +25,9 @@ using mapping::item_status;
 
 std::minstd_rand& random_engine();
 
+// A log line stays one short line whatever a failure's detail holds.
+constexpr std::size_t max_detail_bytes = 1024;
+
 std::chrono::milliseconds jittered(std::chrono::milliseconds delay)
 {
     // Up to +25%, so clients rate-limited together do not retry in lockstep.
@@ -33,6 +35,9 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds delay)
     return delay + std::chrono::milliseconds(extra(random_engine()));
 }
 
+// Items of a call that got no usable reply. Clients get a short, stable message that
+// names the target only: the upstream client's detail (hosts, ports, files, resolver, TLS
+// library errors) is for operators, and goes to the upstream_call_failed log line.
 void record_failure(const upstream::response& reply, const mapping::dispatch_plan& plan,
                     const mapping::upstream_call& call, std::vector<mapping::item_result>& results)
 {
@@ -44,33 +49,40 @@ void record_failure(const upstream::response& reply, const mapping::dispatch_pla
     case upstream::failure::connect_failed:
         status = item_status::failed;
         code = error_code::upstream_unreachable;
-        message = "could not reach target " + target + ": " + reply.message;
+        if (reply.step == upstream::connect_step::tls_handshake)
+            message = "TLS handshake with target " + target + " failed";
+        else if (reply.step == upstream::connect_step::tls_setup)
+            message = "TLS setup for target " + target + " failed";
+        else
+            message = "could not reach target " + target;
         break;
     case upstream::failure::timeout_before_send:
         status = item_status::failed;
         code = error_code::upstream_timeout;
-        message = "target " + target + " timed out before the call was sent: " + reply.message;
+        message = "target " + target + " timed out before the call was sent";
         break;
     case upstream::failure::timeout_after_send:
         code = error_code::upstream_timeout;
-        message = "target " + target + " did not reply in time: " + reply.message;
+        message = "target " + target + " did not reply in time";
         break;
     case upstream::failure::connection_lost:
         code = error_code::upstream_error;
-        message = "target " + target + " closed the connection before replying: " + reply.message;
+        message = "target " + target + " closed the connection before replying";
         break;
     case upstream::failure::bad_reply:
         code = error_code::bad_upstream_response;
-        message = "unreadable reply from target " + target + ": " + reply.message;
+        message = "unreadable reply from target " + target;
         break;
     case upstream::failure::invalid_request:
         status = item_status::failed;
         code = error_code::upstream_error;
-        message = "the call to target " + target + " could not be sent: " + reply.message;
+        message = "the call to target " + target + " could not be sent";
         break;
     case upstream::failure::none: break;
     }
-    mapping::fail_call(plan, call, status, code, 0, message, results);
+    // The status when a whole reply header arrived before the failure (a body over the
+    // limit, a connection lost mid-body), as the log line reports it too.
+    mapping::fail_call(plan, call, status, code, reply.status, message, results);
 }
 
 bool worth_retrying(const upstream::response& reply)
@@ -146,22 +158,31 @@ net::awaitable<void> run_call(const canonical::invite_request& request, const ma
     const auto started = clock::now();
     upstream::response reply;
     unsigned attempt = 1;
+    // Set when the vendor asked for a wait the gateway will not make: the reply it has
+    // is the answer, and the client learns when the vendor will take calls again.
+    std::optional<std::chrono::seconds> not_waited;
     for (;; ++attempt) {
         const clock::time_point attempt_deadline = std::min(context.deadline, clock::now() + target.timeout);
         reply = co_await context.client->send(route.endpoint, outgoing, attempt_deadline, target.max_in_flight);
-        if (attempt >= context.retries.max_attempts || !worth_retrying(reply))
+        if (!worth_retrying(reply))
             break;
-        const std::optional<std::chrono::milliseconds> asked = parse_retry_after(reply.retry_after);
+        const std::optional<std::chrono::seconds> asked = parse_retry_after(reply.retry_after);
         // The vendor's own Retry-After is a floor, not a hint: coming back earlier than it
-        // asked would only be refused again. Longer than we are willing to wait, and the
-        // reply we have is the answer.
-        if (asked && *asked > context.retries.max_backoff)
+        // asked would only be refused again.
+        if (asked && *asked > context.retries.max_backoff) {
+            not_waited = asked;
             break;
-        std::chrono::milliseconds delay = asked.value_or(
-            std::min(context.retries.max_backoff, context.retries.base_backoff * (1u << (attempt - 1))));
+        }
+        if (attempt >= context.retries.max_attempts)
+            break;
+        std::chrono::milliseconds delay = asked ? std::chrono::milliseconds(*asked)
+                                                : std::min(context.retries.max_backoff,
+                                                           context.retries.base_backoff * (1u << (attempt - 1)));
         delay = jittered(delay);
-        if (clock::now() + delay >= context.deadline)
+        if (clock::now() + delay >= context.deadline) {
+            not_waited = asked;
             break; // the reply we have is the answer
+        }
         net::steady_timer timer(co_await net::this_coro::executor);
         timer.expires_after(delay);
         auto [waited] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
@@ -176,6 +197,13 @@ net::awaitable<void> run_call(const canonical::invite_request& request, const ma
         record_failure(reply, plan, call, results);
     else
         context.mapper->map_reply(request, plan, call, reply.status, reply.body, results);
+    if (not_waited) {
+        const std::string message = (reply.status == 429 ? "rate limited by target " + target.name
+                                                          : "target " + target.name + " is unavailable") +
+                                    ": retry after " + std::to_string(not_waited->count()) + " s";
+        for (std::size_t i = first_result; i < results.size(); ++i)
+            results[i].message = message;
+    }
 
     if (telemetry::target_metrics* cells = context.metrics ? context.metrics->get(target.name) : nullptr) {
         cells->calls.add(attempt);
@@ -189,15 +217,20 @@ net::awaitable<void> run_call(const canonical::invite_request& request, const ma
     }
     const bool failed = reply.error != upstream::failure::none ||
                         (first_result < results.size() && results[first_result].status != item_status::invited);
-    if (failed && telemetry::log_enabled(telemetry::log_level::warn)) {
+    if (failed && first_result < results.size() && telemetry::log_enabled(telemetry::log_level::warn)) {
+        // The line reports what the call's items report: one source for both.
         const mapping::item_result& sample = results[first_result];
+        // The client's own words, which may quote what a vendor sent (a redirect's
+        // target, a certificate's names): held to the same redaction as replies.
+        const std::string detail = target.redact(reply.message, max_detail_bytes);
         telemetry::log(telemetry::log_level::warn, "upstream_call_failed",
                        {{"request_id", context.request_id},
                         {"target", target.name},
-                        {"upstream_status", reply.status},
+                        {"upstream_status", sample.upstream_status},
                         {"outcome", mapping::to_string(sample.status)},
                         {"error", mapping::to_string(sample.error)},
                         {"transport", upstream::to_string(reply.error)},
+                        {"detail", detail},
                         {"items", call.item_count},
                         {"attempts", attempt},
                         {"duration_ms", std::chrono::duration<double, std::milli>(elapsed).count()},
@@ -208,19 +241,6 @@ net::awaitable<void> run_call(const canonical::invite_request& request, const ma
 #pragma GCC diagnostic pop
 
 } // namespace
-
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value)
-{
-    while (!value.empty() && value.front() == ' ')
-        value.remove_prefix(1);
-    while (!value.empty() && value.back() == ' ')
-        value.remove_suffix(1);
-    unsigned long seconds = 0;
-    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (value.empty() || ec != std::errc{} || end != value.data() + value.size() || seconds > 86'400)
-        return std::nullopt;
-    return std::chrono::milliseconds(seconds * 1000);
-}
 
 target_cells::target_cells(telemetry::registry* registry) : registry_(registry)
 {

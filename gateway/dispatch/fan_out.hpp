@@ -2,6 +2,7 @@
 // Sending every call of a dispatch plan concurrently and collecting per-item results.
 
 #include "gateway/canonical/invite_request.hpp"
+#include "gateway/dispatch/retry_after.hpp"
 #include "gateway/mapping/dispatch_plan.hpp"
 #include "gateway/mapping/item_result.hpp"
 #include "gateway/mapping/reply_mapper.hpp"
@@ -28,6 +29,7 @@ struct target_route {
 struct retry_policy {
     unsigned max_attempts = 3;
     std::chrono::milliseconds base_backoff{200}; // when Retry-After says nothing usable
+    // The longest wait between attempts; a Retry-After beyond it ends the retries.
     std::chrono::milliseconds max_backoff{10'000};
 };
 
@@ -60,14 +62,11 @@ struct call_context {
 // Runs all calls of `plan` at once (each target's pool caps its concurrency at the
 // target's max_in_flight) and appends one result per item of each call to `results`.
 // Every attempt ends by min(deadline, attempt start + target timeout); 429, and 503
-// with Retry-After, are retried while the deadline allows. Completes only when every
-// call has completed.
+// with Retry-After, are retried while the deadline and retries.max_backoff allow (a
+// vendor asking for longer gets its answer, and the delay it asked for, reported).
+// Completes only when every call has completed.
 boost::asio::awaitable<void> run_calls(const canonical::invite_request& request, const mapping::dispatch_plan& plan,
                                        call_context& context, std::vector<mapping::item_result>& results);
-
-// Parses a Retry-After value given in seconds (the form vendors' rate limiters send);
-// nullopt for anything else, including HTTP dates.
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value);
 
 // The trace id of a valid W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>", ids not all
 // zero), or nullopt.

@@ -8,6 +8,10 @@
 
 #include <boost/asio/this_coro.hpp>
 
+#include <algorithm>
+#include <memory>
+#include <vector>
+
 namespace igw::dispatch {
 namespace {
 
@@ -123,12 +127,17 @@ private:
     }
 
     // Endpoints and header views are derived once per loaded config. A request holds
-    // its own reference, so dropping an old entry never pulls them from under it.
+    // its own reference, so dropping an entry never pulls them from under it.
     std::shared_ptr<const target_routes> routes_for(const std::shared_ptr<const mapping::compiled_config>& loaded)
     {
-        for (const auto& known : routes_)
-            if (known->config == loaded)
+        if (!older_.empty())
+            forget_finished();
+        if (current_ && current_->config == loaded)
+            return current_;
+        for (const auto& weak : older_)
+            if (auto known = weak.lock(); known && known->config == loaded)
                 return known;
+
         auto next = std::make_shared<target_routes>();
         next->config = loaded;
         for (const auto& target : loaded->mappings.targets) {
@@ -138,13 +147,52 @@ private:
                 route.headers.push_back(upstream::header{header.name, header.value});
             next->routes.push_back(std::move(route));
         }
-        // The current config and maybe the previous one are all that matter.
-        constexpr std::size_t kept = 2;
-        if (routes_.size() >= kept)
-            routes_.erase(routes_.begin());
-        routes_.push_back(next);
+        // A config seen before the current one is a request that started before a reload
+        // (a slow client, say): it is served, but does not take the current one's place.
+        const bool older = std::any_of(older_configs_.begin(), older_configs_.end(), [&](const auto& seen) {
+            return !seen.owner_before(loaded) && !loaded.owner_before(seen);
+        });
+        if (older) {
+            older_.push_back(next);
+        } else {
+            if (current_) {
+                older_.push_back(current_);
+                older_configs_.push_back(current_->config);
+            }
+            current_ = next;
+        }
+        retain_endpoints();
         return next;
     }
+
+    // Drops what no request uses any more; once an older config's routes are gone, so
+    // are the upstream pools only it used.
+    void forget_finished()
+    {
+        const std::size_t before = older_.size();
+        std::erase_if(older_, [](const auto& weak) { return weak.expired(); });
+        // An expired config can never come back: nothing holds it to route a request with.
+        std::erase_if(older_configs_, [](const auto& weak) { return weak.expired(); });
+        if (older_.size() != before)
+            retain_endpoints();
+    }
+
+    void retain_endpoints()
+    {
+        std::vector<upstream::endpoint> in_use;
+        const auto add = [&](const target_routes& routes) {
+            for (const auto& route : routes.routes)
+                if (std::find(in_use.begin(), in_use.end(), route.endpoint) == in_use.end())
+                    in_use.push_back(route.endpoint);
+        };
+        if (current_)
+            add(*current_);
+        for (const auto& weak : older_)
+            if (auto routes = weak.lock())
+                add(*routes);
+        client_.retain_only(in_use);
+    }
+
     // Plans are reused so that rendering allocates nothing once buffers have grown;
     // several requests of this thread may be in flight, each with its own plan.
     std::unique_ptr<mapping::dispatch_plan> take_plan()
@@ -170,7 +218,9 @@ private:
     mapping::reply_mapper mapper_;
     retry_policy retries_;
     target_cells metrics_;
-    std::vector<std::shared_ptr<const target_routes>> routes_;
+    std::shared_ptr<const target_routes> current_; // for the newest config this worker has seen
+    std::vector<std::weak_ptr<const target_routes>> older_; // older configs', while requests use them
+    std::vector<std::weak_ptr<const mapping::compiled_config>> older_configs_; // to tell an old config from a new one
     std::vector<std::unique_ptr<mapping::dispatch_plan>> spare_plans_;
 };
 

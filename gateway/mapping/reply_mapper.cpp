@@ -141,6 +141,9 @@ reply_mapper& reply_mapper::operator=(reply_mapper&&) noexcept = default;
 void fail_call(const dispatch_plan& plan, const upstream_call& call, item_status status, error_code code,
                unsigned upstream_status, std::string_view message, std::vector<item_result>& out)
 {
+    // Vendors quote what they were sent ("invalid x-api-key sk-…"): the target's own
+    // credentials must not reach the client through them.
+    const std::string shown = call.target->redact(message, max_message_bytes);
     for (std::uint32_t invitation : plan.items_of(call)) {
         item_result& result = out.emplace_back();
         result.invitation = invitation;
@@ -148,7 +151,7 @@ void fail_call(const dispatch_plan& plan, const upstream_call& call, item_status
         result.status = status;
         result.error = code;
         result.upstream_status = upstream_status;
-        result.message.assign(message.substr(0, max_message_bytes));
+        result.message = shown;
     }
 }
 
@@ -169,8 +172,9 @@ void reply_mapper::map_reply(const canonical::invite_request& request, const dis
     };
 
     if (!success) {
-        // The vendor's own words where its error body has them.
-        std::string message;
+        // The vendor's own words where its error body has them (a view into the
+        // parser, valid until the next parse; fail_call redacts and caps it).
+        std::string_view vendor_text;
         od::document doc;
         // Only a well-formed body is searched: a failed lookup abandons the document,
         // and the next lookup's rewind would then crash.
@@ -178,12 +182,13 @@ void reply_mapper::map_reply(const canonical::invite_request& request, const dis
             for (const std::string& pointer : reply.error_message_pointers) {
                 std::string_view text;
                 if (!doc.at_pointer(pointer).get_string().get(text) && !text.empty()) {
-                    message.assign(text.substr(0, max_message_bytes));
+                    vendor_text = text;
                     break;
                 }
             }
         }
-        if (message.empty())
+        std::string message;
+        if (vendor_text.empty())
             message = "HTTP " + std::to_string(status) + " from target " + target.name;
 
         item_status outcome = item_status::failed;
@@ -203,8 +208,10 @@ void reply_mapper::map_reply(const canonical::invite_request& request, const dis
             outcome = item_status::unknown;
             code = error_code::bad_upstream_response;
             message = "unexpected HTTP " + std::to_string(status) + " from target " + target.name;
+            vendor_text = {};
         }
-        fail_call(plan, call, outcome, code, status, message, out);
+        fail_call(plan, call, outcome, code, status, vendor_text.empty() ? std::string_view(message) : vendor_text,
+                  out);
         return;
     }
 

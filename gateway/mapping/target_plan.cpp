@@ -139,15 +139,36 @@ public:
             if (auto value = render(header.value, "headers." + header.name, &secret))
                 plan.headers.push_back({header.name, std::move(*value), secret});
         }
+        std::string basic_credentials;
         if (provider_.basic_auth) {
             auto user = render(provider_.basic_username, "basic_auth.username", nullptr);
             auto password = render(provider_.basic_password, "basic_auth.password", nullptr);
             if (user && password) {
                 if (user->find(':') != std::string::npos)
                     error("basic_auth", "a Basic auth user name cannot contain ':'");
-                plan.headers.push_back({"Authorization", "Basic " + base64(*user + ":" + *password), true});
+                basic_credentials = *user + ":" + *password;
+                plan.headers.push_back({"Authorization", "Basic " + base64(basic_credentials), true});
             }
         }
+        std::vector<std::string> redactions;
+        for (const auto& [name, value] : target_.secrets)
+            redactions.push_back(value);
+        for (const auto& header : plan.headers)
+            if (header.secret)
+                redactions.push_back(header.value);
+        if (!basic_credentials.empty()) {
+            std::string encoded = base64(basic_credentials);
+            while (!encoded.empty() && encoded.back() == '=')
+                encoded.pop_back();
+            redactions.push_back(std::move(encoded));
+        }
+        std::erase(redactions, std::string());
+        std::sort(redactions.begin(), redactions.end(), [](const std::string& a, const std::string& b) {
+            return a.size() != b.size() ? a.size() > b.size() : a < b;
+        });
+        redactions.erase(std::unique(redactions.begin(), redactions.end()), redactions.end());
+        plan.redactions = std::move(redactions);
+
         for (const auto& node : provider_.body)
             if (node.what == body_node::kind::param_string || node.what == body_node::kind::param_integer) {
                 const std::string* value = param(node.text);
@@ -265,6 +286,47 @@ void append_path_segment(std::string& out, std::string_view value)
 std::string target_plan::url() const
 {
     return (tls ? "https://" : "http://") + host_header + target;
+}
+
+std::string target_plan::redact(std::string_view text, std::size_t max_bytes) const
+{
+    static constexpr std::string_view mark = "[redacted]";
+    std::string out;
+    std::size_t i = 0;
+    while (i < text.size() && out.size() < max_bytes) {
+        const std::size_t room = max_bytes - out.size();
+        // The earliest redaction that starts within the bytes still to be copied (the
+        // first listed, so the longest, where several start at one place).
+        std::size_t at = std::string_view::npos, length = 0;
+        for (const std::string& secret : redactions) {
+            const std::size_t found = text.substr(i, room + secret.size() - 1).find(secret);
+            if (found != std::string_view::npos && (at == std::string_view::npos || i + found < at)) {
+                at = i + found;
+                length = secret.size();
+            }
+        }
+        if (at == std::string_view::npos) {
+            out.append(text.substr(i, room));
+            break;
+        }
+        // Secrets overlapping this one are hidden with it: replacing only the first
+        // would leave the tail of the other in plain sight.
+        std::size_t end = at + length;
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (const std::string& secret : redactions)
+                for (std::size_t p = at + 1; p < end; ++p)
+                    if (p + secret.size() > end && text.substr(p, secret.size()) == secret) {
+                        end = p + secret.size();
+                        grew = true;
+                    }
+        }
+        out.append(text.substr(i, at - i)).append(mark);
+        i = end;
+    }
+    if (out.size() > max_bytes)
+        out.resize(max_bytes);
+    return out;
 }
 
 target_plan bind_target(const provider_plan& provider, const config::target_config& target,

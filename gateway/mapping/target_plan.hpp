@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace igw::mapping {
@@ -47,11 +48,23 @@ struct target_plan {
     std::chrono::milliseconds timeout{10'000};
     unsigned max_in_flight = 8;
 
+    // What no text shown outside may hold: every secret value, every header value made
+    // from one ("Bearer sk-…", "Basic …"), and the Basic credentials' base64 (without
+    // padding, so a vendor quoting it either way is caught). Longest first, so that a
+    // whole header value is replaced rather than the secret inside it.
+    std::vector<std::string> redactions;
+
     bool role_supported(std::uint32_t role) const noexcept
     {
         return !std::holds_alternative<config::unsupported_role>(roles[role]);
     }
     std::string url() const; // for messages and dry runs
+
+    // `text` (a vendor's message, an error's detail) with every redaction replaced by
+    // "[redacted]", cut to at most `max_bytes`. Only what can land in those bytes is
+    // searched, so a huge text costs no more than a short one, and a secret that
+    // straddles the cut is redacted whole rather than shown in part.
+    std::string redact(std::string_view text, std::size_t max_bytes) const;
 };
 
 // Binds `provider` to `target`; problems are appended to `errors` (prefixed with the

@@ -36,12 +36,6 @@ struct endpoint_hash {
     }
 };
 
-bool safe_to_repeat(std::string_view method) {
-    // RFC 9110 idempotent methods: repeating one has the effect of sending it once.
-    return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE" || method == "PUT" ||
-           method == "DELETE";
-}
-
 void fail(response& out, failure f, std::string message) {
     out.error = f;
     out.message = std::move(message);
@@ -89,6 +83,15 @@ public:
         }
         pool& p = pool_for(ep);
         p.cap = std::max(1u, max_connections);
+        // Runs however this frame ends (completion, or destruction while suspended).
+        struct use {
+            impl& self;
+            pool& p;
+            explicit use(impl& s, pool& q) : self(s), p(q) { ++p.users; }
+            ~use() {
+                if (--p.users == 0 && p.retired) self.free_if_unused(p.key);
+            }
+        } in_use(*this, p);
 
         for (bool retried = false;; retried = true) {
             auto c = co_await acquire(p, deadline, retried, out);
@@ -102,12 +105,12 @@ public:
                 co_return out;
             }
             discard(p, std::move(c), false);
-            // A reused connection the server closed while it sat idle fails like this
-            // before any of the request can have been processed: when the write itself
-            // fails, or (where repeating is harmless) when the reply never started.
-            // Otherwise the server may have acted on it, and the caller must know.
-            const bool stale = !retried && out.reused_connection && result.peer_gone && !result.reply_started &&
-                               (result.write_failed || safe_to_repeat(req.method));
+            // A reused connection the server closed while it sat idle: only a write that
+            // failed on it proves the server never had the whole request, so it cannot
+            // have acted on it. Once the request is written, a server that closes without
+            // replying may well have acted first (whatever the method: servers do not all
+            // honour idempotency), and the caller must know.
+            const bool stale = !retried && out.reused_connection && result.peer_gone && result.write_failed;
             if (!stale) co_return out;
             out = response{};
         }
@@ -125,6 +128,31 @@ public:
         return s;
     }
 
+    void retain_only(std::span<const endpoint> in_use) {
+        for (auto it = pools_.begin(); it != pools_.end();) {
+            pool& p = *it->second;
+            p.retired = std::find(in_use.begin(), in_use.end(), p.key) == in_use.end();
+            if (!p.retired) {
+                ++it;
+                continue;
+            }
+            while (!p.idle.empty()) {
+                auto c = std::move(p.idle.back());
+                p.idle.pop_back();
+                discard(p, std::move(c), true);
+            }
+            if (unused(p)) it = pools_.erase(it);
+            else ++it;
+        }
+    }
+
+    std::size_t pool_count() const { return pools_.size(); }
+
+    void free_if_unused(const endpoint& key) {
+        const auto it = pools_.find(key);
+        if (it != pools_.end() && it->second->retired && unused(*it->second)) pools_.erase(it);
+    }
+
     void close_idle() {
         for (auto& [key, p] : pools_) {
             while (!p->idle.empty()) {
@@ -136,6 +164,8 @@ public:
     }
 
 private:
+    static bool unused(const pool& p) { return p.users == 0 && p.open == 0 && p.waiters.empty(); }
+
     pool& pool_for(const endpoint& ep) {
         auto it = pools_.find(ep);
         if (it != pools_.end()) return *it->second;
@@ -216,11 +246,13 @@ private:
             p.tls_context = tls_contexts_.get(p.key.ca_file, error);
             if (!p.tls_context) {
                 fail(out, failure::connect_failed, std::move(error));
+                out.step = connect_step::tls_setup;
                 release_slot(p);
                 co_return nullptr;
             }
         }
-        auto c = std::make_unique<connection>(executor_, p.key.tls ? p.tls_context : nullptr);
+        auto c = std::make_unique<connection>(executor_, p.key.tls ? p.tls_context : nullptr,
+                                              options_.max_response_bytes + options_.max_header_bytes);
         co_await detail::establish(*c, p.addresses, p.key, deadline, out);
         if (out.error != failure::none) {
             detail::close(std::move(c), false);
@@ -260,6 +292,7 @@ private:
         }
         if (!query->done) {
             fail(out, failure::timeout_before_send, "resolving " + p.key.host + " did not finish before the deadline");
+            out.step = connect_step::resolve;
             co_return;
         }
         if (p.resolving == query) {
@@ -272,6 +305,7 @@ private:
         if (query->error || query->addresses.empty()) {
             fail(out, failure::connect_failed,
                  "cannot resolve " + p.key.host + ": " + (query->error ? query->error.message() : std::string("no address")));
+            out.step = connect_step::resolve;
         }
     }
 
@@ -288,7 +322,7 @@ private:
             w.timer.cancel();
             return;
         }
-        if (p.idle.size() >= options_.max_idle_per_endpoint) {
+        if (p.retired || p.idle.size() >= options_.max_idle_per_endpoint) {
             discard(p, std::move(c), true);
             return;
         }
@@ -348,7 +382,8 @@ private:
     net::any_io_executor executor_;
     client_options options_;
     detail::tls_contexts tls_contexts_;
-    // Pools are never erased, so references to them stay valid across suspensions.
+    // A pool is erased only when retired and unused (pool::users), so the reference a
+    // send() holds across suspensions stays valid.
     std::unordered_map<endpoint, std::unique_ptr<pool>, endpoint_hash> pools_;
     net::steady_timer sweep_timer_;
     bool sweep_armed_ = false;
@@ -367,5 +402,9 @@ net::awaitable<response> client::send(const endpoint& ep, const request& req, cl
 client::pool_stats client::stats(const endpoint& ep) const { return impl_->stats(ep); }
 
 void client::close_idle() { impl_->close_idle(); }
+
+void client::retain_only(std::span<const endpoint> in_use) { impl_->retain_only(in_use); }
+
+std::size_t client::pool_count() const { return impl_->pool_count(); }
 
 }  // namespace igw::upstream

@@ -57,10 +57,22 @@ enum class failure {
 // A stable name for a failure ("connect_failed"...), for logs and messages.
 std::string_view to_string(failure) noexcept;
 
+// Which step of setting up a connection failed, so that a caller can word the failure
+// for its own clients without quoting `response::message`, which names hosts, ports,
+// files and resolver or TLS library errors (for operators).
+enum class connect_step {
+    none,
+    resolve,        // DNS
+    connect,        // TCP
+    tls_setup,      // loading the CA file, configuring verification
+    tls_handshake,  // the handshake, certificate verification included
+};
+
 struct response {
     failure error = failure::none;
-    std::string message;      // why it failed, for humans; empty on success
-    unsigned status = 0;      // final (non-1xx) status code
+    std::string message;      // why it failed, for operators' logs; empty on success
+    connect_step step = connect_step::none;  // for connect_failed and timeout_before_send
+    unsigned status = 0;      // final (non-1xx) status code, once its whole header arrived
     std::string body;
     std::string retry_after;  // raw Retry-After header value, if any
     bool reused_connection = false;
@@ -71,6 +83,8 @@ struct client_options {
     std::chrono::seconds dns_ttl{30};                // resolver results are reused this long
     std::size_t max_response_bytes = 4 << 20;        // larger reply bodies fail with bad_reply
     std::size_t max_header_bytes = 64 * 1024;        // larger reply headers fail with bad_reply
+    // A chunk header or trailer is never buffered beyond max_response_bytes +
+    // max_header_bytes either: past that, bad_reply.
     std::size_t max_idle_per_endpoint = 64;
 };
 
@@ -104,6 +118,13 @@ public:
     // Closes every idle connection (e.g. on shutdown); connections in use are closed
     // when their call completes only if they are not reusable.
     void close_idle();
+
+    // Tells the client the endpoints its callers still use (after a config change).
+    // Every other pool closes its idle connections at once and is freed as soon as no
+    // call is using it; its connections in use are closed when their calls complete.
+    // A later send() to such an endpoint simply opens a new pool.
+    void retain_only(std::span<const endpoint> in_use);
+    std::size_t pool_count() const;  // pools held, for tests
 
     class impl;
 

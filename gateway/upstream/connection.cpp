@@ -177,6 +177,10 @@ net::awaitable<exchange_result> exchange_on(Stream& stream, connection& c, const
             else if (ec == http::error::header_limit)
                 fail(out, failure::bad_reply,
                      "reply header larger than " + std::to_string(limits.max_header_bytes) + " bytes");
+            else if (ec == http::error::buffer_overflow)
+                fail(out, failure::bad_reply,
+                     "reply framing (a chunk header or the trailer) larger than " +
+                         std::to_string(c.buffer.max_size()) + " bytes");
             else if (result.peer_gone)
                 fail(out, failure::connection_lost,
                      result.reply_started ? "connection closed in the middle of the reply (" + ec.message() + ")"
@@ -190,6 +194,7 @@ net::awaitable<exchange_result> exchange_on(Stream& stream, connection& c, const
         // An interim 1xx reply (none is asked for, but servers may send 100 Continue)
         // is followed by the real one on the same connection.
         if (out.status >= 100 && out.status < 200 && out.status != 101) {
+            out.status = 0;  // not the reply: a failure reading the real one has no status
             out.body.clear();
             out.retry_after.clear();
             continue;
@@ -211,7 +216,8 @@ net::awaitable<void> shutdown_tls(std::unique_ptr<connection> c) {
 
 }  // namespace
 
-connection::connection(const net::any_io_executor& executor, ssl::context* tls_context) {
+connection::connection(const net::any_io_executor& executor, ssl::context* tls_context, std::size_t max_buffer_bytes)
+    : buffer(max_buffer_bytes) {
     if (tls_context) tls_.emplace(executor, *tls_context);
     else plain_.emplace(executor);
 }
@@ -239,6 +245,7 @@ net::awaitable<void> establish(connection& c, std::span<const net::ip::tcp::endp
             fail(out, failure::timeout_before_send, "connecting to " + host_port(ep) + " timed out");
         else
             fail(out, failure::connect_failed, "cannot connect to " + host_port(ep) + ": " + ec.message());
+        out.step = connect_step::connect;
         co_return;
     }
     error_code ignored;
@@ -256,6 +263,7 @@ net::awaitable<void> establish(connection& c, std::span<const net::ip::tcp::endp
                : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), ep.host.c_str()) == 1;
     if (!configured) {
         fail(out, failure::connect_failed, "cannot set up TLS verification for host " + ep.host);
+        out.step = connect_step::tls_setup;
         co_return;
     }
     auto [hs_ec] = co_await c.tls_stream().async_handshake(ssl::stream_base::client, use_tuple);
@@ -264,6 +272,7 @@ net::awaitable<void> establish(connection& c, std::span<const net::ip::tcp::endp
             fail(out, failure::timeout_before_send, "TLS handshake with " + host_port(ep) + " timed out");
         else
             fail(out, failure::connect_failed, tls_failure_message(ssl_handle, ep, hs_ec));
+        out.step = connect_step::tls_handshake;
     }
 }
 

@@ -23,8 +23,11 @@ using clock = std::chrono::steady_clock;
 
 class connection {
 public:
-    // A null `tls_context` makes a plain TCP connection.
-    connection(const boost::asio::any_io_executor& executor, boost::asio::ssl::context* tls_context);
+    // A null `tls_context` makes a plain TCP connection. The read buffer never holds more
+    // than `max_buffer_bytes`: the parser consumes bodies as they arrive, but a chunk
+    // extension or a trailer that never ends stays in the buffer whole.
+    connection(const boost::asio::any_io_executor& executor, boost::asio::ssl::context* tls_context,
+               std::size_t max_buffer_bytes);
 
     bool tls() const noexcept { return tls_.has_value(); }
     boost::beast::tcp_stream& tcp() noexcept { return tls_ ? tls_->next_layer() : *plain_; }

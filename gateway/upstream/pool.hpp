@@ -57,6 +57,11 @@ struct pool {
     std::size_t open = 0;  // slots held: connections idle, in use or being opened
     std::size_t opened_total = 0;
     std::size_t cap = 1;   // the latest max_connections a caller asked for
+
+    // Calls under way (send() holds a reference to the pool across suspensions): a
+    // pool is only ever freed at zero.
+    std::size_t users = 0;
+    bool retired = false;  // no longer configured: freed once unused, keeps no idle connection
 };
 
 }  // namespace igw::upstream::detail

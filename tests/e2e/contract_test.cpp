@@ -53,7 +53,7 @@ BOOST_AUTO_TEST_CASE(a_retry_after_past_the_deadline_is_not_waited_for)
     BOOST_TEST(merged.results[0].status == "failed");
     BOOST_TEST(merged.results[0].error_code.value_or("") == "rate_limited");
     BOOST_TEST(merged.results[0].upstream_status.value_or(0) == 429u);
-    BOOST_TEST(merged.results[0].error_message.value_or("") == "injected failure");
+    BOOST_TEST(merged.results[0].error_message.value_or("") == "rate limited by target anthropic: retry after 120 s");
     BOOST_TEST(emulators.requests(vendor::anthropic).size() == 1u);
 }
 

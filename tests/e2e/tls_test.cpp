@@ -1,5 +1,6 @@
 // HTTPS to the vendors: a trusted certificate works end to end; an untrusted one or one
-// for another host name fails every call before anything is sent.
+// for another host name fails every call before anything is sent (the upstream suite
+// checks the verifier's detail, which only operators see).
 
 #include "tests/e2e/support/harness.hpp"
 #include "tests/e2e/support/merged_reply.hpp"
@@ -77,15 +78,15 @@ BOOST_AUTO_TEST_CASE(an_untrusted_certificate_fails_every_call_as_unreachable)
         {
             BOOST_TEST(r.status == "failed");
             BOOST_TEST(r.error_code.value_or("") == "upstream_unreachable");
-            BOOST_TEST(r.error_message.value_or("").find("certificate") != std::string::npos,
-                       r.error_message.value_or(""));
+            // The verifier's own words are in the operator's log, not in the reply.
+            BOOST_TEST(r.error_message.value_or("") == "TLS handshake with target " + r.target + " failed");
         }
     }
     BOOST_TEST(merged.failed == 10u);
     BOOST_TEST(emulators.requests().empty());
 }
 
-BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_name_fails_naming_the_host)
+BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_name_fails_every_call_as_unreachable)
 {
     const emulator::test_certificates pki;
     // Signed by the trusted CA, but it names only wrong-host.invalid.
@@ -103,8 +104,7 @@ BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_name_fails_naming_the_host)
         {
             BOOST_TEST(r.status == "failed");
             BOOST_TEST(r.error_code.value_or("") == "upstream_unreachable");
-            BOOST_TEST(r.error_message.value_or("").find("not valid for localhost") != std::string::npos,
-                       r.error_message.value_or(""));
+            BOOST_TEST(r.error_message.value_or("") == "TLS handshake with target " + r.target + " failed");
         }
     }
     BOOST_TEST(merged.failed == 10u);

@@ -10,6 +10,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <stdexcept>
 #include <string>
 
 namespace mapping = igw::mapping;
@@ -239,6 +241,102 @@ BOOST_AUTO_TEST_CASE(a_huge_vendor_message_is_capped)
     const auto out = map("gorules", 400, R"({"message":")" + huge + R"("})");
     BOOST_TEST(out[0].message.size() == 512u);
     BOOST_TEST(out[0].message == huge.substr(0, 512));
+}
+
+// ---- the gateway's credentials in vendor messages ----------------------------------------
+
+namespace {
+
+const std::string& secret_of(const mapping::compiled_config& config, std::string_view target, const std::string& name)
+{
+    for (const auto& t : config.config.targets)
+        if (t.name == target)
+            return t.secrets.at(name);
+    throw std::runtime_error("no target " + std::string(target));
+}
+
+std::string base64_of(std::string_view data)
+{
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (std::size_t i = 0; i < data.size(); i += 3) {
+        const std::size_t n = std::min<std::size_t>(3, data.size() - i);
+        std::uint32_t block = 0;
+        for (std::size_t k = 0; k < 3; ++k)
+            block = block << 8 | (k < n ? static_cast<unsigned char>(data[i + k]) : 0u);
+        for (std::size_t k = 0; k < 4; ++k)
+            out.push_back(k <= n ? alphabet[(block >> (18 - 6 * k)) & 63] : '=');
+    }
+    return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(vendor_messages_quoting_the_targets_secrets_are_redacted)
+{
+    const std::string& api_key = secret_of(*config, "anthropic", "api_key");
+    expect_all("anthropic", 401,
+               R"({"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key )" + api_key +
+                   R"("}})",
+               item_status::failed, error_code::upstream_unauthorized, "invalid x-api-key [redacted]");
+
+    // HTTP Basic: the credentials in base64, with or without their padding, and in clear.
+    const std::string& key_id = secret_of(*config, "clickhouse", "key_id");
+    const std::string& key_secret = secret_of(*config, "clickhouse", "key_secret");
+    std::string basic = base64_of(key_id + ":" + key_secret);
+    expect_all("clickhouse", 401, R"({"error":"rejected Authorization: Basic )" + basic + R"("})",
+               item_status::failed, error_code::upstream_unauthorized, "rejected Authorization: [redacted]");
+    while (basic.ends_with('='))
+        basic.pop_back();
+    expect_all("clickhouse", 403, R"({"error":"token )" + basic + " for " + key_id + ":" + key_secret + R"("})",
+               item_status::failed, error_code::upstream_unauthorized, "token [redacted] for [redacted]:[redacted]");
+}
+
+BOOST_AUTO_TEST_CASE(a_secret_straddling_the_message_cap_is_redacted_whole)
+{
+    const std::string& api_key = secret_of(*config, "anthropic", "api_key");
+    const std::string padding(505, 'x');
+    const auto out = map("anthropic", 400, R"({"error":{"message":")" + padding + api_key + R"( and more"}})");
+    BOOST_TEST(out[0].message.size() == 512u);
+    BOOST_TEST(out[0].message == padding + std::string("[redacted]").substr(0, 7));
+    BOOST_TEST(out[0].message.find(api_key.substr(0, 4)) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(redaction_replaces_overlapping_and_repeated_secrets_and_leaves_other_text_alone)
+{
+    mapping::target_plan plan;
+    plan.redactions = {"Bearer abcdef", "cdefgh", "abcdef"}; // longest first, as bound
+    BOOST_TEST(plan.redact("no secret here", 512) == "no secret here");
+    BOOST_TEST(plan.redact("key abcdef, again abcdef.", 512) == "key [redacted], again [redacted].");
+    BOOST_TEST(plan.redact("header Bearer abcdef", 512) == "header [redacted]");
+    // "abcdefgh" holds two secrets that overlap: neither tail may be left.
+    BOOST_TEST(plan.redact("x abcdefgh y", 512) == "x [redacted] y");
+    BOOST_TEST(plan.redact("abcdef", 3) == "[re");
+    BOOST_TEST(plan.redact(std::string(1'000'000, 'a') + "abcdef", 16) == std::string(16, 'a'));
+    mapping::target_plan none;
+    BOOST_TEST(none.redact("abcdef", 4) == "abcd");
+}
+
+BOOST_AUTO_TEST_CASE(binding_lists_every_secret_form_of_a_target)
+{
+    for (const auto& target : config->mappings.targets) {
+        BOOST_TEST_CONTEXT(target.name)
+        {
+            for (const auto& t : config->config.targets)
+                if (t.name == target.name)
+                    for (const auto& [name, value] : t.secrets)
+                        BOOST_TEST((std::find(target.redactions.begin(), target.redactions.end(), value) !=
+                                    target.redactions.end()),
+                                   name);
+            for (const auto& header : target.headers)
+                if (header.secret)
+                    BOOST_TEST((std::find(target.redactions.begin(), target.redactions.end(), header.value) !=
+                                target.redactions.end()),
+                               header.name);
+            BOOST_TEST(std::is_sorted(target.redactions.begin(), target.redactions.end(),
+                                      [](const std::string& a, const std::string& b) { return a.size() > b.size(); }));
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(unauthorized_and_forbidden)

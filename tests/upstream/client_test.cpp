@@ -14,6 +14,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <array>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,24 @@ net::awaitable<std::vector<response>> send_all(client& c, const endpoint& ep, co
         if (e) std::rethrow_exception(e);
     co_return replies;
 }
+
+// A field of /proc/self/status in KiB ("VmRSS", "VmHWM"), or -1.
+long status_kib(std::string_view field) {
+    std::ifstream in("/proc/self/status");
+    for (std::string line; std::getline(in, line);)
+        if (line.starts_with(field) && line.size() > field.size() && line[field.size()] == ':')
+            return std::stol(line.substr(field.size() + 1));
+    return -1;
+}
+
+// Where the process's resident memory stands, after resetting its high-water mark
+// (Linux >= 4.0), so that peak_rss_kib() then gives the highest it reached since.
+long reset_peak_rss_kib() {
+    std::ofstream clear_refs("/proc/self/clear_refs");
+    clear_refs << "5" << std::flush;
+    return status_kib("VmRSS");
+}
+long peak_rss_kib() { return status_kib("VmHWM"); }
 
 }  // namespace
 
@@ -222,19 +241,28 @@ BOOST_AUTO_TEST_CASE(post_the_server_read_then_dropped_is_connection_lost_not_re
     });
 }
 
-BOOST_AUTO_TEST_CASE(idempotent_get_dropped_before_any_reply_is_retried_once_on_a_fresh_connection) {
-    run([](net::any_io_executor ex) -> net::awaitable<void> {
-        test_server server(ex);
-        client c(ex);
-        const auto ep = local(server);
-        auto first = co_await c.send(ep, post("/ok"), in(5s), 1);
-        BOOST_TEST(first.error == failure::none, first.message);
-        auto lost = co_await c.send(ep, request{"GET", "/close", {}, {}}, in(5s), 1);
-        BOOST_TEST(lost.error == failure::connection_lost);
-        BOOST_TEST(!lost.reused_connection);  // the retry ran on a new connection
-        BOOST_TEST(server.requests().size() == 3u);  // once on the old, once on the new: no more
-        BOOST_TEST(server.connections_accepted() == 2u);
-    });
+BOOST_AUTO_TEST_CASE(a_request_the_server_read_in_full_is_never_resent_whatever_its_method) {
+    // PUT and GET are idempotent by RFC 9110, but a vendor's invite endpoint need not
+    // be: one that read the whole request and then dropped the connection may have
+    // acted on it, and sending it again could invite twice.
+    for (const std::string_view method : {"PUT", "GET", "POST"}) {
+        BOOST_TEST_CONTEXT(method) {
+            run([&](net::any_io_executor ex) -> net::awaitable<void> {
+                test_server server(ex);
+                client c(ex);
+                const auto ep = local(server);
+                auto first = co_await c.send(ep, post("/ok"), in(5s), 1);
+                BOOST_TEST(first.error == failure::none, first.message);
+                auto lost = co_await c.send(ep, request{method, "/close", {}, R"({"invite":"once"})"}, in(5s), 1);
+                BOOST_TEST(lost.error == failure::connection_lost);  // the caller reports it as unknown
+                BOOST_TEST(lost.reused_connection);  // no second attempt on a fresh connection
+                BOOST_REQUIRE_EQUAL(server.requests().size(), 2u);
+                BOOST_TEST(server.requests()[1].method == method);
+                BOOST_TEST(server.connections_accepted() == 1u);
+                BOOST_TEST(c.stats(ep).open == 0u);
+            });
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(first_call_dropped_without_reply_is_connection_lost) {
@@ -314,6 +342,29 @@ BOOST_AUTO_TEST_CASE(reply_larger_than_the_limit_is_bad_reply) {
     });
 }
 
+BOOST_AUTO_TEST_CASE(an_endless_chunk_extension_or_trailer_is_bad_reply_in_bounded_memory) {
+    // Chunk extensions and trailers are framing, not body: the body limit never sees
+    // them, and the parser keeps an unfinished line in the read buffer whole.
+    for (const std::string_view target : {"/chunk-extension/64", "/endless-trailer/64"}) {
+        BOOST_TEST_CONTEXT(target) {
+            run([&](net::any_io_executor ex) -> net::awaitable<void> {
+                test_server server(ex);
+                client c(ex);  // the default limits: 4 MiB of body, 64 KiB of header
+                const auto ep = local(server);
+                const long before = reset_peak_rss_kib();
+                const auto r = co_await c.send(ep, request{"GET", target, {}, {}}, in(15s), 1);
+                const long growth = peak_rss_kib() - before;
+                BOOST_TEST_REQUIRE(before > 0);
+                BOOST_TEST_MESSAGE(target << ": resident memory rose by " << growth / 1024.0 << " MiB");
+                BOOST_TEST(r.error == failure::bad_reply, r.message);
+                BOOST_TEST(r.message.find("larger than") != std::string::npos, r.message);
+                BOOST_TEST(growth < 16 * 1024);
+                BOOST_TEST(c.stats(ep).open == 0u);
+            });
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(unparsable_reply_is_bad_reply) {
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
@@ -390,6 +441,52 @@ BOOST_AUTO_TEST_CASE(close_idle_closes_pooled_connections) {
         BOOST_TEST(c.stats(ep).open == 0u);
         co_await server.wait_closed(1);
         BOOST_TEST(server.connections_closed() == 1u);
+    });
+}
+
+BOOST_AUTO_TEST_CASE(pools_of_endpoints_no_longer_configured_are_freed_once_unused) {
+    run([](net::any_io_executor ex) -> net::awaitable<void> {
+        test_server kept_server(ex), dropped_server(ex), busy_server(ex);
+        client c(ex);
+        const auto kept = local(kept_server), dropped = local(dropped_server), busy = local(busy_server);
+        for (const auto& ep : {kept, dropped}) {
+            auto r = co_await c.send(ep, post("/ok"), in(5s), 1);
+            BOOST_TEST(r.error == failure::none, r.message);
+        }
+        BOOST_TEST(c.pool_count() == 2u);
+
+        // A call to `busy` is under way (its pool holds a connection and the caller holds
+        // a reference to the pool) while the config drops it along with `dropped`.
+        const std::array<endpoint, 1> current{kept};
+        auto [order, send_error, late, check_error] =
+            co_await net::experimental::make_parallel_group(
+                net::co_spawn(ex, c.send(busy, post("/delay/200", "late"), in(5s), 1), net::deferred),
+                net::co_spawn(
+                    ex,
+                    [&]() -> net::awaitable<void> {
+                        co_await pause(50ms);
+                        BOOST_TEST(c.stats(busy).open == 1u);
+                        c.retain_only(current);
+                        BOOST_TEST(c.pool_count() == 2u);  // kept, and busy until its call completes
+                        BOOST_TEST(c.stats(dropped).open == 0u);
+                        co_await dropped_server.wait_closed(1);  // its idle connection was closed at once
+                    },
+                    net::deferred))
+                .async_wait(net::experimental::wait_for_all(), net::use_awaitable);
+        (void)order;
+        BOOST_TEST(!send_error);
+        BOOST_TEST(!check_error);
+        BOOST_TEST(late.error == failure::none, late.message);
+        BOOST_TEST(late.body == "late");
+        BOOST_TEST(c.pool_count() == 1u);  // freed as its last call completed, its connection closed
+        co_await busy_server.wait_closed(1);
+        BOOST_TEST(c.stats(kept).idle == 1u);
+
+        // A dropped endpoint that comes back simply gets a new pool.
+        auto again = co_await c.send(dropped, post("/ok", "back"), in(5s), 1);
+        BOOST_TEST(again.error == failure::none, again.message);
+        BOOST_TEST(!again.reused_connection);
+        BOOST_TEST(c.pool_count() == 2u);
     });
 }
 

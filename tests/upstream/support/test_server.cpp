@@ -19,6 +19,7 @@
 #include <iostream>
 #include <list>
 #include <optional>
+#include <tuple>
 
 namespace igw::upstream::testing {
 
@@ -112,6 +113,20 @@ struct test_server::state : std::enable_shared_from_this<state> {
         closed_signal.cancel();
     }
 
+    // A reply whose framing never ends: `mebibytes` of one chunk extension or one
+    // trailer field, written a block at a time until the client stops reading.
+    template <class Stream>
+    net::awaitable<void> send_endless(Stream& stream, bool extension, std::size_t mebibytes) {
+        static const std::string block(1 << 20, 'a');
+        const std::string_view head =
+            extension ? std::string_view("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=")
+                      : std::string_view("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Pad\r\n\r\n"
+                                         "1\r\ny\r\n0\r\nX-Pad: ");
+        auto [ec, n] = co_await net::async_write(stream, net::buffer(head), use_tuple);
+        for (std::size_t i = 0; i < mebibytes && !ec && !stopped; ++i)
+            std::tie(ec, n) = co_await net::async_write(stream, net::buffer(block), use_tuple);
+    }
+
     template <class Stream>
     net::awaitable<void> serve(Stream& stream, net::steady_timer& timer, std::size_t index) {
         beast::flat_buffer buffer;
@@ -129,6 +144,13 @@ struct test_server::state : std::enable_shared_from_this<state> {
             if (target == "/garbage") {
                 static constexpr std::string_view junk = "THIS IS NOT HTTP\r\n\r\n";
                 co_await net::async_write(stream, net::buffer(junk), use_tuple);
+                co_return;
+            }
+            if (target.starts_with("/chunk-extension/") || target.starts_with("/endless-trailer/")) {
+                const bool extension = target.starts_with("/chunk-extension/");
+                const std::size_t mebibytes =
+                    number_after(target, extension ? "/chunk-extension/" : "/endless-trailer/");
+                co_await send_endless(stream, extension, mebibytes);
                 co_return;
             }
             if (target.starts_with("/delay/")) {

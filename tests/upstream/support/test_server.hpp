@@ -10,6 +10,10 @@
 //   /status/N            reply with status N
 //   /retry-after         reply 429 with "Retry-After: 7"
 //   /garbage             answer bytes that are not HTTP, then close
+//   /chunk-extension/N   start a chunked 200 whose first chunk header carries an
+//                        extension N MiB long that never ends, then close
+//   /endless-trailer/N   a chunked 200 whose trailer field is N MiB long and never
+//                        ends, then close
 //   anything else        200, echoing the request body
 // Plus, per server, `close_after_requests`: close each connection silently (no
 // "Connection: close") after that many replies, as servers drop idle keep-alive
