@@ -1,5 +1,6 @@
 #include "gateway/dispatch/fan_out.hpp"
 
+#include "gateway/mapping/outcome.hpp"
 #include "gateway/telemetry/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -20,7 +21,6 @@ namespace {
 
 namespace net = boost::asio;
 using clock = std::chrono::steady_clock;
-using mapping::error_code;
 using mapping::item_status;
 
 std::minstd_rand& random_engine();
@@ -36,53 +36,16 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds delay)
 }
 
 // Items of a call that got no usable reply. Clients get a short, stable message that
-// names the target only: the upstream client's detail (hosts, ports, files, resolver, TLS
-// library errors) is for operators, and goes to the upstream_call_failed log line.
+// names the target only (mapping/outcome.hpp): the upstream client's detail (hosts,
+// ports, files, resolver, TLS library errors) is for operators, and goes to the
+// upstream_call_failed log line.
 void record_failure(const upstream::response& reply, const mapping::dispatch_plan& plan,
                     const mapping::upstream_call& call, std::vector<mapping::item_result>& results)
 {
-    const std::string& target = call.target->name;
-    item_status status = item_status::unknown;
-    error_code code = error_code::upstream_error;
-    std::string message;
-    switch (reply.error) {
-    case upstream::failure::connect_failed:
-        status = item_status::failed;
-        code = error_code::upstream_unreachable;
-        if (reply.step == upstream::connect_step::tls_handshake)
-            message = "TLS handshake with target " + target + " failed";
-        else if (reply.step == upstream::connect_step::tls_setup)
-            message = "TLS setup for target " + target + " failed";
-        else
-            message = "could not reach target " + target;
-        break;
-    case upstream::failure::timeout_before_send:
-        status = item_status::failed;
-        code = error_code::upstream_timeout;
-        message = "target " + target + " timed out before the call was sent";
-        break;
-    case upstream::failure::timeout_after_send:
-        code = error_code::upstream_timeout;
-        message = "target " + target + " did not reply in time";
-        break;
-    case upstream::failure::connection_lost:
-        code = error_code::upstream_error;
-        message = "target " + target + " closed the connection before replying";
-        break;
-    case upstream::failure::bad_reply:
-        code = error_code::bad_upstream_response;
-        message = "unreadable reply from target " + target;
-        break;
-    case upstream::failure::invalid_request:
-        status = item_status::failed;
-        code = error_code::upstream_error;
-        message = "the call to target " + target + " could not be sent";
-        break;
-    case upstream::failure::none: break;
-    }
     // The status when a whole reply header arrived before the failure (a body over the
     // limit, a connection lost mid-body), as the log line reports it too.
-    mapping::fail_call(plan, call, status, code, reply.status, message, results);
+    mapping::fail_call(plan, call, mapping::outcome_of_transport_failure(reply.error, reply.step, call.target->name),
+                       reply.status, results);
 }
 
 bool worth_retrying(const upstream::response& reply)
@@ -198,9 +161,7 @@ net::awaitable<void> run_call(const canonical::invite_request& request, const ma
     else
         context.mapper->map_reply(request, plan, call, reply.status, reply.body, results);
     if (not_waited) {
-        const std::string message = (reply.status == 429 ? "rate limited by target " + target.name
-                                                          : "target " + target.name + " is unavailable") +
-                                    ": retry after " + std::to_string(not_waited->count()) + " s";
+        const std::string message = mapping::retry_not_waited_message(reply.status, target.name, *not_waited);
         for (std::size_t i = first_result; i < results.size(); ++i)
             results[i].message = message;
     }
