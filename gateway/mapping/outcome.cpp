@@ -14,6 +14,12 @@ std::string of_target(std::string_view target) { return "target " + std::string(
 
 } // namespace
 
+outcome outcome_of_unsupported_role(std::string_view role, std::string_view target)
+{
+    return make(item_status::failed, error_code::role_not_supported,
+                "role " + std::string(role) + " has no mapping on target " + std::string(target));
+}
+
 outcome outcome_of_transport_failure(upstream::failure failed, upstream::connect_step step, std::string_view target)
 {
     using failure = upstream::failure;

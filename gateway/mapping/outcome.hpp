@@ -1,12 +1,13 @@
 #pragma once
-// The rules that decide an item's outcome when a call did not simply succeed: what a
-// transport failure or a vendor's HTTP status means for an invitation (invited, failed
-// or unknown: could the vendor have created it?), which error code the client gets,
-// and the short, stable message it reads (README "Error codes" is this file's table).
+// The rules that decide an item's outcome when it is not simply invited: what an
+// unsupported role, a transport failure or a vendor's HTTP status means for an
+// invitation (failed or unknown: could the vendor have created it?), which error code
+// the client gets, and the short, stable message it reads. README "Merged response"
+// holds the same table for users.
 //
 // They sit in mapping, beside the item_status and error_code they produce, because the
-// reply mapper (here) and the fan-out (dispatch) both apply them; dispatch depends on
-// mapping, never the reverse. Transport failures are named through
+// renderer and reply mapper (here) and the fan-out (dispatch) all apply them; dispatch
+// depends on mapping, never the reverse. Transport failures are named through
 // upstream/failure.hpp, which holds only the enums, so mapping links nothing of the
 // upstream client.
 
@@ -26,6 +27,9 @@ struct outcome {
     // passed through as given; whoever stores them redacts and caps them (fail_call).
     std::string message;
 };
+
+// An invitation whose role the target's role map marks unsupported: no call is made.
+outcome outcome_of_unsupported_role(std::string_view role, std::string_view target);
 
 // A call that got no usable HTTP reply. `step` says which connection step failed, for
 // connect_failed. The upstream client's own detail (hosts, ports, resolver and TLS

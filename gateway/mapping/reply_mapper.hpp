@@ -5,7 +5,6 @@
 #include "gateway/canonical/invite_request.hpp"
 #include "gateway/mapping/dispatch_plan.hpp"
 #include "gateway/mapping/item_result.hpp"
-#include "gateway/mapping/outcome.hpp"
 
 #include <memory>
 #include <string>
@@ -13,6 +12,8 @@
 #include <vector>
 
 namespace igw::mapping {
+
+struct outcome; // gateway/mapping/outcome.hpp
 
 class reply_mapper {
 public:
