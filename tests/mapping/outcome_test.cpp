@@ -30,6 +30,14 @@ void expect(const mapping::outcome& got, item_status status, error_code code, st
 
 BOOST_AUTO_TEST_SUITE(outcome)
 
+// ---- no call made -------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(an_unsupported_role_is_failed_role_not_supported)
+{
+    expect(mapping::outcome_of_unsupported_role("admin", "acme"), item_status::failed, error_code::role_not_supported,
+           "role admin has no mapping on target acme");
+}
+
 // ---- transport failures ----------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(nothing_sent_because_unreachable_is_failed_upstream_unreachable)
