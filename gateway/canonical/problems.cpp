@@ -30,6 +30,20 @@ std::string excerpt(std::string_view text)
     return std::string(text.substr(0, cut)) + "...";
 }
 
+std::string_view reason_phrase(unsigned status) noexcept
+{
+    switch (status) {
+    case 400: return "Bad Request";
+    case 408: return "Request Timeout";
+    case 414: return "URI Too Long";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    default: return "Error";
+    }
+}
+
 } // namespace
 
 problem malformed_json_problem(std::string detail)
@@ -90,6 +104,11 @@ problem overloaded_problem()
 {
     return make(503, problem_type::overloaded, "Overloaded",
                 "the gateway is handling too many requests; retry later");
+}
+
+problem http_problem(unsigned status, std::string_view detail)
+{
+    return make(status, "about:blank", reason_phrase(status), std::string(detail));
 }
 
 } // namespace igw::canonical

@@ -42,4 +42,11 @@ problem not_found_problem(std::string_view path);                // 404
 problem method_not_allowed_problem(std::string_view method);     // 405
 problem overloaded_problem();                                    // 503
 
+// A refusal that is a plain HTTP condition with no gateway-specific kind: type
+// "about:blank", titled with the status's reason phrase (RFC 9457 §4.2.1). 400 for a
+// malformed HTTP message, 408 for a request not received in time, 414, 431, 500, 501
+// for a transfer coding the gateway does not decode, and 503 while shutting down or at
+// the connection cap.
+problem http_problem(unsigned status, std::string_view detail);
+
 } // namespace igw::canonical

@@ -1,5 +1,6 @@
 #include "gateway/dispatch/fan_out.hpp"
 
+#include "gateway/mapping/outcome.hpp"
 #include "gateway/telemetry/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -20,7 +21,6 @@ namespace {
 
 namespace net = boost::asio;
 using clock = std::chrono::steady_clock;
-using mapping::error_code;
 using mapping::item_status;
 
 std::minstd_rand& random_engine();
@@ -36,53 +36,16 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds delay)
 }
 
 // Items of a call that got no usable reply. Clients get a short, stable message that
-// names the target only: the upstream client's detail (hosts, ports, files, resolver, TLS
-// library errors) is for operators, and goes to the upstream_call_failed log line.
+// names the target only (mapping/outcome.hpp): the upstream client's detail (hosts,
+// ports, files, resolver, TLS library errors) is for operators, and goes to the
+// upstream_call_failed log line.
 void record_failure(const upstream::response& reply, const mapping::dispatch_plan& plan,
                     const mapping::upstream_call& call, std::vector<mapping::item_result>& results)
 {
-    const std::string& target = call.target->name;
-    item_status status = item_status::unknown;
-    error_code code = error_code::upstream_error;
-    std::string message;
-    switch (reply.error) {
-    case upstream::failure::connect_failed:
-        status = item_status::failed;
-        code = error_code::upstream_unreachable;
-        if (reply.step == upstream::connect_step::tls_handshake)
-            message = "TLS handshake with target " + target + " failed";
-        else if (reply.step == upstream::connect_step::tls_setup)
-            message = "TLS setup for target " + target + " failed";
-        else
-            message = "could not reach target " + target;
-        break;
-    case upstream::failure::timeout_before_send:
-        status = item_status::failed;
-        code = error_code::upstream_timeout;
-        message = "target " + target + " timed out before the call was sent";
-        break;
-    case upstream::failure::timeout_after_send:
-        code = error_code::upstream_timeout;
-        message = "target " + target + " did not reply in time";
-        break;
-    case upstream::failure::connection_lost:
-        code = error_code::upstream_error;
-        message = "target " + target + " closed the connection before replying";
-        break;
-    case upstream::failure::bad_reply:
-        code = error_code::bad_upstream_response;
-        message = "unreadable reply from target " + target;
-        break;
-    case upstream::failure::invalid_request:
-        status = item_status::failed;
-        code = error_code::upstream_error;
-        message = "the call to target " + target + " could not be sent";
-        break;
-    case upstream::failure::none: break;
-    }
     // The status when a whole reply header arrived before the failure (a body over the
     // limit, a connection lost mid-body), as the log line reports it too.
-    mapping::fail_call(plan, call, status, code, reply.status, message, results);
+    mapping::fail_call(plan, call, mapping::outcome_of_transport_failure(reply.error, reply.step, call.target->name),
+                       reply.status, results);
 }
 
 bool worth_retrying(const upstream::response& reply)
@@ -136,51 +99,47 @@ private:
     std::span<const upstream::header> view_;
 };
 
-// GCC 12 at -O2 pairs this coroutine's frame allocation (Asio's awaitable_frame_base
+// GCC 12 at -O2 pairs these coroutines' frame allocation (Asio's awaitable_frame_base
 // operator new) with the wrong delete and warns; both are Asio's matching pair (a known
 // GCC coroutine false positive).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-net::awaitable<void> run_call(const canonical::invite_request& request, const mapping::dispatch_plan& plan,
-                              const mapping::upstream_call& call, call_context& context,
-                              std::vector<mapping::item_result>& results)
-{
-    const mapping::target_plan& target = *call.target;
-    const target_route& route = (*context.routes)[target.config_index];
-    std::string traceparent = "00-";
-    traceparent.append(context.trace_id).push_back('-');
-    append_hex(traceparent, 16); // this call's span
-    traceparent.push_back('-');
-    traceparent.append(context.trace_flags);
-    const call_headers headers(route.headers, traceparent);
-    const upstream::request outgoing{target.method, target.target, headers.view(), plan.body_of(call)};
 
-    const auto started = clock::now();
+// What the attempts of one call ended with.
+struct attempts_result {
     upstream::response reply;
-    unsigned attempt = 1;
+    unsigned attempts = 1;
     // Set when the vendor asked for a wait the gateway will not make: the reply it has
     // is the answer, and the client learns when the vendor will take calls again.
     std::optional<std::chrono::seconds> not_waited;
-    for (;; ++attempt) {
+};
+
+// Sends `outgoing`, again after a 429 (or a 503 with Retry-After) while the retry
+// policy and the deadline allow.
+net::awaitable<attempts_result> send_with_retries(const mapping::target_plan& target, const target_route& route,
+                                                  const upstream::request& outgoing, call_context& context)
+{
+    attempts_result out;
+    for (;; ++out.attempts) {
         const clock::time_point attempt_deadline = std::min(context.deadline, clock::now() + target.timeout);
-        reply = co_await context.client->send(route.endpoint, outgoing, attempt_deadline, target.max_in_flight);
-        if (!worth_retrying(reply))
+        out.reply = co_await context.client->send(route.endpoint, outgoing, attempt_deadline, target.max_in_flight);
+        if (!worth_retrying(out.reply))
             break;
-        const std::optional<std::chrono::seconds> asked = parse_retry_after(reply.retry_after);
+        const std::optional<std::chrono::seconds> asked = parse_retry_after(out.reply.retry_after);
         // The vendor's own Retry-After is a floor, not a hint: coming back earlier than it
         // asked would only be refused again.
         if (asked && *asked > context.retries.max_backoff) {
-            not_waited = asked;
+            out.not_waited = asked;
             break;
         }
-        if (attempt >= context.retries.max_attempts)
+        if (out.attempts >= context.retries.max_attempts)
             break;
         std::chrono::milliseconds delay = asked ? std::chrono::milliseconds(*asked)
                                                 : std::min(context.retries.max_backoff,
-                                                           context.retries.base_backoff * (1u << (attempt - 1)));
+                                                           context.retries.base_backoff * (1u << (out.attempts - 1)));
         delay = jittered(delay);
         if (clock::now() + delay >= context.deadline) {
-            not_waited = asked;
+            out.not_waited = asked;
             break; // the reply we have is the answer
         }
         net::steady_timer timer(co_await net::this_coro::executor);
@@ -189,22 +148,18 @@ net::awaitable<void> run_call(const canonical::invite_request& request, const ma
         if (waited)
             break; // cancelled (shutdown past its grace): the reply we have is the answer
     }
-    const auto elapsed = clock::now() - started;
-    context.attempts += attempt;
+    co_return out;
+}
 
-    const std::size_t first_result = results.size();
-    if (reply.error != upstream::failure::none)
-        record_failure(reply, plan, call, results);
-    else
-        context.mapper->map_reply(request, plan, call, reply.status, reply.body, results);
-    if (not_waited) {
-        const std::string message = (reply.status == 429 ? "rate limited by target " + target.name
-                                                          : "target " + target.name + " is unavailable") +
-                                    ": retry after " + std::to_string(not_waited->count()) + " s";
-        for (std::size_t i = first_result; i < results.size(); ++i)
-            results[i].message = message;
-    }
-
+// Counts the call and its items' outcomes, and logs a call whose items did not all
+// succeed. `first_result` is where the call's results start in `results`.
+void report_call(const mapping::upstream_call& call, const target_route& route, const attempts_result& sent,
+                 clock::duration elapsed, call_context& context, const std::vector<mapping::item_result>& results,
+                 std::size_t first_result)
+{
+    const mapping::target_plan& target = *call.target;
+    const upstream::response& reply = sent.reply;
+    const unsigned attempt = sent.attempts;
     if (telemetry::target_metrics* cells = context.metrics ? context.metrics->get(target.name) : nullptr) {
         cells->calls.add(attempt);
         cells->retries.add(attempt - 1);
@@ -236,6 +191,38 @@ net::awaitable<void> run_call(const canonical::invite_request& request, const ma
                         {"duration_ms", std::chrono::duration<double, std::milli>(elapsed).count()},
                         {"trace_id", context.trace_id}});
     }
+}
+
+net::awaitable<void> run_call(const canonical::invite_request& request, const mapping::dispatch_plan& plan,
+                              const mapping::upstream_call& call, call_context& context,
+                              std::vector<mapping::item_result>& results)
+{
+    const mapping::target_plan& target = *call.target;
+    const target_route& route = (*context.routes)[target.config_index];
+    std::string traceparent = "00-";
+    traceparent.append(context.trace_id).push_back('-');
+    append_hex(traceparent, 16); // this call's span
+    traceparent.push_back('-');
+    traceparent.append(context.trace_flags);
+    const call_headers headers(route.headers, traceparent);
+    const upstream::request outgoing{target.method, target.target, headers.view(), plan.body_of(call)};
+
+    const auto started = clock::now();
+    attempts_result sent = co_await send_with_retries(target, route, outgoing, context);
+    const auto elapsed = clock::now() - started;
+    context.attempts += sent.attempts;
+
+    const std::size_t first_result = results.size();
+    if (sent.reply.error != upstream::failure::none)
+        record_failure(sent.reply, plan, call, results);
+    else
+        context.mapper->map_reply(request, plan, call, sent.reply.status, sent.reply.body, results);
+    if (sent.not_waited) {
+        const std::string message = mapping::retry_not_waited_message(sent.reply.status, target.name, *sent.not_waited);
+        for (std::size_t i = first_result; i < results.size(); ++i)
+            results[i].message = message;
+    }
+    report_call(call, route, sent, elapsed, context, results, first_result);
 }
 
 #pragma GCC diagnostic pop

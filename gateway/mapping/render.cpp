@@ -1,6 +1,7 @@
 #include "gateway/mapping/dispatch_plan.hpp"
 
 #include "gateway/json/writer.hpp"
+#include "gateway/mapping/outcome.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -101,12 +102,13 @@ void render_calls(const canonical::invite_request& request, const route_plan& ro
                 plan.items.push_back(i);
                 continue;
             }
+            outcome unsupported = outcome_of_unsupported_role(canonical_roles[invitation.role], target.name);
             item_result result;
             result.invitation = i;
             result.target = target_index;
-            result.status = item_status::failed;
-            result.error = error_code::role_not_supported;
-            result.message = "role " + canonical_roles[invitation.role] + " has no mapping on target " + target.name;
+            result.status = unsupported.status;
+            result.error = unsupported.code;
+            result.message = std::move(unsupported.message);
             plan.immediate.push_back(std::move(result));
         }
         const auto begin = plan.items.begin() + static_cast<std::ptrdiff_t>(target_items_begin);

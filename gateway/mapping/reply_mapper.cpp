@@ -1,5 +1,7 @@
 #include "gateway/mapping/reply_mapper.hpp"
 
+#include "gateway/mapping/outcome.hpp"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -126,6 +128,156 @@ bool well_formed_document(od::document& doc)
     return true;
 }
 
+// What one call's reply is mapped with: the call, its reply's status and body (padded
+// for the parser), and where the results go.
+struct reply_context {
+    const canonical::invite_request& request;
+    const dispatch_plan& plan;
+    const upstream_call& call;
+    unsigned status;
+    simdjson::padded_string_view json;
+    od::parser& parser;
+    std::vector<item_result>& out;
+
+    const target_plan& target() const { return *call.target; }
+    const reply_plan& reply() const { return call.target->provider->reply; }
+
+    void fail(const outcome& o) const { fail_call(plan, call, o, status, out); }
+    void unreadable(std::string_view why) const { fail(outcome_of_unreadable_reply(why, status, target().name)); }
+
+    item_result& invited(std::uint32_t invitation) const
+    {
+        item_result& result = out.emplace_back();
+        result.invitation = invitation;
+        result.target = call.target_index;
+        result.status = item_status::invited;
+        result.upstream_status = status;
+        return result;
+    }
+};
+
+// The vendor's own words where its error body has them: a view into the parser, valid
+// until the next parse ("" when there are none).
+std::string_view vendor_error_text(const reply_context& ctx, std::string_view body)
+{
+    od::document doc;
+    // Only a well-formed body is searched: a failed lookup abandons the document, and the
+    // next lookup's rewind would then crash.
+    if (body.empty() || ctx.parser.iterate(ctx.json).get(doc) || !well_formed_document(doc))
+        return {};
+    for (const std::string& pointer : ctx.reply().error_message_pointers) {
+        std::string_view text;
+        if (!doc.at_pointer(pointer).get_string().get(text) && !text.empty())
+            return text;
+    }
+    return {};
+}
+
+// An acknowledgement: an empty body or any JSON object means the whole call was accepted.
+void map_acknowledgement(const reply_context& ctx, std::string_view body)
+{
+    bool readable = only_whitespace(body);
+    if (!readable) {
+        od::document doc;
+        od::json_type type;
+        readable = !ctx.parser.iterate(ctx.json).get(doc) && well_formed_document(doc) && !doc.type().get(type) &&
+                   type == od::json_type::object;
+    }
+    if (!readable)
+        return ctx.unreadable("unreadable reply");
+    for (std::uint32_t invitation : ctx.plan.items_of(ctx.call))
+        ctx.invited(invitation);
+}
+
+// One object for the call's single item.
+void map_object(const reply_context& ctx, od::document& doc)
+{
+    const reply_plan& reply = ctx.reply();
+    od::object object;
+    if (reply.root_pointer.empty() ? doc.get_object().get(object)
+                                   : doc.at_pointer(reply.root_pointer).get_object().get(object))
+        return ctx.unreadable("reply is not the expected object");
+    // at_pointer rewinds the document, so each field is found independently.
+    item_result& result = ctx.invited(ctx.plan.items_of(ctx.call).front());
+    const auto field = [&](const std::string& pointer, std::string& value) {
+        od::value v;
+        if (!pointer.empty() && !doc.at_pointer(pointer).get(v))
+            scalar_text(v, value);
+    };
+    field(reply.invitation_id, result.invitation_id);
+    field(reply.expires_at, result.expires_at);
+    field(reply.vendor_status, result.vendor_status);
+}
+
+// The members of one array element the reply plan names; false when it cannot be read.
+bool read_element(const reply_plan& reply, od::object& object, reply_element& element)
+{
+    for (auto field_result : object) {
+        od::field field;
+        std::string_view key;
+        if (std::move(field_result).get(field) || field.unescaped_key().get(key))
+            return false;
+        std::string* target_field = nullptr;
+        if (key == reply.match_member)
+            target_field = &element.email;
+        else if (key == reply.invitation_id)
+            target_field = &element.invitation_id;
+        else if (key == reply.expires_at)
+            target_field = &element.expires_at;
+        else if (key == reply.vendor_status)
+            target_field = &element.vendor_status;
+        if (target_field)
+            scalar_text(field.value(), *target_field);
+        // Other members are skipped by the iteration itself.
+    }
+    to_lower_ascii(element.email);
+    return true;
+}
+
+// An array with one element per item, matched back by email.
+void map_array(const reply_context& ctx, od::document& doc, std::vector<reply_element>& elements)
+{
+    const reply_plan& reply = ctx.reply();
+    od::array array;
+    if (reply.root_pointer.empty() ? doc.get_array().get(array)
+                                   : doc.at_pointer(reply.root_pointer).get_array().get(array))
+        return ctx.unreadable("reply is not the expected array");
+    elements.clear();
+    for (auto element_result : array) {
+        od::object object;
+        if (std::move(element_result).get_object().get(object))
+            return ctx.unreadable("reply array holds something other than objects");
+        reply_element element;
+        if (!read_element(reply, object, element))
+            return ctx.unreadable("unreadable reply");
+        if (!element.email.empty())
+            elements.push_back(std::move(element));
+    }
+    std::sort(elements.begin(), elements.end(),
+              [](const reply_element& a, const reply_element& b) { return a.email < b.email; });
+
+    for (std::uint32_t invitation : ctx.plan.items_of(ctx.call)) {
+        const std::string& email = ctx.request.invitations[invitation].email;
+        const auto found = std::lower_bound(elements.begin(), elements.end(), email,
+                                            [](const reply_element& e, const std::string& key) { return e.email < key; });
+        if (found == elements.end() || found->email != email) {
+            const outcome unlisted = outcome_of_unlisted_item(ctx.target().name);
+            item_result& result = ctx.out.emplace_back();
+            result.invitation = invitation;
+            result.target = ctx.call.target_index;
+            result.status = unlisted.status;
+            result.error = unlisted.code;
+            result.upstream_status = ctx.status;
+            result.message = unlisted.message;
+            continue;
+        }
+        item_result& result = ctx.invited(invitation);
+        result.invitation_id = found->invitation_id;
+        result.expires_at = found->expires_at;
+        result.vendor_status = found->vendor_status;
+    }
+}
+
 } // namespace
 
 struct reply_mapper::state {
@@ -155,170 +307,33 @@ void fail_call(const dispatch_plan& plan, const upstream_call& call, item_status
     }
 }
 
+void fail_call(const dispatch_plan& plan, const upstream_call& call, const outcome& decided, unsigned upstream_status,
+               std::vector<item_result>& out)
+{
+    fail_call(plan, call, decided.status, decided.code, upstream_status, decided.message, out);
+}
+
 void reply_mapper::map_reply(const canonical::invite_request& request, const dispatch_plan& plan,
                              const upstream_call& call, unsigned status, std::string& body,
                              std::vector<item_result>& out)
 {
-    const target_plan& target = *call.target;
-    const reply_plan& reply = target.provider->reply;
-    const bool success = std::find(reply.success_statuses.begin(), reply.success_statuses.end(), status) !=
-                         reply.success_statuses.end();
-
     body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-    const simdjson::padded_string_view json(body.data(), body.size(), body.capacity());
-    const auto unreadable = [&](std::string_view why) {
-        fail_call(plan, call, item_status::unknown, error_code::bad_upstream_response, status,
-                  std::string(why) + " from target " + target.name + " (HTTP " + std::to_string(status) + ")", out);
-    };
+    const reply_context ctx{request, plan, call, status,
+                            simdjson::padded_string_view(body.data(), body.size(), body.capacity()),
+                            state_->parser, out};
+    const reply_plan& reply = ctx.reply();
+    if (std::find(reply.success_statuses.begin(), reply.success_statuses.end(), status) ==
+        reply.success_statuses.end())
+        return ctx.fail(outcome_of_status(status, call.target->name, vendor_error_text(ctx, body)));
 
-    if (!success) {
-        // The vendor's own words where its error body has them (a view into the
-        // parser, valid until the next parse; fail_call redacts and caps it).
-        std::string_view vendor_text;
-        od::document doc;
-        // Only a well-formed body is searched: a failed lookup abandons the document,
-        // and the next lookup's rewind would then crash.
-        if (!body.empty() && !state_->parser.iterate(json).get(doc) && well_formed_document(doc)) {
-            for (const std::string& pointer : reply.error_message_pointers) {
-                std::string_view text;
-                if (!doc.at_pointer(pointer).get_string().get(text) && !text.empty()) {
-                    vendor_text = text;
-                    break;
-                }
-            }
-        }
-        std::string message;
-        if (vendor_text.empty())
-            message = "HTTP " + std::to_string(status) + " from target " + target.name;
-
-        item_status outcome = item_status::failed;
-        error_code code = error_code::upstream_rejected;
-        if (status == 401 || status == 403) {
-            code = error_code::upstream_unauthorized;
-        } else if (status == 429) {
-            code = error_code::rate_limited;
-        } else if (status == 503) {
-            // "Service unavailable": the vendor declined to process the call.
-            code = error_code::upstream_error;
-        } else if (status >= 500) {
-            // Anything else from a server in trouble may have happened after the invite was created.
-            outcome = item_status::unknown;
-            code = error_code::upstream_error;
-        } else if (status < 400) {
-            outcome = item_status::unknown;
-            code = error_code::bad_upstream_response;
-            message = "unexpected HTTP " + std::to_string(status) + " from target " + target.name;
-            vendor_text = {};
-        }
-        fail_call(plan, call, outcome, code, status, vendor_text.empty() ? std::string_view(message) : vendor_text,
-                  out);
-        return;
-    }
-
-    const auto invited = [&](std::uint32_t invitation) -> item_result& {
-        item_result& result = out.emplace_back();
-        result.invitation = invitation;
-        result.target = call.target_index;
-        result.status = item_status::invited;
-        result.upstream_status = status;
-        return result;
-    };
-
-    if (reply.items == reply_plan::items_kind::none) {
-        // An acknowledgement: an empty body or any JSON object means the whole call was accepted.
-        bool readable = only_whitespace(body);
-        if (!readable) {
-            od::document doc;
-            od::json_type type;
-            readable = !state_->parser.iterate(json).get(doc) && well_formed_document(doc) &&
-                       !doc.type().get(type) && type == od::json_type::object;
-        }
-        if (!readable)
-            return unreadable("unreadable reply");
-        for (std::uint32_t invitation : plan.items_of(call))
-            invited(invitation);
-        return;
-    }
-
+    if (reply.items == reply_plan::items_kind::none)
+        return map_acknowledgement(ctx, body);
     od::document doc;
-    if (state_->parser.iterate(json).get(doc) || !well_formed_document(doc))
-        return unreadable("unreadable reply");
-
-    if (reply.items == reply_plan::items_kind::object) {
-        od::object object;
-        if (reply.root_pointer.empty() ? doc.get_object().get(object)
-                                       : doc.at_pointer(reply.root_pointer).get_object().get(object))
-            return unreadable("reply is not the expected object");
-        // at_pointer rewinds the document, so each field is found independently.
-        item_result& result = invited(plan.items_of(call).front());
-        const auto field = [&](const std::string& pointer, std::string& value) {
-            od::value v;
-            if (!pointer.empty() && !doc.at_pointer(pointer).get(v))
-                scalar_text(v, value);
-        };
-        field(reply.invitation_id, result.invitation_id);
-        field(reply.expires_at, result.expires_at);
-        field(reply.vendor_status, result.vendor_status);
-        return;
-    }
-
-    // An array with one element per item, matched back by email.
-    od::array array;
-    if (reply.root_pointer.empty() ? doc.get_array().get(array)
-                                   : doc.at_pointer(reply.root_pointer).get_array().get(array))
-        return unreadable("reply is not the expected array");
-    std::vector<reply_element>& elements = state_->elements;
-    elements.clear();
-    for (auto element_result : array) {
-        od::object object;
-        if (std::move(element_result).get_object().get(object))
-            return unreadable("reply array holds something other than objects");
-        reply_element element;
-        for (auto field_result : object) {
-            od::field field;
-            std::string_view key;
-            if (std::move(field_result).get(field) || field.unescaped_key().get(key))
-                return unreadable("unreadable reply");
-            std::string* target_field = nullptr;
-            if (key == reply.match_member)
-                target_field = &element.email;
-            else if (key == reply.invitation_id)
-                target_field = &element.invitation_id;
-            else if (key == reply.expires_at)
-                target_field = &element.expires_at;
-            else if (key == reply.vendor_status)
-                target_field = &element.vendor_status;
-            if (target_field)
-                scalar_text(field.value(), *target_field);
-            // Other members are skipped by the iteration itself.
-        }
-        to_lower_ascii(element.email);
-        if (!element.email.empty())
-            elements.push_back(std::move(element));
-    }
-    std::sort(elements.begin(), elements.end(),
-              [](const reply_element& a, const reply_element& b) { return a.email < b.email; });
-
-    for (std::uint32_t invitation : plan.items_of(call)) {
-        const std::string& email = request.invitations[invitation].email;
-        const auto found = std::lower_bound(elements.begin(), elements.end(), email,
-                                            [](const reply_element& e, const std::string& key) { return e.email < key; });
-        if (found == elements.end() || found->email != email) {
-            // Accepted calls that leave an item out may or may not have created it.
-            item_result& result = out.emplace_back();
-            result.invitation = invitation;
-            result.target = call.target_index;
-            result.status = item_status::unknown;
-            result.error = error_code::bad_upstream_response;
-            result.upstream_status = status;
-            result.message = "the reply from target " + target.name + " does not list this email";
-            continue;
-        }
-        item_result& result = invited(invitation);
-        result.invitation_id = found->invitation_id;
-        result.expires_at = found->expires_at;
-        result.vendor_status = found->vendor_status;
-    }
+    if (state_->parser.iterate(ctx.json).get(doc) || !well_formed_document(doc))
+        return ctx.unreadable("unreadable reply");
+    if (reply.items == reply_plan::items_kind::object)
+        return map_object(ctx, doc);
+    map_array(ctx, doc, state_->elements);
 }
 
 } // namespace igw::mapping

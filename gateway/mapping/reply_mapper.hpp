@@ -13,6 +13,8 @@
 
 namespace igw::mapping {
 
+struct outcome; // gateway/mapping/outcome.hpp
+
 class reply_mapper {
 public:
     reply_mapper();
@@ -34,5 +36,8 @@ private:
 // appends the same outcome for every item of `call`.
 void fail_call(const dispatch_plan& plan, const upstream_call& call, item_status status, error_code code,
                unsigned upstream_status, std::string_view message, std::vector<item_result>& out);
+// The same for an outcome decided by the rules of outcome.hpp.
+void fail_call(const dispatch_plan& plan, const upstream_call& call, const outcome& decided, unsigned upstream_status,
+               std::vector<item_result>& out);
 
 } // namespace igw::mapping

@@ -31,7 +31,6 @@
 #include "gateway/server/client_auth.hpp"
 #include "gateway/server/framing.hpp"
 #include "gateway/server/media_type.hpp"
-#include "gateway/server/problem_body.hpp"
 #include "gateway/server/request_id.hpp"
 #include "gateway/server/router.hpp"
 #include "gateway/server/worker.hpp"
@@ -47,6 +46,7 @@ using tcp = net::ip::tcp;
 using response = http::response<http::string_body>;
 using request_parser = http::request_parser<http::string_body>;
 using clock = std::chrono::steady_clock;
+using canonical::http_problem;
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 

@@ -7,6 +7,8 @@
 #include <simdjson.h>
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 using namespace igw::canonical;
 using igw::canonical::testing::expected_problem;
@@ -128,6 +130,24 @@ BOOST_AUTO_TEST_CASE(factories_have_fixed_types_titles_and_statuses)
     BOOST_TEST(json_of(overloaded_problem()) ==
                expected_problem("/problems/overloaded", "Overloaded", 503,
                                 "the gateway is handling too many requests; retry later", {}));
+}
+
+BOOST_AUTO_TEST_CASE(plain_http_refusals_are_about_blank_titled_with_the_reason_phrase)
+{
+    BOOST_TEST(json_of(http_problem(408, "too slow")) ==
+               expected_problem("about:blank", "Request Timeout", 408, "too slow", {}));
+    const std::pair<unsigned, std::string_view> phrases[] = {
+        {400, "Bad Request"}, {408, "Request Timeout"}, {414, "URI Too Long"},
+        {431, "Request Header Fields Too Large"}, {500, "Internal Server Error"}, {501, "Not Implemented"},
+        {503, "Service Unavailable"}, {418, "Error"}};
+    for (const auto& [status, title] : phrases) {
+        const problem p = http_problem(status, "why");
+        BOOST_TEST(p.status == status);
+        BOOST_TEST(p.type == "about:blank");
+        BOOST_TEST(p.title == title);
+        BOOST_TEST(p.detail == "why");
+        BOOST_TEST(p.errors.empty());
+    }
 }
 
 BOOST_AUTO_TEST_CASE(echoed_client_values_are_cut_short_at_a_character_boundary)

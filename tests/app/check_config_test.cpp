@@ -1,0 +1,101 @@
+// `invitegw check-config FILE`: what deploy scripts rely on, the exit status (0 for a
+// config that loads, 1 with every problem listed otherwise), and a summary that never
+// shows a secret.
+
+#include "gateway/app/commands.hpp"
+#include "gateway/app/summary.hpp"
+#include "gateway/mapping/compiled_config.hpp"
+
+#include "tests/app/support/config_file.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <sstream>
+#include <string>
+
+namespace app = igw::app;
+using namespace igw::app::test;
+
+namespace {
+
+struct run {
+    int status = -1;
+    std::string out, err;
+};
+
+run check(const std::string& file)
+{
+    std::ostringstream out, err;
+    run r;
+    r.status = app::check_config(file, out, err);
+    r.out = out.str();
+    r.err = err.str();
+    return r;
+}
+
+bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(check_config)
+
+BOOST_AUTO_TEST_CASE(a_good_config_exits_0_with_a_summary_and_no_secret)
+{
+    const igw::test::temp_dir dir;
+    const std::string file = write_config(dir, valid_config_text());
+    const run r = check(file);
+    BOOST_TEST(r.status == 0, r.err);
+    BOOST_TEST(r.err.empty());
+    BOOST_TEST(r.out.starts_with(file + ": OK\n"), r.out);
+    BOOST_TEST(contains(r.out, "listen      127.0.0.1:18080 (2 worker threads)"), r.out);
+    BOOST_TEST(contains(r.out, "  POST /v1/invitations -> anthropic, gorules"), r.out);
+    BOOST_TEST(contains(r.out, "  tests  key <redacted>"), r.out);
+    BOOST_TEST(contains(r.out, "    role      admin -> unsupported"), r.out);
+    BOOST_TEST(contains(r.out, "<redacted>"));
+    for (const std::string_view secret : {client_key, anthropic_key, gorules_token})
+        BOOST_TEST(!contains(r.out, secret), secret);
+}
+
+BOOST_AUTO_TEST_CASE(a_config_with_problems_exits_1_and_lists_each_with_its_place)
+{
+    const igw::test::temp_dir dir;
+    std::string text = valid_config_text();
+    // Two problems at once: an unknown key and a route naming a target that does not exist.
+    text.replace(text.find("threads: 2"), 10, "threadz: 2");
+    text.replace(text.find("targets: [anthropic, gorules]"), 29, "targets: [anthropic, nobody]");
+    const std::string file = write_config(dir, text);
+    const run r = check(file);
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(r.out.empty(), r.out); // no summary of a config that does not load
+    BOOST_TEST(contains(r.err, "threadz"), r.err);
+    BOOST_TEST(contains(r.err, "nobody"), r.err);
+    BOOST_TEST(contains(r.err, file + ":2:"), r.err); // file:line: of the unknown key
+    BOOST_TEST(contains(r.err, file + ": 2 problems\n"), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_file_exits_1)
+{
+    const igw::test::temp_dir dir;
+    const run r = check((dir.path() / "absent.yaml").string());
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(contains(r.err, "absent.yaml"), r.err);
+    BOOST_TEST(contains(r.err, "1 problem\n"), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(the_summary_redacts_headers_made_from_secrets)
+{
+    const igw::test::temp_dir dir;
+    const auto loaded = igw::mapping::load_compiled_config(write_config(dir, valid_config_text()));
+    std::ostringstream out;
+    app::write_summary(out, *loaded);
+    const std::string text = out.str();
+    BOOST_TEST(contains(text, "    call      POST https://api.anthropic.test"), text);
+    BOOST_TEST(contains(text, "    header    "), text);
+    BOOST_TEST(contains(text, ": <redacted>\n"), text);
+    BOOST_TEST(contains(text, "    secret    api_key = <redacted>\n"), text);
+    BOOST_TEST(contains(text, "    secret    token = <redacted>\n"), text);
+    for (const std::string_view secret : {client_key, anthropic_key, gorules_token})
+        BOOST_TEST(!contains(text, secret), secret);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
