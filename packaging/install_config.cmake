@@ -5,7 +5,7 @@
 #   P/etc/invitegw/gateway.yaml            the shipped config, reading P/share/invitegw/providers
 #   P/etc/invitegw/invitegw.env.example    the environment it reads
 #   P/lib/systemd/system/invitegw.service  the unit, pointing at P/bin and that etc folder
-# IGW_SOURCE_DIR is set by the install(CODE) line that includes this file.
+# IGW_SOURCE_DIR and IGW_BINARY_DIR are set by the install(CODE) line before this file.
 
 set(prefix "${CMAKE_INSTALL_PREFIX}")
 if(prefix STREQUAL "/usr")
@@ -13,7 +13,7 @@ if(prefix STREQUAL "/usr")
 else()
   set(sysconf "${prefix}/etc")
 endif()
-set(stage "${CMAKE_CURRENT_BINARY_DIR}/igw_install_stage")
+set(stage "${IGW_BINARY_DIR}/install_stage")
 file(MAKE_DIRECTORY "${stage}")
 
 # The shipped config names no providers_dir (it reads ../providers beside config/): the
