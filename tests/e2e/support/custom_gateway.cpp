@@ -87,6 +87,9 @@ captured_log::~captured_log()
 
 std::vector<std::string> captured_log::lines() const
 {
+    // Lines are written by the log thread: without this, a line logged just before may
+    // not be in the file yet.
+    telemetry::flush_logs();
     std::ifstream in(file_, std::ios::binary);
     std::vector<std::string> out;
     for (std::string line; std::getline(in, line);)
