@@ -28,9 +28,11 @@ sandbox::~sandbox() = default;
 std::vector<std::string> sandbox_config_candidates()
 {
     namespace fs = std::filesystem;
-    std::vector<std::string> candidates;
+    // A file named explicitly is the only one: falling back from a mistyped name would
+    // serve another config than the one asked for.
     if (const char* file = std::getenv("INVITEGW_SANDBOX_CONFIG"); file && *file)
-        candidates.emplace_back(file);
+        return {file};
+    std::vector<std::string> candidates;
     std::error_code ec;
     const fs::path executable = fs::read_symlink("/proc/self/exe", ec);
     if (!ec && executable.has_parent_path())

@@ -31,11 +31,12 @@ private:
     std::unique_ptr<emulator::server> emulators_;
 };
 
-// Where the sandbox looks for the shipped config, in order: the file named by
-// INVITEGW_SANDBOX_CONFIG when set; <prefix>/share/invitegw/config/gateway.yaml when the
-// running binary is <prefix>/bin/invitegw (an installed tree, whose providers/ lie beside
-// config/); the source tree the binary was built from (a build tree). The sandbox never
-// reads the operator's /etc config: its literal URLs or secrets would then reach a vendor.
+// Where the sandbox looks for the shipped config: only the file named by
+// INVITEGW_SANDBOX_CONFIG when that is set; else, in order,
+// <prefix>/share/invitegw/config/gateway.yaml when the running binary is
+// <prefix>/bin/invitegw (an installed tree, whose providers/ lie beside config/), then the
+// source tree the binary was built from (a build tree). The sandbox never reads the
+// operator's /etc config: its literal URLs or secrets would then reach a vendor.
 std::vector<std::string> sandbox_config_candidates();
 
 } // namespace igw::app

@@ -58,6 +58,16 @@ done
     fail "check-config of the installed config"
 }
 
+# A config named explicitly is the only one the sandbox tries.
+if (cd / && env -i PATH="$PATH" INVITEGW_SANDBOX_CONFIG="$work/missing.yaml" INVITEGW_LISTEN=127.0.0.1:0 \
+    timeout 30 "$prefix/bin/invitegw" serve --sandbox) >"$work/missing.out" 2>&1; then
+    fail "the sandbox served without the config named by INVITEGW_SANDBOX_CONFIG"
+fi
+grep -qF "$work/missing.yaml" "$work/missing.out" || {
+    cat "$work/missing.out" >&2
+    fail "the sandbox did not name the missing config"
+}
+
 # The sandbox, from the installed tree, on a free port.
 mkfifo "$work/welcome"
 (cd / && exec env -i PATH="$PATH" INVITEGW_LISTEN=127.0.0.1:0 \
