@@ -1,6 +1,6 @@
 #include "benchmarks/load/runner.hpp"
 
-#include "tests/emulator/emulator.hpp"
+#include "sandbox/emulator.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -1,8 +1,10 @@
 #include "gateway/app/sandbox.hpp"
 
-#include "tests/emulator/emulator.hpp"
+#include "sandbox/emulator.hpp"
 
 #include <cstdlib>
+#include <filesystem>
+#include <system_error>
 
 namespace igw::app {
 namespace {
@@ -23,9 +25,31 @@ sandbox::sandbox() : emulators_(std::make_unique<emulator::server>())
 
 sandbox::~sandbox() = default;
 
+std::vector<std::string> sandbox_config_candidates()
+{
+    namespace fs = std::filesystem;
+    // A file named explicitly is the only one: falling back from a mistyped name would
+    // serve another config than the one asked for.
+    if (const char* file = std::getenv("INVITEGW_SANDBOX_CONFIG"); file && *file)
+        return {file};
+    std::vector<std::string> candidates;
+    std::error_code ec;
+    const fs::path executable = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec && executable.has_parent_path())
+        candidates.push_back(
+            (executable.parent_path().parent_path() / "share/invitegw/config/gateway.yaml").string());
+    candidates.push_back(std::string(INVITEGW_SOURCE_DIR) + "/config/gateway.yaml");
+    return candidates;
+}
+
 std::string sandbox::config_file() const
 {
-    return std::string(INVITEGW_SOURCE_DIR) + "/config/gateway.yaml";
+    for (const auto& candidate : sandbox_config_candidates()) {
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(candidate, ec))
+            return candidate;
+    }
+    return {};
 }
 
 void sandbox::print_welcome(std::ostream& out, const std::string& address, unsigned port) const

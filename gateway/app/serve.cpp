@@ -85,6 +85,13 @@ int serve(const serve_options& options)
     if (options.sandbox) {
         upstreams.emplace();
         config_file = upstreams->config_file();
+        if (config_file.empty()) {
+            std::cerr << "invitegw: the sandbox found no config; looked for:\n";
+            for (const auto& candidate : sandbox_config_candidates())
+                std::cerr << "  " << candidate << "\n";
+            std::cerr << "set INVITEGW_SANDBOX_CONFIG to the shipped gateway.yaml\n";
+            return 1;
+        }
     }
 
     std::shared_ptr<const mapping::compiled_config> loaded;

@@ -2,7 +2,7 @@
 // threads, latency and the environment it exports.
 
 #include "tests/emulator/support/checks.hpp"
-#include "tests/emulator/vendors.hpp"
+#include "sandbox/vendors.hpp"
 
 #include <boost/test/unit_test.hpp>
 

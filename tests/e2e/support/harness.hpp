@@ -5,7 +5,7 @@
 
 #include "gateway/mapping/compiled_config.hpp"
 #include "gateway/server/server.hpp"
-#include "tests/emulator/emulator.hpp"
+#include "sandbox/emulator.hpp"
 #include "tests/emulator/test_client.hpp"
 
 #include <chrono>

@@ -2,7 +2,7 @@
 // Shared helpers of the emulator's own tests: each vendor's documented example request,
 // small request edits, and reply parsing.
 
-#include "tests/emulator/emulator.hpp"
+#include "sandbox/emulator.hpp"
 #include "tests/emulator/test_client.hpp"
 
 #include <simdjson.h>

@@ -10,7 +10,7 @@
 #include "gateway/mapping/dispatch_plan.hpp"
 #include "gateway/mapping/item_result.hpp"
 
-#include "tests/emulator/emulator.hpp"
+#include "sandbox/emulator.hpp"
 #include "tests/emulator/test_client.hpp"
 
 #include <filesystem>

@@ -9,7 +9,7 @@
 #include "gateway/mapping/config_source.hpp"
 #include "gateway/server/server.hpp"
 #include "gateway/telemetry/metrics.hpp"
-#include "tests/emulator/emulator.hpp"
+#include "sandbox/emulator.hpp"
 #include "tests/emulator/test_client.hpp"
 
 #include <cstdint>

@@ -1,6 +1,6 @@
-#include "tests/emulator/emulator.hpp"
+#include "sandbox/emulator.hpp"
 
-#include "tests/emulator/vendors.hpp"
+#include "sandbox/vendors.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

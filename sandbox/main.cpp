@@ -1,7 +1,7 @@
 // invitegw-emulator: the five vendor emulators as a standalone process, for benchmarks and
 // manual runs. Prints the environment that points config/gateway.yaml at it, then "ready".
 
-#include "tests/emulator/emulator.hpp"
+#include "sandbox/emulator.hpp"
 
 #include <csignal>
 #include <cstdio>

@@ -1,5 +1,5 @@
 #pragma once
-// Strict emulators of the five vendors' invite endpoints (../../shared/vendors/*.md), served
+// Strict emulators of the five vendors' invite endpoints (their published APIs), served
 // on loopback. They reject whatever the real vendor would reject, so a gateway test that
 // passes against them proves the bytes the gateway sends are right. Used in-process by the
 // end-to-end tests and by `invitegw serve --sandbox`, and standalone (invitegw-emulator) by

@@ -3,7 +3,7 @@
 // routed to a vendor's port), produce exactly the reply that vendor would give. Knows
 // nothing of sockets; emulator.cpp feeds it and writes what it returns.
 
-#include "tests/emulator/emulator.hpp"
+#include "sandbox/emulator.hpp"
 
 #include <chrono>
 #include <optional>

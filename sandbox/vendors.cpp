@@ -1,4 +1,4 @@
-#include "tests/emulator/vendors.hpp"
+#include "sandbox/vendors.hpp"
 
 #include "gateway/json/writer.hpp"
 
