@@ -21,6 +21,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "gateway/server/worker.hpp"
+#include "gateway/telemetry/log.hpp"
 
 namespace igw::server {
 
@@ -271,7 +272,8 @@ void stop_on_signals(server& s, std::chrono::milliseconds grace)
         im.signals->async_wait([&s, grace](const boost::system::error_code& ec, int signal_number) {
             if (ec)
                 return;
-            detail::log_error("signal " + std::to_string(signal_number) + ": stopping");
+            // An orderly stop asked for by the operator or the service manager: not an error.
+            telemetry::log(telemetry::log_level::info, "stopping", {{"signal", signal_number}});
             s.stop(grace);
         });
     };
