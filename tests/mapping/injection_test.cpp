@@ -76,7 +76,12 @@ BOOST_AUTO_TEST_CASE(hostile_emails_and_role_values_keep_every_body_s_structure)
         R"(quote"},{"email":"x@y.com)",
         R"(back\slash\"@x.com)",
         "brace}]}@x.com",
-        std::string("ctl\x01\x1f\n\r\t\x7f\0nul@x.com", 21),
+        [] {
+            // Control characters and an embedded NUL: the length must come from the array,
+            // not strlen (and not a hand count).
+            static constexpr char text[] = "ctl\x01\x1f\n\r\t\x7f\0nul@x.com";
+            return std::string(text, sizeof text - 1);
+        }(),
         "caf\xc3\xa9\xe2\x82\xac@x.com",
     };
     for (const auto& email : emails)
