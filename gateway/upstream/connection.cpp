@@ -1,5 +1,7 @@
 #include "gateway/upstream/connection.hpp"
 
+#include "gateway/telemetry/log.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -20,7 +22,6 @@
 #include <cerrno>
 #include <charconv>
 #include <exception>
-#include <iostream>
 
 namespace igw::upstream::detail {
 
@@ -333,7 +334,8 @@ void close(std::unique_ptr<connection> c, bool graceful) {
             try {
                 std::rethrow_exception(e);
             } catch (const std::exception& x) {
-                std::cerr << "upstream: closing a TLS connection failed: " << x.what() << '\n';
+                // Through the log's queue: a write to stderr here could stall the worker.
+                telemetry::log(telemetry::log_level::warn, "tls_close_failed", {{"what", x.what()}});
             }
         });
         return;
