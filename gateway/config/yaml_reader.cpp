@@ -352,6 +352,12 @@ std::optional<base_url> yaml_reader::url(const YAML::Node& node, std::string_vie
             if (!is_host_name_char(c))
                 return fail("the host may hold only letters, digits, '-', '.' and '_' (after decoding %XX), not " +
                             describe_byte(c));
+    // An empty label is no DNS name: `https://${TENANT}.vendor.example` with TENANT unset
+    // or empty would otherwise load and fail every call. One trailing dot (a fully
+    // qualified name) is allowed.
+    if (u.host_type() == boost::urls::host_type::name &&
+        (result.host.front() == '.' || result.host.find("..") != std::string::npos))
+        return fail("the host has an empty label (is a variable in it empty?)");
     if (u.has_port()) {
         if (u.port_number() == 0)
             return fail("the port must be between 1 and 65535");

@@ -287,6 +287,8 @@ BOOST_AUTO_TEST_CASE(base_url_hosts_must_decode_to_a_host_name_or_an_address)
     bad_host("https://%c3%a9.example", only + "%C3");
     bad_host("https://a,b.example", only + "','");
     bad_host("https://[v1.future]/", "the host must be a name, an IPv4 address or an IPv6 address in brackets");
+    bad_host("https://.vendor.example", "the host has an empty label (is a variable in it empty?)");
+    bad_host("https://a..vendor.example/", "the host has an empty label (is a variable in it empty?)");
 
     // The same from the environment: the position is the scalar's, the text is quoted
     // with control bytes escaped (no raw CR or LF in a diagnostic).

@@ -262,6 +262,8 @@ BOOST_AUTO_TEST_CASE(base_url_forms)
     BOOST_TEST(url("http://[::1]:8080/v1").port == 8080);
     BOOST_TEST(url("http://[2001:db8::7]").host == "2001:db8::7");
     BOOST_TEST(url("http://127.0.0.1:9000").host == "127.0.0.1");
+    // A fully qualified name's one trailing dot is no empty label.
+    BOOST_TEST(url("https://h.example.").host == "h.example.");
     // Percent-escapes in the path stay escaped: it is sent as written.
     BOOST_TEST(url("https://h.example/a%2Fb").path_prefix == "/a%2Fb");
 }

@@ -51,6 +51,7 @@ done
     INVITEGW_CLIENT_KEY=install-test-client-key-0123
     GORULES_BASE_URL=https://gorules.example.com
     CLICKHOUSE_ORG_ID=7c4a8d09-ca37-4d5a-b1e8-0a3f2f5e1d11
+    ATOMICWORK_TENANT=acme
     set +a
     "$prefix/bin/invitegw" check-config "$prefix/etc/invitegw/gateway.yaml"
 ) >"$work/check.out" 2>&1 || {
