@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <vector>
+#include "tests/support/paths.hpp"
 
 namespace cfg = igw::config;
 using cfg::test::has_line;
@@ -22,7 +23,7 @@ using cfg::test::temp_dir;
 
 namespace {
 
-const std::string fixtures = std::string(IGW_TEST_DATA) + "/config/fixtures";
+const std::string fixtures = ::igw::test::test_data_dir() + "/config/fixtures";
 
 struct expected {
     std::string needle;  // where the error points: the first character of this text

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include "tests/support/paths.hpp"
 
 namespace cfg = igw::config;
 using cfg::test::map_env;
@@ -31,7 +32,7 @@ std::string hex(const std::array<std::uint8_t, 32>& digest)
     return out;
 }
 
-const std::string fixtures = std::string(IGW_TEST_DATA) + "/config/fixtures";
+const std::string fixtures = ::igw::test::test_data_dir() + "/config/fixtures";
 
 } // namespace
 

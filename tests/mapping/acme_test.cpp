@@ -11,6 +11,7 @@
 #include <simdjson.h>
 
 #include <string>
+#include "tests/support/paths.hpp"
 
 namespace mapping = igw::mapping;
 using namespace igw::mapping::test;
@@ -19,7 +20,7 @@ using mapping::item_status;
 
 namespace {
 
-const std::string acme_config = IGW_TEST_DATA "/mapping/acme_gateway.yaml";
+const std::string acme_config = ::igw::test::test_data_dir() + "/mapping/acme_gateway.yaml";
 
 env_map acme_env()
 {

@@ -14,6 +14,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include "tests/support/paths.hpp"
 
 namespace mapping = igw::mapping;
 namespace emulator = igw::emulator;
@@ -21,7 +22,7 @@ using namespace igw::mapping::test;
 
 namespace {
 
-const std::string batch_override_path = IGW_TEST_DATA "/mapping/configs/batch_override.yaml";
+const std::string batch_override_path = ::igw::test::test_data_dir() + "/mapping/configs/batch_override.yaml";
 const char* const role_names[] = {"admin", "developer", "member", "billing"};
 
 // 25 invitations cycling through every canonical role: 7 admins, 6 of each other role.

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include "tests/support/paths.hpp"
 
 using namespace igw;
 using namespace igw::ops;
@@ -63,7 +64,7 @@ std::vector<golden_case> golden_cases()
 
 void check_golden(const std::string& name, const std::string& actual)
 {
-    test::check_golden(fs::path(IGW_TEST_DATA) / "ops" / "golden" / (name + ".json"), actual);
+    test::check_golden(fs::path(::igw::test::test_data_dir()) / "ops" / "golden" / (name + ".json"), actual);
 }
 
 std::string base64(std::string_view text)

@@ -1,12 +1,13 @@
 #include "tests/app/support/config_file.hpp"
 
 #include <filesystem>
+#include "tests/support/paths.hpp"
 
 namespace igw::app::test {
 
 std::string valid_config_text()
 {
-    const std::string providers = (std::filesystem::path(IGW_TEST_DATA) / ".." / "providers").lexically_normal().string();
+    const std::string providers = (std::filesystem::path(::igw::test::test_data_dir()) / ".." / "providers").lexically_normal().string();
     return R"(listen: 127.0.0.1:18080
 threads: 2
 providers_dir: )" + providers + R"(

@@ -4,12 +4,13 @@
 
 #include <filesystem>
 #include <map>
+#include "tests/support/paths.hpp"
 
 namespace igw::dispatch::test {
 
 small_config::small_config()
 {
-    const std::string providers = (std::filesystem::path(IGW_TEST_DATA) / ".." / "providers").lexically_normal().string();
+    const std::string providers = (std::filesystem::path(::igw::test::test_data_dir()) / ".." / "providers").lexically_normal().string();
     const std::string path = dir_.write("gateway.yaml", R"(listen: 127.0.0.1:0
 providers_dir: )" + providers + R"(
 roles: [admin, developer]

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include "tests/support/paths.hpp"
 
 namespace igw::e2e {
 namespace {
@@ -18,7 +19,7 @@ namespace {
 namespace net = boost::asio;
 namespace fs = std::filesystem;
 
-const std::string repo_dir = std::string(IGW_TEST_DATA) + "/..";
+const std::string repo_dir = ::igw::test::test_data_dir() + "/..";
 
 std::string make_temp_dir()
 {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include "tests/support/paths.hpp"
 
 namespace igw::ledger {
 std::ostream& operator<<(std::ostream& out, backend_kind kind) { return out << to_string(kind); }
@@ -28,7 +29,7 @@ std::ostream& operator<<(std::ostream& out, const header& h) { return out << h.n
 namespace igw::test {
 namespace {
 
-const std::string script = std::string(IGW_TEST_DATA) + "/../scripts/postgres";
+const std::string script = ::igw::test::test_data_dir() + "/../scripts/postgres";
 
 std::string run(const std::string& command) {
     std::string out;

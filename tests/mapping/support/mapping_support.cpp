@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <stdlib.h>
+#include "tests/support/paths.hpp"
 
 namespace igw::mapping {
 
@@ -30,12 +31,12 @@ namespace fs = std::filesystem;
 
 std::string shipped_config_path()
 {
-    return (fs::path(IGW_TEST_DATA "/../config/gateway.yaml")).lexically_normal().string();
+    return (fs::path(::igw::test::test_data_dir() + "/../config/gateway.yaml")).lexically_normal().string();
 }
 
 std::string shipped_providers_dir()
 {
-    return (fs::path(IGW_TEST_DATA "/../providers")).lexically_normal().string();
+    return (fs::path(::igw::test::test_data_dir() + "/../providers")).lexically_normal().string();
 }
 
 emulator::credentials test_credentials()
@@ -186,7 +187,7 @@ std::string describe(const compiled_config& config, std::string_view request_jso
 
 void check_golden(const std::string& name, const std::string& actual)
 {
-    ::igw::test::check_golden(fs::path(IGW_TEST_DATA) / "mapping" / "golden" / (name + ".txt"), actual);
+    ::igw::test::check_golden(fs::path(::igw::test::test_data_dir()) / "mapping" / "golden" / (name + ".txt"), actual);
 }
 
 emulator::vendor vendor_of(const target_plan& target)

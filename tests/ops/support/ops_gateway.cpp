@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include "tests/support/paths.hpp"
 
 namespace igw::ops {
 namespace {
@@ -46,7 +47,7 @@ std::string yaml_quoted(std::string_view text)
 
 } // namespace
 
-std::string repo_dir() { return (fs::path(IGW_TEST_DATA) / "..").lexically_normal().string(); }
+std::string repo_dir() { return (fs::path(::igw::test::test_data_dir()) / "..").lexically_normal().string(); }
 
 temp_dir::temp_dir()
 {
