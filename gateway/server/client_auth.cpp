@@ -4,19 +4,14 @@
 #include <array>
 #include <cstdint>
 
+#include <boost/beast/core/string.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 namespace igw::server {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    return std::ranges::equal(a, b, [](char x, char y) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        return lower(x) == lower(y);
-    });
-}
+using boost::beast::iequals;
 
 bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
 

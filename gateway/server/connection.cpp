@@ -72,14 +72,6 @@ std::size_t read_chunk(const beast::flat_buffer& buffer) noexcept
     return std::min(first_read_size, buffer.max_size() - buffer.size());
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    return std::ranges::equal(a, b, [](char x, char y) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        return lower(x) == lower(y);
-    });
-}
-
 // The Date header (RFC 9110 §6.6.1), formatted once a second per thread.
 std::string_view http_date()
 {
@@ -591,7 +583,7 @@ net::awaitable<bool> connection::serve_invite(request_parser& parser, const rout
 net::awaitable<bool> connection::read_body(request_parser& parser, std::string_view request_id)
 {
     auto& req = parser.get();
-    if (iequals(req[http::field::expect], "100-continue")) {
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
         http::response<http::empty_body> go_on{http::status::continue_, req.version()};
         auto [ec, n] = co_await http::async_write(stream_, go_on, use_tuple);
         if (ec)

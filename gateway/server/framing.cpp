@@ -3,15 +3,12 @@
 #include <algorithm>
 #include <vector>
 
+#include <boost/beast/core/string.hpp>
+
 namespace igw::server {
 namespace {
 
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    return std::ranges::equal(a, b, [](char x, char y) { return lower(x) == lower(y); });
-}
+using boost::beast::iequals;
 
 std::string_view trim(std::string_view s) noexcept
 {
