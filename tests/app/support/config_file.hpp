@@ -3,15 +3,16 @@
 // literal fake secrets that a test can look for in the output) and broken ones.
 
 #include "tests/support/files.hpp"
+#include "tests/support/two_target_config.hpp"
 
 #include <string>
 #include <string_view>
 
 namespace igw::app::test {
 
-inline constexpr std::string_view client_key = "client-key-for-tests-0123456789";
-inline constexpr std::string_view anthropic_key = "sk-ant-admin01-secret-for-tests";
-inline constexpr std::string_view gorules_token = "gorules-secret-for-tests";
+using ::igw::test::anthropic_key;
+using ::igw::test::client_key;
+using ::igw::test::gorules_token;
 
 // The text of a valid gateway.yaml reading the repository's providers/.
 std::string valid_config_text();

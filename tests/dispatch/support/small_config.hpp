@@ -7,6 +7,7 @@
 #include "gateway/mapping/compiled_config.hpp"
 
 #include "tests/support/files.hpp"
+#include "tests/support/two_target_config.hpp"
 
 #include <memory>
 #include <string>
@@ -15,8 +16,8 @@
 
 namespace igw::dispatch::test {
 
-inline constexpr std::string_view anthropic_key = "sk-ant-admin01-secret-for-tests";
-inline constexpr std::string_view gorules_token = "gorules-secret-for-tests";
+using ::igw::test::anthropic_key;
+using ::igw::test::gorules_token;
 
 class small_config {
 public:
