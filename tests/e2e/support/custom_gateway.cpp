@@ -68,42 +68,4 @@ void custom_gateway::reload(const std::string& config_yaml)
     configs_->replace(load(dir_ + "/gateway.yaml"));
 }
 
-captured_log::captured_log() : before_(telemetry::logging())
-{
-    std::string pattern = (fs::temp_directory_path() / "igw-e2e-log-XXXXXX").string();
-    fd_ = ::mkstemp(pattern.data());
-    if (fd_ < 0)
-        throw std::runtime_error("cannot create a log file from " + pattern);
-    file_ = pattern;
-    telemetry::configure_logging({.level = telemetry::log_level::warn, .format = telemetry::log_format::json, .fd = fd_});
-}
-
-captured_log::~captured_log()
-{
-    telemetry::configure_logging(before_);
-    ::close(fd_);
-    ::unlink(file_.c_str());
-}
-
-std::vector<std::string> captured_log::lines() const
-{
-    // Lines are written by the log's own thread: wait for those logged so far, or a
-    // line logged just before the reply was sent may not be in the file yet.
-    telemetry::flush_logs();
-    std::ifstream in(file_, std::ios::binary);
-    std::vector<std::string> out;
-    for (std::string line; std::getline(in, line);)
-        out.push_back(line);
-    return out;
-}
-
-std::vector<std::string> captured_log::events(const std::string& event) const
-{
-    std::vector<std::string> out;
-    for (auto& line : lines())
-        if (line.find("\"event\":\"" + event + "\"") != std::string::npos)
-            out.push_back(std::move(line));
-    return out;
-}
-
 } // namespace igw::e2e

@@ -5,6 +5,7 @@
 #include "gateway/mapping/config_source.hpp"
 #include "gateway/server/server.hpp"
 #include "gateway/telemetry/log.hpp"
+#include "tests/support/log_capture.hpp"
 
 #include <cstdint>
 #include <map>
@@ -33,23 +34,9 @@ private:
     std::unique_ptr<server::server> server_;
 };
 
-// Sends the process's log lines (JSON, warnings and up) to a temporary file while it
-// lives, then back to where they went. Logging is process-wide: one at a time.
-class captured_log {
-public:
-    captured_log();
-    ~captured_log();
-    captured_log(const captured_log&) = delete;
-    captured_log& operator=(const captured_log&) = delete;
-
-    std::vector<std::string> lines() const;
-    // The lines of one event ("upstream_call_failed"...).
-    std::vector<std::string> events(const std::string& event) const;
-
-private:
-    telemetry::log_settings before_;
-    std::string file_;
-    int fd_ = -1;
+// The process's log lines (JSON, warnings and up) in a temporary file while it lives.
+struct captured_log : ::igw::test::log_capture {
+    captured_log() : log_capture(telemetry::log_format::json, telemetry::log_level::warn) {}
 };
 
 } // namespace igw::e2e
