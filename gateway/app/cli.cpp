@@ -2,6 +2,7 @@
 
 #include "gateway/app/commands.hpp"
 
+#include <charconv>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -16,6 +17,12 @@ constexpr std::string_view usage = R"(usage:
   invitegw check-config FILE        validate FILE and its provider mappings, print a summary
   invitegw explain --config FILE REQUEST.json
                                     print the vendor calls REQUEST.json would make
+  invitegw ledger requests|unknown [--limit N] --config FILE
+                                    list recent requests, or items whose outcome is unknown
+  invitegw ledger show REQUEST_ID --config FILE
+                                    one recorded request with its items, as JSON
+  invitegw ledger prune --config FILE
+                                    delete what is past the configured retention now
   invitegw --version
 options for serve:
   --log-format json|text            structured JSON lines (default) or text for humans
@@ -25,6 +32,41 @@ int usage_error(std::string_view message)
 {
     std::cerr << "invitegw: " << message << "\n\n" << usage;
     return 2;
+}
+
+int run_ledger(const std::vector<std::string_view>& args)
+{
+    ledger_options options;
+    std::vector<std::string_view> positional;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        if (args[i] == "--config" && i + 1 < args.size()) {
+            options.config_file = args[++i];
+        } else if (args[i] == "--limit" && i + 1 < args.size()) {
+            const std::string_view text = args[++i];
+            std::size_t limit = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+            if (ec != std::errc{} || end != text.data() + text.size() || limit == 0 || limit > 100000)
+                return usage_error("--limit is a number from 1 to 100000");
+            options.limit = limit;
+        } else if (args[i].starts_with("--")) {
+            return usage_error("unknown option " + std::string(args[i]));
+        } else {
+            positional.push_back(args[i]);
+        }
+    }
+    if (positional.empty())
+        return usage_error("ledger takes an action: requests, unknown, show or prune");
+    options.action = positional[0];
+    const bool show = options.action == "show";
+    if (options.action != "requests" && options.action != "unknown" && !show && options.action != "prune")
+        return usage_error("unknown ledger action " + options.action);
+    if (positional.size() != (show ? 2u : 1u))
+        return usage_error(show ? "ledger show takes one REQUEST_ID" : "unexpected argument " + std::string(positional.back()));
+    if (show)
+        options.request_id = positional[1];
+    if (options.config_file.empty())
+        return usage_error("ledger needs --config FILE");
+    return ledger_command(options, std::cout, std::cerr);
 }
 
 } // namespace
@@ -48,6 +90,8 @@ int run_cli(int argc, char** argv)
             return usage_error("check-config takes one FILE");
         return check_config(std::string(args[1]), std::cout, std::cerr);
     }
+    if (command == "ledger")
+        return run_ledger(args);
     if (command == "serve" || command == "explain") {
         serve_options options;
         std::vector<std::string> positional;

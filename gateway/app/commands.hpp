@@ -1,6 +1,7 @@
 #pragma once
 // The commands behind the `invitegw` command line, callable from tests.
 
+#include <cstddef>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -24,5 +25,15 @@ struct serve_options {
 
 // Serves until SIGTERM/SIGINT; returns the exit status.
 int serve(const serve_options& options);
+
+struct ledger_options {
+    std::string config_file;
+    std::string action;     // requests, unknown, show, prune
+    std::string request_id; // for show
+    std::size_t limit = 50; // for requests and unknown
+};
+
+// `invitegw ledger ACTION`: reads (or prunes) the ledger the config's `state` names.
+int ledger_command(const ledger_options& options, std::ostream& out, std::ostream& err);
 
 } // namespace igw::app

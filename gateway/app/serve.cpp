@@ -1,6 +1,7 @@
 #include "gateway/app/commands.hpp"
 
 #include "gateway/api/openapi.hpp"
+#include "gateway/app/ledger_setup.hpp"
 #include "gateway/app/reloader.hpp"
 #include "gateway/app/sandbox.hpp"
 #include "gateway/config/yaml_reader.hpp"
@@ -16,7 +17,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -76,6 +79,58 @@ private:
     std::thread thread_;
 };
 
+// The sandbox's ledger: $INVITEGW_STATE_PATH, else under the user's state folder (XDG),
+// never beside a shipped config that may sit in a read-only /usr/share.
+void choose_sandbox_state_path()
+{
+    const char* set = std::getenv(config::state_path_variable.data());
+    if (set && *set)
+        return;
+    const char* state_home = std::getenv("XDG_STATE_HOME");
+    const char* home = std::getenv("HOME");
+    std::filesystem::path folder = state_home && *state_home ? std::filesystem::path(state_home)
+                                   : home && *home            ? std::filesystem::path(home) / ".local" / "state"
+                                                              : std::filesystem::temp_directory_path();
+    const std::string path = (folder / "invitegw" / "sandbox-ledger.db").string();
+    ::setenv(config::state_path_variable.data(), path.c_str(), 0);
+}
+
+// Opens the ledger, settles what a previous run left `sending` and starts finishing its
+// unfinished requests. False (with a message) when the ledger cannot be used.
+bool start_ledger(const std::shared_ptr<const mapping::compiled_config>& loaded, telemetry::registry& metrics,
+                  dispatch::pipeline_options& pipeline, std::unique_ptr<ledger::store>& store,
+                  std::unique_ptr<dispatch::recovery>& recovering)
+{
+    const config::state_config& state = loaded->config.state;
+    if (!state.enabled()) {
+        telemetry::log(telemetry::log_level::warn, "ledger_disabled",
+                       {{"reason", "state.backend is none: outcomes live only in memory, Idempotency-Key is "
+                                   "refused and GET /v1/requests/{id} answers 404"}});
+        return true;
+    }
+    std::string error;
+    store = open_ledger(state, std::chrono::seconds(10), error);
+    if (!store) {
+        std::cerr << "invitegw: " << error << "\n";
+        return false;
+    }
+    const auto recovered = wait_for<ledger::recovered>([&](auto done) { store->recover(std::move(done)); });
+    if (!recovered.ok()) {
+        std::cerr << "invitegw: the ledger could not recover the last run's requests: " << recovered.error.message
+                  << "\n";
+        return false;
+    }
+    telemetry::log(telemetry::log_level::info, "ledger_opened",
+                   {{"ledger", ledger::describe_target(store->config())},
+                    {"unfinished_requests", recovered.value.requests.size()},
+                    {"interrupted_items", recovered.value.interrupted_items}});
+    metrics.add_section([s = store.get()](std::string& out) { write_ledger_metrics(s->stats(), out); });
+    pipeline.ledger = store.get();
+    if (!recovered.value.requests.empty())
+        recovering = std::make_unique<dispatch::recovery>(recovered.value.requests, loaded, pipeline);
+    return true;
+}
+
 } // namespace
 
 int serve(const serve_options& options)
@@ -83,6 +138,7 @@ int serve(const serve_options& options)
     std::optional<sandbox> upstreams;
     std::string config_file = options.config_file;
     if (options.sandbox) {
+        choose_sandbox_state_path();
         upstreams.emplace();
         config_file = upstreams->config_file();
         if (config_file.empty()) {
@@ -115,6 +171,12 @@ int serve(const serve_options& options)
 
     dispatch::pipeline_options pipeline;
     pipeline.metrics = &metrics;
+    // Declared before the server: it outlives every request that writes to it, and the
+    // recovery (which writes to it too) stops before it closes.
+    std::unique_ptr<ledger::store> store;
+    std::unique_ptr<dispatch::recovery> recovering;
+    if (!start_ledger(loaded, metrics, pipeline, store, recovering))
+        return 1;
     try {
         server::server front(configs, dispatch::make_pipeline_factory(pipeline), services);
         server::stop_on_signals(front, loaded->config.limits.shutdown_grace);

@@ -106,6 +106,42 @@ problem overloaded_problem()
                 "the gateway is handling too many requests; retry later");
 }
 
+problem idempotency_key_invalid_problem(std::string_view why)
+{
+    return make(400, problem_type::idempotency_key_invalid, "Invalid Idempotency-Key", std::string(why));
+}
+
+problem idempotency_key_required_problem(std::string_view route)
+{
+    return make(400, problem_type::idempotency_key_required, "Idempotency-Key required",
+                "route " + excerpt(route) + " requires an Idempotency-Key header (1 to 255 printable characters)");
+}
+
+problem idempotency_key_reused_problem()
+{
+    return make(422, problem_type::idempotency_key_reused, "Idempotency-Key reused",
+                "this Idempotency-Key was used for a different request; use a new key for a new request");
+}
+
+problem idempotency_key_in_use_problem(std::string_view request_id)
+{
+    return make(409, problem_type::idempotency_key_in_use, "Idempotency-Key in use",
+                "the request with this Idempotency-Key (request " + excerpt(request_id) +
+                    ") is still running; retry later for its reply");
+}
+
+problem request_id_in_use_problem(std::string_view request_id)
+{
+    return make(409, problem_type::request_id_in_use, "Request id in use",
+                "X-Request-Id " + excerpt(request_id) +
+                    " already names another recorded request; send a new X-Request-Id, or none");
+}
+
+problem ledger_unavailable_problem(std::string_view what)
+{
+    return make(503, problem_type::ledger_unavailable, "Ledger unavailable", std::string(what));
+}
+
 problem http_problem(unsigned status, std::string_view detail)
 {
     return make(status, "about:blank", reason_phrase(status), std::string(detail));

@@ -23,6 +23,12 @@ inline constexpr std::string_view forbidden = "/problems/forbidden";
 inline constexpr std::string_view not_found = "/problems/not-found";
 inline constexpr std::string_view method_not_allowed = "/problems/method-not-allowed";
 inline constexpr std::string_view overloaded = "/problems/overloaded";
+inline constexpr std::string_view idempotency_key_invalid = "/problems/idempotency-key-invalid";
+inline constexpr std::string_view idempotency_key_required = "/problems/idempotency-key-required";
+inline constexpr std::string_view idempotency_key_reused = "/problems/idempotency-key-reused";
+inline constexpr std::string_view idempotency_key_in_use = "/problems/idempotency-key-in-use";
+inline constexpr std::string_view request_id_in_use = "/problems/request-id-in-use";
+inline constexpr std::string_view ledger_unavailable = "/problems/ledger-unavailable";
 } // namespace problem_type
 
 // 400: the body is not one well-formed JSON value. `detail` says what is wrong; it is
@@ -41,6 +47,18 @@ problem forbidden_problem(std::string_view route);               // 403
 problem not_found_problem(std::string_view path);                // 404
 problem method_not_allowed_problem(std::string_view method);     // 405
 problem overloaded_problem();                                    // 503
+
+// Idempotency-Key (README "Idempotency"): 400 for a key that is not 1..255 printable
+// characters or given twice, 400 when the route requires one and none came, 422 when the
+// key was used for a different request, 409 (send Retry-After) while its request runs.
+problem idempotency_key_invalid_problem(std::string_view why);   // 400
+problem idempotency_key_required_problem(std::string_view route); // 400
+problem idempotency_key_reused_problem();                        // 422
+problem idempotency_key_in_use_problem(std::string_view request_id); // 409
+// 409: the X-Request-Id names another request already recorded.
+problem request_id_in_use_problem(std::string_view request_id);
+// 503 (send Retry-After): the ledger could not record the request in time; nothing was sent.
+problem ledger_unavailable_problem(std::string_view what);
 
 // A refusal that is a plain HTTP condition with no gateway-specific kind: type
 // "about:blank", titled with the status's reason phrase (RFC 9457 §4.2.1). 400 for a

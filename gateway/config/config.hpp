@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -51,9 +52,13 @@ struct target_config {
     std::string origin;
 };
 
+// Whether a route's requests must carry an Idempotency-Key header.
+enum class idempotency_mode : std::uint8_t { optional, required };
+
 struct route_config {
     std::string path;
     std::vector<std::string> targets; // target names, in reply order
+    idempotency_mode idempotency = idempotency_mode::optional;
     std::string origin;
 };
 
@@ -90,12 +95,32 @@ struct log_config {
     bool requests = true;                // one line per request (an access log)
 };
 
+// Where the ledger keeps requests, items and idempotency keys (README "Ledger"). Only a
+// restart changes it: a reload keeps the ledger the process opened.
+inline constexpr std::string_view state_path_variable = "INVITEGW_STATE_PATH";
+
+struct state_config {
+    enum class backend_kind : std::uint8_t { none, sqlite, postgres };
+    backend_kind backend = backend_kind::sqlite;
+    // SQLite's file: `state.path` resolved against the config's folder; without one,
+    // $INVITEGW_STATE_PATH, else ledger.db beside the config file.
+    std::string path;
+    std::string url;                    // PostgreSQL connection URI; a secret (may hold a password)
+    duration retention{30LL * 24 * 3600 * 1000};
+    duration idempotency_retention{24LL * 3600 * 1000};
+    duration timeout{2'000};            // a ledger operation's deadline; past it, 503
+    std::string instance;               // empty: the host name
+
+    bool enabled() const noexcept { return backend != backend_kind::none; }
+};
+
 struct gateway_config {
     std::string file;          // the file it was loaded from
     std::string providers_dir; // where providers/<name>.yaml are read
     listener_config listener;
     limits_config limits;
     log_config log;
+    state_config state;
     std::vector<std::string> roles; // canonical roles
     std::vector<client_config> clients;
     std::vector<route_config> routes;

@@ -39,7 +39,7 @@ std::string resolve_path(const fs::path& base_dir, const std::string& path)
 
 class gateway_loader {
 public:
-    gateway_loader(const std::string& path, const env_lookup& env) : reader_(path, env)
+    gateway_loader(const std::string& path, const env_lookup& env) : reader_(path, env), env_(env)
     {
         base_dir_ = fs::path(path).parent_path();
         if (base_dir_.empty())
@@ -54,8 +54,8 @@ public:
         reader_.throw_if_errors();
         if (!reader_.expect_map(root, "(top level)"))
             reader_.throw_if_errors();
-        reader_.check_keys(root, "", {"listen", "threads", "providers_dir", "limits", "log", "roles",
-                                      "clients", "routes", "targets"});
+        reader_.check_keys(root, "", {"listen", "threads", "providers_dir", "limits", "log", "state",
+                                      "roles", "clients", "routes", "targets"});
 
         if (const YAML::Node n = root["listen"]; n.IsDefined())
             read_listen(n, config.listener);
@@ -71,6 +71,7 @@ public:
 
         if (const YAML::Node n = root["log"]; n.IsDefined())
             read_log(n, config.log);
+        read_state(root["state"], config);
 
         read_roles(reader_.required(root, "", "roles"), config.roles);
         read_targets(reader_.required(root, "", "targets"), config);
@@ -164,6 +165,63 @@ private:
                 else
                     log.destination = (*v == "stderr" || *v == "stdout") ? *v : resolve_path(base_dir_, *v);
             }
+    }
+
+    void read_state(const YAML::Node& node, gateway_config& config)
+    {
+        state_config& state = config.state;
+        if (node.IsDefined() && reader_.expect_map(node, "state")) {
+            reader_.check_keys(node, "state", {"backend", "path", "url", "retention", "idempotency_retention",
+                                               "timeout", "instance"});
+            if (const YAML::Node n = node["backend"]; n.IsDefined())
+                if (auto v = reader_.string(n, "state.backend")) {
+                    if (*v == "sqlite")
+                        state.backend = state_config::backend_kind::sqlite;
+                    else if (*v == "postgres")
+                        state.backend = state_config::backend_kind::postgres;
+                    else if (*v == "none")
+                        state.backend = state_config::backend_kind::none;
+                    else
+                        reader_.error(n, "state.backend", "must be sqlite, postgres or none");
+                }
+            if (const YAML::Node n = node["path"]; n.IsDefined())
+                if (auto v = reader_.string(n, "state.path")) {
+                    if (v->empty())
+                        reader_.error(n, "state.path", "must name a file");
+                    else
+                        state.path = resolve_path(base_dir_, *v);
+                }
+            if (const YAML::Node n = node["url"]; n.IsDefined())
+                if (auto v = reader_.secret(n, "state.url", config.secret_variables))
+                    state.url = *v;
+            const auto time = [&](const char* name, duration& field) {
+                if (const YAML::Node n = node[name]; n.IsDefined())
+                    if (auto v = reader_.duration_value(n, child_key("state", name))) {
+                        if (v->count() == 0)
+                            reader_.error(n, child_key("state", name), "must be greater than zero");
+                        else
+                            field = *v;
+                    }
+            };
+            time("retention", state.retention);
+            time("idempotency_retention", state.idempotency_retention);
+            time("timeout", state.timeout);
+            if (const YAML::Node n = node["instance"]; n.IsDefined())
+                if (auto v = reader_.string(n, "state.instance"))
+                    state.instance = *v;
+            using kind = state_config::backend_kind;
+            if (state.backend == kind::postgres && state.url.empty())
+                reader_.error(node, "state", "backend postgres needs `url` (a PostgreSQL connection URI)");
+            if (state.backend != kind::postgres && node["url"].IsDefined())
+                reader_.error(node["url"], "state.url", "is only read by backend postgres");
+            if (state.backend != kind::sqlite && node["path"].IsDefined())
+                reader_.error(node["path"], "state.path", "is only read by backend sqlite");
+        }
+        if (state.backend == state_config::backend_kind::sqlite && state.path.empty()) {
+            const auto from_env = env_(state_path_variable);
+            state.path = from_env && !from_env->empty() ? resolve_path(fs::current_path(), *from_env)
+                                                        : (base_dir_ / "ledger.db").lexically_normal().string();
+        }
     }
 
     void read_roles(const YAML::Node& node, std::vector<std::string>& roles)
@@ -335,7 +393,7 @@ private:
             const std::string key = index_key("routes", i);
             if (!reader_.expect_map(r, key))
                 continue;
-            reader_.check_keys(r, key, {"path", "targets"});
+            reader_.check_keys(r, key, {"path", "targets", "idempotency"});
             route_config route;
             route.origin = reader_.origin(r);
             if (const YAML::Node n = reader_.required(r, key, "path"); n.IsDefined())
@@ -345,7 +403,8 @@ private:
                         route.path.find_first_of("?# \t") != std::string::npos)
                         reader_.error(n, child_key(key, "path"), "must be a path starting with '/'");
                     else if (route.path == "/healthz" || route.path == "/readyz" || route.path == "/metrics" ||
-                             route.path == "/openapi.json" || route.path.starts_with("/admin/"))
+                             route.path == "/openapi.json" || route.path.starts_with("/admin/") ||
+                             route.path.starts_with("/v1/requests/"))
                         reader_.error(n, child_key(key, "path"), "is reserved by the gateway");
                     else if (!paths.insert(route.path).second)
                         reader_.error(n, child_key(key, "path"), "route " + route.path + " is declared twice");
@@ -364,6 +423,16 @@ private:
                             reader_.error(n[j], tkey, "target \"" + name + "\" is listed twice");
                     }
                     route.targets = std::move(*names);
+                }
+            if (const YAML::Node n = r["idempotency"]; n.IsDefined())
+                if (auto v = reader_.string(n, child_key(key, "idempotency"))) {
+                    if (*v == "required" && !config.state.enabled())
+                        reader_.error(n, child_key(key, "idempotency"),
+                                      "required needs a ledger, and state.backend is none");
+                    else if (*v == "required")
+                        route.idempotency = idempotency_mode::required;
+                    else if (*v != "optional")
+                        reader_.error(n, child_key(key, "idempotency"), "must be optional or required");
                 }
             config.routes.push_back(std::move(route));
         }
@@ -428,6 +497,7 @@ private:
     }
 
     yaml_reader reader_;
+    const env_lookup& env_;
     fs::path base_dir_;
 };
 

@@ -223,6 +223,8 @@ net::awaitable<void> run_call(const canonical::invite_request& request, const ma
             results[i].message = message;
     }
     report_call(call, route, sent, elapsed, context, results, first_result);
+    if (context.on_results)
+        context.on_results(std::span<const mapping::item_result>(results).subspan(first_result));
 }
 
 #pragma GCC diagnostic pop

@@ -12,6 +12,9 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <functional>
+#include <memory>
+#include <span>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,12 +54,16 @@ struct call_context {
     std::string_view trace_id; // 32 lower-case hex digits; each call gets its own span
     std::string_view trace_flags = "01"; // 2 hex digits: the client's, so its sampling decision holds
     const std::vector<target_route>* routes = nullptr; // by target_plan::config_index
+    std::shared_ptr<const std::vector<target_route>> routes_owner; // keeps *routes alive, when set
     upstream::client* client = nullptr;
     mapping::reply_mapper* mapper = nullptr;
     target_cells* metrics = nullptr; // may be null
     retry_policy retries;
     std::chrono::steady_clock::time_point deadline;
     unsigned attempts = 0; // out: calls sent, retries included
+    // Called with each call's results as soon as the call has them (the ledger settles
+    // them there); may be empty.
+    std::function<void(std::span<const mapping::item_result>)> on_results;
 };
 
 // Runs all calls of `plan` at once (each target's pool caps its concurrency at the

@@ -6,10 +6,25 @@
 #include "gateway/mapping/dispatch_plan.hpp"
 #include "gateway/mapping/reply_mapper.hpp"
 
+#include "gateway/canonical/problems.hpp"
+#include "gateway/dispatch/ledger_await.hpp"
+#include "gateway/dispatch/ledger_record.hpp"
+#include "gateway/dispatch/recorded_dispatch.hpp"
+#include "gateway/telemetry/log.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
+#include <thread>
+#include <optional>
 #include <vector>
 
 namespace igw::dispatch {
@@ -54,7 +69,8 @@ struct target_routes {
 class invite_pipeline final : public server::invite_handler {
 public:
     invite_pipeline(net::any_io_executor executor, pipeline_options options)
-        : client_(executor, options.upstream), retries_(options.retries), metrics_(options.metrics)
+        : client_(executor, options.upstream), retries_(options.retries), metrics_(options.metrics),
+          ledger_(options.ledger)
     {
     }
 
@@ -65,6 +81,10 @@ public:
         if (!loaded || request.route_index >= loaded->mappings.routes.size())
             co_return problem_reply(canonical::not_found_problem(request.target));
         const mapping::route_plan& route = loaded->mappings.routes[request.route_index];
+
+        std::optional<std::string> key;
+        if (auto refusal = check_idempotency_key(request, loaded->config.routes[request.route_index], key))
+            co_return problem_reply(*refusal);
 
         const canonical::validation_context context{loaded->config.roles, route.target_names,
                                                     loaded->config.limits.max_invitations,
@@ -78,46 +98,260 @@ public:
         mapping::render_calls(invite, route, loaded->config.roles, *plan);
 
         server::handler_reply reply;
-        reply.stats.invitations = invite.invitations.size();
-        reply.stats.targets = invite.targets.size();
         if (wants_dry_run(request.target)) {
+            reply.stats.invitations = invite.invitations.size();
+            reply.stats.targets = invite.targets.size();
             write_dry_run(request.request_id, invite, route, *plan, reply.body);
-            give_back(std::move(plan));
-            co_return reply;
+        } else {
+            std::string trace_id;
+            call_context calls = make_call_context(request.request_id, request.traceparent, request.deadline, loaded,
+                                                   trace_id);
+            if (ledger_)
+                reply = co_await serve_recorded(request, *loaded, route, invite, *plan, calls, std::move(key));
+            else
+                co_await serve_unrecorded(request.request_id, invite, route, *plan, calls, reply);
+            reply.stats.trace_id = std::move(trace_id);
         }
-
-        // Vendors see the client's trace, or a new one.
-        const auto client_trace = trace_id_of(request.traceparent);
-        reply.stats.trace_id = client_trace ? std::string(*client_trace) : new_trace_id();
-
-        std::vector<mapping::item_result> results = plan->immediate;
-        results.reserve(plan->immediate.size() + plan->items.size());
-        call_context calls;
-        calls.request_id = request.request_id;
-        calls.trace_id = reply.stats.trace_id;
-        if (client_trace)
-            calls.trace_flags = trace_flags_of(request.traceparent);
-        const std::shared_ptr<const target_routes> routes = routes_for(loaded);
-        calls.routes = &routes->routes;
-        calls.client = &client_;
-        calls.mapper = &mapper_;
-        calls.metrics = &metrics_;
-        calls.retries = retries_;
-        calls.deadline = request.deadline;
-        co_await run_calls(invite, *plan, calls, results);
-        count_immediate(route, plan->immediate);
-
-        const merge_summary summary = write_merged_reply(request.request_id, invite, route, results, reply.body);
-        reply.status = summary.status;
-        reply.stats.calls = calls.attempts;
-        reply.stats.invited = summary.invited;
-        reply.stats.failed = summary.failed;
-        reply.stats.unknown = summary.unknown;
         give_back(std::move(plan));
         co_return reply;
     }
 
+    net::awaitable<server::handler_reply> lookup(server::lookup_request& request) override
+    {
+        if (!ledger_)
+            co_return co_await invite_handler::lookup(request);
+        const auto found = co_await await_ledger<ledger::request_with_items>([&](auto done) {
+            ledger_->find_request(std::string(request.recorded_id), request.client->name, std::move(done));
+        });
+        if (found.error.code == ledger::errc::not_found)
+            co_return co_await invite_handler::lookup(request);
+        if (!found.ok())
+            co_return ledger_unavailable_reply("the ledger did not answer in time; retry");
+        server::handler_reply reply;
+        write_request_document(found.value, reply.body);
+        co_return reply;
+    }
+
 private:
+    // Everything the calls of one request share.
+    call_context make_call_context(std::string_view request_id, std::string_view traceparent,
+                                   std::chrono::steady_clock::time_point deadline,
+                                   const std::shared_ptr<const mapping::compiled_config>& loaded,
+                                   std::string& trace_id)
+    {
+        // Vendors see the client's trace, or a new one.
+        const auto client_trace = trace_id_of(traceparent);
+        trace_id = client_trace ? std::string(*client_trace) : new_trace_id();
+        call_context calls;
+        calls.request_id = request_id;
+        calls.trace_id = trace_id;
+        if (client_trace)
+            calls.trace_flags = trace_flags_of(traceparent);
+        const std::shared_ptr<const target_routes> routes = routes_for(loaded);
+        calls.routes_owner = std::shared_ptr<const std::vector<target_route>>(routes, &routes->routes);
+        calls.routes = calls.routes_owner.get();
+        calls.client = &client_;
+        calls.mapper = &mapper_;
+        calls.metrics = &metrics_;
+        calls.retries = retries_;
+        calls.deadline = deadline;
+        return calls;
+    }
+
+    // Without a ledger: the calls, then the merge.
+    net::awaitable<void> serve_unrecorded(std::string_view request_id, const canonical::invite_request& invite,
+                                          const mapping::route_plan& route, const mapping::dispatch_plan& plan,
+                                          call_context& calls, server::handler_reply& reply)
+    {
+        std::vector<mapping::item_result> results = plan.immediate;
+        results.reserve(plan.immediate.size() + plan.items.size());
+        co_await run_calls(invite, plan, calls, results);
+        count_immediate(route, plan.immediate);
+        finish_reply(request_id, invite, route, results, calls, reply);
+    }
+
+    void finish_reply(std::string_view request_id, const canonical::invite_request& invite,
+                      const mapping::route_plan& route, const std::vector<mapping::item_result>& results,
+                      const call_context& calls, server::handler_reply& reply)
+    {
+        const merge_summary summary = write_merged_reply(request_id, invite, route, results, reply.body);
+        reply.status = summary.status;
+        reply.stats.invitations = invite.invitations.size();
+        reply.stats.targets = invite.targets.size();
+        reply.stats.calls = calls.attempts;
+        reply.stats.invited = summary.invited;
+        reply.stats.failed = summary.failed;
+        reply.stats.unknown = summary.unknown;
+    }
+
+    // The Idempotency-Key header's rules (README "Idempotency"); `key` is set when one
+    // applies.
+    std::optional<canonical::problem> check_idempotency_key(const server::handler_request& request,
+                                                             const config::route_config& route,
+                                                             std::optional<std::string>& key) const
+    {
+        if (request.idempotency_keys > 1)
+            return canonical::idempotency_key_invalid_problem("send one Idempotency-Key header, not several");
+        if (request.idempotency_keys == 1) {
+            if (!ledger_)
+                return canonical::idempotency_key_invalid_problem(
+                    "this gateway runs without a ledger (state.backend: none), so it cannot honour an "
+                    "Idempotency-Key; send the request without one");
+            if (!ledger::is_valid_key(request.idempotency_key))
+                return canonical::idempotency_key_invalid_problem(
+                    "an Idempotency-Key is 1 to 255 printable ASCII characters");
+            key = std::string(request.idempotency_key);
+        } else if (route.idempotency == config::idempotency_mode::required) {
+            return canonical::idempotency_key_required_problem(route.path);
+        }
+        return std::nullopt;
+    }
+
+    // With a ledger: recorded before any call, or answered from the record.
+    net::awaitable<server::handler_reply> serve_recorded(const server::handler_request& request,
+                                                         const mapping::compiled_config& loaded,
+                                                         const mapping::route_plan& route,
+                                                         const canonical::invite_request& invite,
+                                                         mapping::dispatch_plan& plan, call_context& calls,
+                                                         std::optional<std::string> key)
+    {
+        ledger::new_request record = describe_request(request.request_id, request.client->name, loaded.version,
+                                                      std::move(key), invite, loaded.config.roles, route);
+        const auto begun = co_await await_ledger<ledger::begin_outcome>(
+            [&](auto done) { ledger_->begin_request(std::move(record), std::move(done)); });
+        if (!begun.ok()) {
+            if (begun.error.code != ledger::errc::unavailable)
+                telemetry::log(telemetry::log_level::error, "ledger_begin_failed",
+                               {{"request_id", request.request_id}, {"message", begun.error.message}});
+            co_return ledger_unavailable_reply(
+                "the ledger could not record the request in time; nothing was sent, retry");
+        }
+        const ledger::begin_outcome& outcome = begun.value;
+        switch (outcome.kind) {
+        case ledger::begin_kind::replay: co_return replay_reply(*outcome.existing);
+        case ledger::begin_kind::in_progress:
+            co_return in_progress_reply(outcome.existing ? outcome.existing->request.request_id : "");
+        case ledger::begin_kind::mismatch: co_return problem_reply(canonical::idempotency_key_reused_problem());
+        case ledger::begin_kind::duplicate_id:
+            co_return problem_reply(canonical::request_id_in_use_problem(request.request_id));
+        case ledger::begin_kind::claimed:
+        case ledger::begin_kind::resumed: break;
+        }
+        // A resumed request keeps its own id: the reply, the log and the ledger agree.
+        const std::string id = outcome.kind == ledger::begin_kind::resumed ? outcome.existing->request.request_id
+                                                                            : std::string(request.request_id);
+        calls.request_id = id;
+        server::handler_reply reply;
+        co_await send_and_complete(id, outcome.kind == ledger::begin_kind::resumed ? &*outcome.existing : nullptr,
+                                   invite, route, plan, calls, reply);
+        if (outcome.kind == ledger::begin_kind::resumed)
+            reply.request_id = id;
+        co_return reply;
+    }
+
+    // Sends what is still to be sent of a recorded request, merges, stores the reply.
+    net::awaitable<void> send_and_complete(const std::string& id, const ledger::request_with_items* existing,
+                                           const canonical::invite_request& invite, const mapping::route_plan& route,
+                                           mapping::dispatch_plan& plan, call_context& calls,
+                                           server::handler_reply& reply)
+    {
+        recorded_send recorded{*ledger_, id, existing};
+        std::vector<mapping::item_result> results;
+        results.reserve(plan.immediate.size() + plan.items.size());
+        const send_verdict verdict = co_await send_recorded(recorded, invite, plan, calls, results);
+        if (verdict == send_verdict::lost_ownership) {
+            reply = in_progress_reply(id);
+            co_return;
+        }
+        if (verdict == send_verdict::ledger_unavailable) {
+            reply = ledger_unavailable_reply("the ledger could not record the calls going out; nothing was sent, "
+                                             "retry (with the same Idempotency-Key, if any)");
+            co_return;
+        }
+        count_immediate(route, plan.immediate);
+        finish_reply(id, invite, route, results, calls, reply);
+        co_await complete_recorded(*ledger_, id, reply.status, reply.body);
+    }
+
+public:
+    // Finishes one request recovered at start (see recovery).
+    net::awaitable<void> finish_recovered(std::string request_id,
+                                          std::shared_ptr<const mapping::compiled_config> loaded)
+    {
+        const auto resumed = co_await await_ledger<ledger::begin_outcome>(
+            [&](auto done) { ledger_->resume(request_id, std::move(done)); });
+        if (!resumed.ok() || resumed.value.kind != ledger::begin_kind::resumed)
+            co_return; // a client's retry (or another instance) has it, or the ledger is away
+        ledger::request_with_items existing = *resumed.value.existing;
+        const config::route_config* route_config = loaded->config.find_route(existing.request.route);
+        if (!route_config) {
+            telemetry::log(telemetry::log_level::warn, "ledger_recovery_skipped",
+                           {{"request_id", request_id}, {"route", existing.request.route},
+                            {"reason", "the route is no longer configured; its pending items stay pending"}});
+            ledger_->release(request_id, log_if_failed("release", request_id));
+            co_return;
+        }
+        const mapping::route_plan& route =
+            loaded->mappings.routes[static_cast<std::size_t>(route_config - loaded->config.routes.data())];
+        std::vector<ledger::item_outcome> cannot_send;
+        const canonical::invite_request invite = rebuild_request(existing, loaded->config.roles, route, cannot_send);
+        if (!cannot_send.empty()) {
+            for (const auto& outcome : cannot_send)
+                for (auto& item : existing.items)
+                    if (item.invitation == outcome.invitation && item.target == outcome.target) {
+                        item.status = outcome.status;
+                        item.error_code = outcome.error_code;
+                        item.message = outcome.message;
+                    }
+            ledger_->settle(request_id, std::move(cannot_send), log_if_failed("settle", request_id));
+        }
+        std::unique_ptr<mapping::dispatch_plan> plan = take_plan();
+        mapping::render_calls(invite, route, loaded->config.roles, *plan);
+        std::string trace_id;
+        call_context calls = make_call_context(request_id, {}, std::chrono::steady_clock::now() +
+                                                                   loaded->config.limits.request_timeout,
+                                               loaded, trace_id);
+        server::handler_reply reply;
+        co_await send_and_complete(request_id, &existing, invite, route, *plan, calls, reply);
+        give_back(std::move(plan));
+        telemetry::log(telemetry::log_level::info, "ledger_request_recovered",
+                       {{"request_id", request_id},
+                        {"status", reply.status},
+                        {"calls", calls.attempts},
+                        {"invited", reply.stats.invited},
+                        {"failed", reply.stats.failed},
+                        {"unknown", reply.stats.unknown}});
+    }
+
+private:
+    static server::handler_reply replay_reply(const ledger::request_with_items& existing)
+    {
+        server::handler_reply reply;
+        const ledger::stored_reply& stored = existing.request.reply.value();
+        reply.status = stored.status;
+        reply.body = stored.body;
+        for (const auto& header : stored.headers)
+            if (boost::beast::iequals(header.name, "Content-Type"))
+                reply.content_type = header.value;
+        reply.headers.emplace_back("Idempotent-Replayed", "true");
+        reply.request_id = existing.request.request_id;
+        return reply;
+    }
+
+    static server::handler_reply in_progress_reply(std::string_view request_id)
+    {
+        server::handler_reply reply = problem_reply(canonical::idempotency_key_in_use_problem(request_id));
+        reply.headers.emplace_back("Retry-After", "1");
+        return reply;
+    }
+
+    static server::handler_reply ledger_unavailable_reply(std::string_view detail)
+    {
+        server::handler_reply reply = problem_reply(canonical::ledger_unavailable_problem(detail));
+        reply.headers.emplace_back("Retry-After", "1");
+        return reply;
+    }
+
     // Results that needed no call are outcomes too (role_not_supported).
     void count_immediate(const mapping::route_plan& route, const std::vector<mapping::item_result>& immediate)
     {
@@ -218,6 +452,7 @@ private:
     mapping::reply_mapper mapper_;
     retry_policy retries_;
     target_cells metrics_;
+    ledger::store* ledger_;
     std::shared_ptr<const target_routes> current_; // for the newest config this worker has seen
     std::vector<std::weak_ptr<const target_routes>> older_; // older configs', while requests use them
     std::vector<std::weak_ptr<const mapping::compiled_config>> older_configs_; // to tell an old config from a new one
@@ -225,6 +460,62 @@ private:
 };
 
 } // namespace
+
+struct recovery::impl {
+    net::io_context ioc{1};
+    net::cancellation_signal cancel;
+    std::atomic<bool> finished{false};
+    std::thread thread;
+};
+
+namespace {
+
+net::awaitable<void> finish_all(invite_pipeline& pipeline, std::vector<ledger::request_with_items> requests,
+                                std::shared_ptr<const mapping::compiled_config> config)
+{
+    for (const auto& request : requests) {
+        const auto state = co_await net::this_coro::cancellation_state;
+        if (state.cancelled() != net::cancellation_type::none)
+            co_return;
+        co_await pipeline.finish_recovered(request.request.request_id, config);
+    }
+}
+
+} // namespace
+
+recovery::recovery(std::vector<ledger::request_with_items> requests,
+                   std::shared_ptr<const mapping::compiled_config> config, pipeline_options options)
+    : impl_(std::make_unique<impl>())
+{
+    impl* self = impl_.get();
+    self->thread = std::thread([self, requests = std::move(requests), config = std::move(config), options]() mutable {
+        auto pipeline = std::make_unique<invite_pipeline>(self->ioc.get_executor(), options);
+        net::co_spawn(self->ioc, finish_all(*pipeline, std::move(requests), std::move(config)),
+                      net::bind_cancellation_slot(self->cancel.slot(), [self, &pipeline](std::exception_ptr e) {
+                          if (e) {
+                              try {
+                                  std::rethrow_exception(e);
+                              } catch (const std::exception& error) {
+                                  telemetry::log(telemetry::log_level::error, "ledger_recovery_failed",
+                                                 {{"what", error.what()}});
+                              } catch (...) {
+                              }
+                          }
+                          // On this thread, with the loop still running: its pools close.
+                          pipeline.reset();
+                          self->finished = true;
+                      }));
+        self->ioc.run();
+    });
+}
+
+recovery::~recovery()
+{
+    net::post(impl_->ioc, [self = impl_.get()] { self->cancel.emit(net::cancellation_type::terminal); });
+    impl_->thread.join();
+}
+
+bool recovery::finished() const noexcept { return impl_->finished.load(); }
 
 server::handler_factory make_pipeline_factory(pipeline_options options)
 {

@@ -22,7 +22,7 @@ constexpr std::size_t rows_per_statement = 200;
 
 constexpr const char* request_columns =
     "request_id, client, route, config_version, idempotency_key, fingerprint, state, created_at, updated_at, "
-    "completed_at, reply_status, reply_headers, reply_body, lease_until";
+    "completed_at, reply_status, reply_headers, reply_body, lease_until, send_email";
 
 constexpr const char* item_columns =
     "request_id, invitation, target, email, ref, target_name, role, status, error_code, message, invitation_id, "
@@ -52,6 +52,7 @@ loaded_request read_request(const sql::row& r) {
         q.reply = stored_reply{static_cast<unsigned>(r.integer(10)), decode_headers(r.text(11)), r.text(12)};
     }
     out.lease_until = from_ms(r.integer(13));
+    q.send_email = r.integer(14) != 0;
     return out;
 }
 
@@ -241,6 +242,20 @@ result<begin_outcome> begin_request(context& c, const new_request& r) {
     if (r.idempotency_key && !is_valid_key(*r.idempotency_key)) {
         return fail<begin_outcome>(errc::invalid, "an idempotency key is 1 to 255 printable characters");
     }
+    // The id may already name a request: this very begin repeated after a lost connection
+    // (its COMMIT went through), or a client that reused its X-Request-Id. The same client
+    // sending the same request again is a retry of it, answered like a key's (replay, 409
+    // while it runs, resumed once abandoned) so that nothing is sent twice; anything else
+    // must not merge into that request's record. (A repeated begin thus meets its own
+    // request as in progress: the client sees a 409 where a lost commit hid a success.)
+    const auto same_id = c.db.exec("SELECT client, fingerprint FROM requests WHERE request_id = $1",
+                                   params{text(r.request_id)}, c.until);
+    if (!same_id.rows.empty()) {
+        if (same_id.rows[0].text(0) == r.client && same_id.rows[0].text(1) == r.fingerprint) {
+            return existing_outcome(c, r.request_id, r.request_id);
+        }
+        return {{}, begin_outcome{begin_kind::duplicate_id, std::nullopt}};
+    }
     if (r.idempotency_key) {
         // Claims the key, or takes over one that has expired; a repeat of the caller's own
         // claim (a batch retried after a lost connection) matches on request_id. On
@@ -288,12 +303,12 @@ result<begin_outcome> begin_request(context& c, const new_request& r) {
         }
     }
     c.db.exec("INSERT INTO requests (request_id, client, route, config_version, idempotency_key, fingerprint, state, "
-              "owner, owner_token, lease_until, lease_holder, created_at, updated_at) "
-              "VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9, $1, $10, $10) "
+              "owner, owner_token, lease_until, lease_holder, created_at, updated_at, send_email) "
+              "VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9, $1, $10, $10, $11) "
               "ON CONFLICT (request_id) DO NOTHING",
               params{text(r.request_id), text(r.client), text(r.route), text(r.config_version),
                      sql::opt(r.idempotency_key), text(r.fingerprint), text(c.config.instance), text(c.token),
-                     num(lease_end(c)), num(ms(c.now))},
+                     num(lease_end(c)), num(ms(c.now)), num(r.send_email ? 1 : 0)},
               c.until);
     insert_items(c, r);
     return {{}, begin_outcome{begin_kind::claimed, std::nullopt}};
@@ -303,12 +318,12 @@ result<begin_outcome> resume(context& c, const std::string& request_id) {
     return existing_outcome(c, request_id, request_id);
 }
 
-result<done> release(context& c, const new_request& r) {
+result<done> release(context& c, const std::string& request_id) {
     // Only what this very begin claimed or took over: a request of the same key that this
     // store is working on for an earlier call keeps its lease.
     c.db.exec("UPDATE requests SET lease_until = 0, updated_at = $2 "
               "WHERE owner_token = $3 AND state = 'running' AND lease_holder = $1",
-              params{text(r.request_id), num(ms(c.now)), text(c.token)}, c.until);
+              params{text(request_id), num(ms(c.now)), text(c.token)}, c.until);
     return {};
 }
 

@@ -25,9 +25,10 @@ struct context {
 
 result<begin_outcome> begin_request(context& c, const new_request& r);
 result<begin_outcome> resume(context& c, const std::string& request_id);
-// Gives up the request a begin claimed or resumed when that begin was reported as failed
-// (see store::begin_request): its lease ends now, so that the client's retry resumes it.
-result<done> release(context& c, const new_request& r);
+// Gives up a request this store claimed or resumed and sent nothing more of (see
+// store::begin_request and store::release): its lease ends now, so that the client's
+// retry resumes it.
+result<done> release(context& c, const std::string& request_id);
 result<done> mark_sending(context& c, const std::string& request_id, const std::vector<item_key>& items);
 result<done> settle(context& c, const std::string& request_id, const std::vector<item_outcome>& outcomes);
 result<done> complete_request(context& c, const std::string& request_id, const stored_reply& reply);

@@ -56,6 +56,7 @@ std::string_view to_string(begin_kind kind) noexcept {
     case begin_kind::in_progress: return "in_progress";
     case begin_kind::mismatch: return "mismatch";
     case begin_kind::resumed: return "resumed";
+    case begin_kind::duplicate_id: return "duplicate_id";
     }
     return "claimed";
 }
@@ -84,13 +85,6 @@ bool is_valid_key(std::string_view key) noexcept {
         }
     }
     return true;
-}
-
-std::string default_state_path(std::string_view config_directory, const std::optional<std::string>& env_value) {
-    if (env_value && !env_value->empty()) {
-        return *env_value;
-    }
-    return (std::filesystem::path(config_directory) / "ledger.db").string();
 }
 
 std::string describe_target(const settings& s) {

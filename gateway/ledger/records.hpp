@@ -88,6 +88,7 @@ struct request_record {
     std::string config_version;
     std::optional<std::string> idempotency_key;
     std::string fingerprint; // of the normalised request; compared on key reuse
+    bool send_email = true;  // the canonical request's flag, for resuming it without its body
     request_state state = request_state::running;
     std::optional<stored_reply> reply; // set once completed
     time_point created_at{};
@@ -117,6 +118,7 @@ struct new_request {
     std::string config_version;
     std::optional<std::string> idempotency_key; // 1..255 printable characters (is_valid_key)
     std::string fingerprint;
+    bool send_email = true;
     std::vector<new_item> items;
 };
 
@@ -142,6 +144,7 @@ enum class begin_kind : std::uint8_t {
     replay,      // the key's request completed: answer with `reply`, send nothing
     in_progress, // the key's request is still running elsewhere: 409 with Retry-After
     mismatch,    // the key was used for a different request: 422
+    duplicate_id, // the request id already names another recorded request: nothing recorded
     resumed,     // the key's request was left unfinished by a stopped process and is now the
                  // caller's: send its `pending` items, merge the rest (`sending` ones became
                  // `unknown`/interrupted), then complete it

@@ -72,6 +72,9 @@ const std::vector<migration>& migrations() {
                   PRIMARY KEY (client, idempotency_key)))",
              "CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at)",
          }},
+        // What resuming a request after a crash needs besides its items, so that the
+        // gateway can send its pending items without the client's body.
+        {2, {"ALTER TABLE requests ADD COLUMN send_email INTEGER NOT NULL DEFAULT 1"}},
     };
     return list;
 }

@@ -1,6 +1,6 @@
 #pragma once
-// How a ledger is opened. The config keys (README "Ledger (storage)") map one to one:
-// state.backend, state.path, state.url, state.retention, state.idempotency_retention.
+// How a ledger is opened. The app fills it from the config's `state` section
+// (config::state_config, README "Ledger").
 
 #include "gateway/ledger/records.hpp"
 
@@ -60,12 +60,6 @@ struct settings {
     // Time source (tests move it); system time when empty.
     std::function<time_point()> clock;
 };
-
-// The file used when the config names none: `ledger.db` beside the config file, unless
-// the environment variable INVITEGW_STATE_PATH names another.
-inline constexpr std::string_view state_path_variable = "INVITEGW_STATE_PATH";
-std::string default_state_path(std::string_view config_directory,
-                               const std::optional<std::string>& env_value);
 
 // The database as it may be logged: the SQLite path, or the PostgreSQL host, port and
 // database name without user or password.

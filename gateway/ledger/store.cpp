@@ -442,7 +442,12 @@ void store::begin_request(new_request request, callback<begin_outcome> done) {
     auto shared = std::make_shared<const new_request>(std::move(request));
     impl_->submit(
         std::move(done), [shared](ops::context& c) { return ops::begin_request(c, *shared); }, false, false,
-        [self, shared] { self->keep_internal([shared](ops::context& c) { return ops::release(c, *shared); }); });
+        [self, shared] { self->keep_internal([shared](ops::context& c) { return ops::release(c, shared->request_id); }); });
+}
+
+void store::release(std::string request_id, callback<ledger::done> done) {
+    impl_->submit(
+        std::move(done), [id = std::move(request_id)](ops::context& c) { return ops::release(c, id); }, false, true);
 }
 
 void store::resume(std::string request_id, callback<begin_outcome> done) {

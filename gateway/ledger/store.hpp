@@ -77,6 +77,11 @@ public:
     // `unavailable` the store keeps them and writes them once the database is back.
     void settle(std::string request_id, std::vector<item_outcome> outcomes, callback<done> done);
     void complete_request(std::string request_id, stored_reply reply, callback<done> done);
+    // Gives up a request this store holds and will send nothing more of (a mark_sending
+    // that came back `unavailable`): its lease ends now, so that the client's retry with
+    // the same key resumes it instead of meeting a 409. Kept like an outcome when the
+    // database is away.
+    void release(std::string request_id, callback<done> done);
     // The request with its items; not_found when it does not exist or belongs to another
     // client (nothing tells the two apart). No client: any (for operators).
     void find_request(std::string request_id, std::optional<std::string> client,

@@ -24,8 +24,20 @@ std::string_view to_string(error_code code) noexcept
     case error_code::upstream_unreachable: return "upstream_unreachable";
     case error_code::upstream_timeout: return "upstream_timeout";
     case error_code::bad_upstream_response: return "bad_upstream_response";
+    case error_code::interrupted: return "interrupted";
+    case error_code::target_unavailable: return "target_unavailable";
     }
     return "";
+}
+
+std::optional<error_code> parse_error_code(std::string_view text) noexcept
+{
+    for (std::size_t i = 0; i < error_code_count; ++i) {
+        const auto code = static_cast<error_code>(i);
+        if (to_string(code) == text)
+            return code;
+    }
+    return std::nullopt;
 }
 
 } // namespace igw::mapping

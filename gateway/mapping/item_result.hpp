@@ -2,7 +2,9 @@
 // The outcome of one (invitation, target) pair (SPEC §3), the unit the merged reply
 // is made of.
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,10 +27,16 @@ enum class error_code : std::uint8_t {
     upstream_unreachable,
     upstream_timeout,
     bad_upstream_response,
+    interrupted,        // unknown: the gateway stopped while the call was out (ledger recovery)
+    target_unavailable, // failed, nothing sent: the target is not (or no longer) there to call
 };
+
+inline constexpr std::size_t error_code_count = 11;
 
 std::string_view to_string(item_status status) noexcept;
 std::string_view to_string(error_code code) noexcept;
+// The code whose to_string() is `text` (none for ""); nullopt when there is no such code.
+std::optional<error_code> parse_error_code(std::string_view text) noexcept;
 
 struct item_result {
     std::uint32_t invitation = 0; // index in the canonical request

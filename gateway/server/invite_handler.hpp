@@ -33,6 +33,9 @@ struct handler_reply {
     // Extra reply headers. Framing headers (Content-Length, Connection) and X-Request-Id
     // are the server's and are overwritten.
     std::vector<std::pair<std::string, std::string>> headers;
+    // When set, the reply's X-Request-Id instead of this request's own: a replay answers
+    // with the id of the request it repeats.
+    std::string request_id;
     request_stats stats;
 };
 
@@ -50,6 +53,18 @@ struct handler_request {
     // uses the same one, so a reload never splits a request between two configs.
     std::shared_ptr<const mapping::compiled_config> config;
     std::string_view traceparent; // the client's W3C traceparent header, possibly empty
+    // The Idempotency-Key header: how many were sent (more than one is refused) and the
+    // first one's value.
+    std::size_t idempotency_keys = 0;
+    std::string_view idempotency_key;
+};
+
+// GET /v1/requests/{id} from an authenticated client.
+struct lookup_request {
+    const config::client_config* client; // never null
+    std::string_view request_id;         // this lookup's own X-Request-Id
+    std::string_view recorded_id;        // the {id} asked for
+    std::shared_ptr<const mapping::compiled_config> config;
 };
 
 // One handler object per worker thread, bound to that thread's executor, so it can keep
@@ -63,6 +78,9 @@ class invite_handler {
 public:
     virtual ~invite_handler() = default;
     virtual boost::asio::awaitable<handler_reply> handle(handler_request& request) = 0;
+    // The recorded result of an earlier request. Without a ledger there is none: the
+    // default answers 404.
+    virtual boost::asio::awaitable<handler_reply> lookup(lookup_request& request);
 };
 
 // Called once per worker by the server's constructor, on the constructing thread, with

@@ -18,6 +18,12 @@ route_match match_route(std::string_view method, std::string_view target,
         return {endpoint::openapi, 0, get, "GET, HEAD"};
     if (path == "/admin/reload")
         return {endpoint::admin_reload, 0, method == "POST", "POST"};
+    if (path.starts_with(request_lookup_prefix)) {
+        // One segment: anything below it is not a request.
+        const std::string_view id = path.substr(request_lookup_prefix.size());
+        if (!id.empty() && id.find('/') == std::string_view::npos)
+            return {endpoint::request_lookup, 0, get, "GET, HEAD", id};
+    }
     for (std::size_t i = 0; i < routes.size(); ++i) {
         if (routes[i].path == path)
             return {endpoint::invite, i, method == "POST", "POST"};

@@ -199,6 +199,14 @@ void registry::write_prometheus(std::string& out) const
     header(out, "invitegw_log_lines_dropped_total", "counter",
            "Log lines dropped because the log destination did not keep up (or failed).");
     out.append("invitegw_log_lines_dropped_total ").append(std::to_string(log_lines_dropped())).append("\n");
+    for (const auto& section : sections_)
+        section(out);
+}
+
+void registry::add_section(std::function<void(std::string&)> writer)
+{
+    std::lock_guard lock(mutex_);
+    sections_.push_back(std::move(writer));
 }
 
 } // namespace igw::telemetry

@@ -9,11 +9,14 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "gateway/mapping/item_result.hpp"
 
 namespace igw::telemetry {
 
@@ -52,7 +55,7 @@ public:
 // Per (thread, target). Result counts are per (invitation, target), like the reply.
 struct target_metrics {
     static constexpr std::size_t statuses = 3;   // mapping::item_status
-    static constexpr std::size_t error_codes = 9; // mapping::error_code
+    static constexpr std::size_t error_codes = mapping::error_code_count;
     std::array<std::array<counter, error_codes>, statuses> results;
     counter calls;
     counter retries;
@@ -88,7 +91,12 @@ public:
     // The Prometheus text exposition format (version 0.0.4).
     void write_prometheus(std::string& out) const;
 
+    // Appends the metrics of a part that keeps its own counters (the ledger), after the
+    // registry's own. Set once, before the server starts.
+    void add_section(std::function<void(std::string&)> writer);
+
 private:
+    std::vector<std::function<void(std::string&)>> sections_;
     mutable std::mutex mutex_;
     std::deque<thread_metrics> threads_;
 };

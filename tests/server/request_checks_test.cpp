@@ -115,6 +115,18 @@ BOOST_AUTO_TEST_CASE(requests_are_routed_by_exact_path_and_method)
     BOOST_TEST((srv::match_route("GET", "/", routes).kind == srv::endpoint::not_found));
 }
 
+BOOST_AUTO_TEST_CASE(a_recorded_request_is_one_segment_below_v1_requests)
+{
+    const auto routes = srv::testing::test_config().routes;
+    auto m = srv::match_route("GET", "/v1/requests/req-42?x=1", routes);
+    BOOST_TEST((m.kind == srv::endpoint::request_lookup && m.method_allowed));
+    BOOST_TEST(m.resource_id == "req-42");
+    m = srv::match_route("POST", "/v1/requests/req-42", routes);
+    BOOST_TEST((m.kind == srv::endpoint::request_lookup && !m.method_allowed && m.allow == "GET, HEAD"));
+    BOOST_TEST((srv::match_route("GET", "/v1/requests/", routes).kind == srv::endpoint::not_found));
+    BOOST_TEST((srv::match_route("GET", "/v1/requests/a/b", routes).kind == srv::endpoint::not_found));
+}
+
 namespace {
 
 srv::framing_verdict verdict(std::vector<std::string_view> values, bool content_length = false, unsigned version = 11)

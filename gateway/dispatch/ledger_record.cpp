@@ -1,0 +1,224 @@
+#include "gateway/dispatch/ledger_record.hpp"
+
+#include "gateway/config/loader.hpp"
+#include "gateway/json/writer.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace igw::dispatch {
+namespace {
+
+std::string_view role_name(std::span<const std::string> roles, std::uint32_t index)
+{
+    return index < roles.size() ? std::string_view(roles[index]) : std::string_view();
+}
+
+// Appends `field` so that no two field lists give the same text: its length, then itself.
+void append_field(std::string& out, std::string_view field)
+{
+    out.append(std::to_string(field.size())).push_back(':');
+    out.append(field);
+}
+
+} // namespace
+
+std::string request_fingerprint(std::string_view route_path, const canonical::invite_request& request,
+                                std::span<const std::string> roles, const mapping::route_plan& route)
+{
+    std::string text = "v1";
+    append_field(text, route_path);
+    append_field(text, request.send_email ? "1" : "0");
+    append_field(text, std::to_string(request.targets.size()));
+    for (const std::uint32_t target : request.targets)
+        append_field(text, route.target_names[target]);
+    for (const auto& invitation : request.invitations) {
+        append_field(text, invitation.email);
+        append_field(text, role_name(roles, invitation.role));
+        append_field(text, invitation.ref ? "1" + *invitation.ref : "0");
+    }
+    const std::array<std::uint8_t, 32> digest = config::sha256(text);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(64);
+    for (const std::uint8_t byte : digest) {
+        out.push_back(hex[byte >> 4]);
+        out.push_back(hex[byte & 0xF]);
+    }
+    return out;
+}
+
+ledger::new_request describe_request(std::string_view request_id, std::string_view client,
+                                     std::string_view config_version, std::optional<std::string> idempotency_key,
+                                     const canonical::invite_request& request, std::span<const std::string> roles,
+                                     const mapping::route_plan& route)
+{
+    ledger::new_request out;
+    out.request_id = request_id;
+    out.client = client;
+    out.route = route.path;
+    out.config_version = config_version;
+    out.idempotency_key = std::move(idempotency_key);
+    out.fingerprint = request_fingerprint(route.path, request, roles, route);
+    out.send_email = request.send_email;
+    out.items.reserve(request.invitations.size() * request.targets.size());
+    for (std::uint32_t i = 0; i < request.invitations.size(); ++i) {
+        const auto& invitation = request.invitations[i];
+        for (const std::uint32_t target : request.targets)
+            out.items.push_back(ledger::new_item{i, target, invitation.email, invitation.ref,
+                                                 route.target_names[target],
+                                                 std::string(role_name(roles, invitation.role))});
+    }
+    return out;
+}
+
+ledger::item_outcome to_outcome(const mapping::item_result& result)
+{
+    ledger::item_outcome out;
+    out.invitation = result.invitation;
+    out.target = result.target;
+    switch (result.status) {
+    case mapping::item_status::invited: out.status = ledger::item_status::invited; break;
+    case mapping::item_status::failed: out.status = ledger::item_status::failed; break;
+    case mapping::item_status::unknown: out.status = ledger::item_status::unknown; break;
+    }
+    out.error_code = mapping::to_string(result.error);
+    out.message = result.message;
+    out.invitation_id = result.invitation_id;
+    out.expires_at = result.expires_at;
+    out.vendor_status = result.vendor_status;
+    out.upstream_status = result.upstream_status;
+    return out;
+}
+
+std::optional<mapping::item_result> recorded_result(const ledger::item_record& item)
+{
+    mapping::item_result out;
+    out.invitation = item.invitation;
+    out.target = item.target;
+    out.upstream_status = item.upstream_status;
+    out.invitation_id = item.invitation_id;
+    out.expires_at = item.expires_at;
+    out.vendor_status = item.vendor_status;
+    out.message = item.message;
+    switch (item.status) {
+    case ledger::item_status::pending: return std::nullopt;
+    case ledger::item_status::sending:
+        out.status = mapping::item_status::unknown;
+        out.error = mapping::error_code::interrupted;
+        if (out.message.empty())
+            out.message = "the gateway stopped while this item was being sent; the vendor may have created it";
+        return out;
+    case ledger::item_status::invited: out.status = mapping::item_status::invited; break;
+    case ledger::item_status::failed: out.status = mapping::item_status::failed; break;
+    case ledger::item_status::unknown: out.status = mapping::item_status::unknown; break;
+    }
+    // A code this build does not know (written by a newer one) still says the item is
+    // not invited; upstream_error is the closest stable code.
+    out.error = mapping::parse_error_code(item.error_code).value_or(mapping::error_code::upstream_error);
+    return out;
+}
+
+canonical::invite_request rebuild_request(const ledger::request_with_items& recorded,
+                                          std::span<const std::string> roles, const mapping::route_plan& route,
+                                          std::vector<ledger::item_outcome>& cannot_send)
+{
+    canonical::invite_request out;
+    out.send_email = recorded.request.send_email;
+    std::uint32_t invitations = 0;
+    for (const auto& item : recorded.items)
+        invitations = std::max(invitations, item.invitation + 1);
+    out.invitations.resize(invitations);
+    std::vector<bool> selected(route.target_names.size(), false);
+    for (const auto& item : recorded.items) {
+        canonical::invitation& invitation = out.invitations[item.invitation];
+        invitation.email = item.email;
+        invitation.ref = item.ref;
+        const auto role = std::find(roles.begin(), roles.end(), item.role);
+        const bool target_known = item.target < route.target_names.size() &&
+                                  route.target_names[item.target] == item.target_name;
+        if (target_known)
+            selected[item.target] = true;
+        if (item.status != ledger::item_status::pending)
+            continue;
+        if (role == roles.end() || !target_known) {
+            ledger::item_outcome outcome;
+            outcome.invitation = item.invitation;
+            outcome.target = item.target;
+            outcome.status = ledger::item_status::failed;
+            outcome.error_code = mapping::to_string(role == roles.end() ? mapping::error_code::role_not_supported
+                                                                         : mapping::error_code::target_unavailable);
+            outcome.message = role == roles.end()
+                                  ? "role " + item.role + " is no longer configured; nothing was sent"
+                                  : "target " + item.target_name + " is no longer on route " + route.path +
+                                        "; nothing was sent";
+            cannot_send.push_back(std::move(outcome));
+        }
+        invitation.role = role == roles.end() ? 0 : static_cast<std::uint32_t>(role - roles.begin());
+    }
+    for (std::uint32_t t = 0; t < selected.size(); ++t)
+        if (selected[t])
+            out.targets.push_back(t);
+    return out;
+}
+
+void write_request_document(const ledger::request_with_items& recorded, std::string& out)
+{
+    std::array<std::size_t, 5> counts{}; // by ledger::item_status
+    std::uint32_t invitations = 0;
+    std::vector<std::string_view> targets;
+    for (const auto& item : recorded.items) {
+        ++counts[static_cast<std::size_t>(item.status)];
+        invitations = std::max(invitations, item.invitation + 1);
+        if (std::find(targets.begin(), targets.end(), item.target_name) == targets.end())
+            targets.push_back(item.target_name);
+    }
+    json::writer w(out);
+    w.begin_object();
+    w.member("request_id", recorded.request.request_id);
+    w.member("state", ledger::to_string(recorded.request.state));
+    w.member("route", recorded.request.route);
+    w.member("config_version", recorded.request.config_version);
+    w.key("summary").begin_object();
+    w.member("invitations", invitations);
+    w.member("targets", targets.size());
+    using ledger::item_status;
+    for (const item_status status : {item_status::invited, item_status::failed, item_status::unknown,
+                                     item_status::pending, item_status::sending}) {
+        const std::size_t n = counts[static_cast<std::size_t>(status)];
+        const bool settled = status != item_status::pending && status != item_status::sending;
+        if (settled || n > 0)
+            w.member(ledger::to_string(status), n);
+    }
+    w.end_object();
+    w.key("results").begin_array();
+    for (const auto& item : recorded.items) {
+        w.begin_object();
+        w.member("index", item.invitation);
+        if (item.ref)
+            w.member("ref", *item.ref);
+        w.member("email", item.email);
+        w.member("target", item.target_name);
+        w.member("status", ledger::to_string(item.status));
+        if (!item.invitation_id.empty())
+            w.member("invitation_id", item.invitation_id);
+        if (!item.expires_at.empty())
+            w.member("expires_at", item.expires_at);
+        if (!item.vendor_status.empty())
+            w.member("vendor_status", item.vendor_status);
+        if (item.upstream_status != 0)
+            w.member("upstream_status", item.upstream_status);
+        if (item.status == ledger::item_status::failed || item.status == ledger::item_status::unknown) {
+            w.key("error").begin_object();
+            w.member("code", item.error_code);
+            w.member("message", item.message);
+            w.end_object();
+        }
+        w.member("attempts", item.attempts);
+        w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+}
+
+} // namespace igw::dispatch
