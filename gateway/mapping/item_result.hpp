@@ -1,6 +1,6 @@
 #pragma once
-// The outcome of one (invitation, target) pair (SPEC §3), the unit the merged reply
-// is made of.
+// The result of one item, an (invitation, target) pair (docs/glossary.md "Item"), the
+// unit the merged reply is made of (docs/api.md "3. Merged response").
 
 #include <cstdint>
 #include <string>
