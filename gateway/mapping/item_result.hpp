@@ -14,7 +14,7 @@ enum class item_status : std::uint8_t {
     unknown, // it may have been created: the client must not lose track of it
 };
 
-// Stable, documented error codes (README "Error codes").
+// Stable error codes, documented in docs/api.md "Error codes".
 enum class error_code : std::uint8_t {
     none,
     role_not_supported,
@@ -39,7 +39,9 @@ struct item_result {
     std::string invitation_id;
     std::string expires_at;
     std::string vendor_status;
-    std::string message;          // the vendor's own message where it sent one
+    // For the client: the vendor's own message where it sent one (secrets redacted, at
+    // most 512 bytes), else the gateway's short message (mapping/outcome.hpp).
+    std::string message;
 };
 
 } // namespace igw::mapping
