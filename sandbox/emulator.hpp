@@ -109,7 +109,7 @@ private:
 };
 
 // Environment variables that point the shipped config/gateway.yaml at this emulator
-// (SPEC §4 names, plus the role ids the shipped role maps read), in a stable order.
+// (docs/api.md "8. Configuration" names, plus the role ids the shipped role maps read), in a stable order.
 std::vector<std::pair<std::string, std::string>> environment_for(const server&);
 
 } // namespace igw::emulator

@@ -1,5 +1,6 @@
 #pragma once
-// The `invitegw` command line (SPEC §5): check-config, serve, serve --sandbox.
+// The `invitegw` command line (docs/api.md "9. Command line"): serve, serve --sandbox,
+// check-config, explain, --version.
 
 namespace igw::app {
 

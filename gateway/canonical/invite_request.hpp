@@ -1,5 +1,5 @@
 #pragma once
-// The canonical invite request (SPEC §2) after validation: every email trimmed,
+// The canonical invite request (docs/api.md "2. Canonical request") after validation: every email trimmed,
 // lower-cased and checked, every role and target resolved to an index.
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 #pragma once
-// Turns a request body into a validated canonical invite request (SPEC §2), or into
-// the problem reply that says everything wrong with it.
+// Turns a request body into a validated canonical invite request (docs/api.md
+// "2. Canonical request"), or into the problem reply that says everything wrong with it.
 
 #include "gateway/canonical/email.hpp"
 #include "gateway/canonical/invite_request.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The gateway's configuration (SPEC §4) as plain typed values. Loaded and validated
+// The gateway's configuration (docs/api.md "8. Configuration") as plain typed values. Loaded and validated
 // once by load_gateway_config(); nothing on the request path looks at YAML.
 
 #include <array>

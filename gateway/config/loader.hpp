@@ -1,5 +1,5 @@
 #pragma once
-// Loading config/gateway.yaml (SPEC §4) into a validated gateway_config.
+// Loading config/gateway.yaml (docs/api.md "8. Configuration") into a validated gateway_config.
 
 #include "gateway/config/config.hpp"
 #include "gateway/config/env.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The merged reply (SPEC §3): one result per (invitation, selected target), ordered by
+// The merged reply (docs/api.md "3. Merged response"): one result per (invitation, selected target), ordered by
 // invitation then route order, with a summary; 200 when all were invited, else 207.
 
 #include "gateway/canonical/invite_request.hpp"

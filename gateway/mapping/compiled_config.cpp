@@ -32,7 +32,9 @@ std::shared_ptr<const compiled_config> load_compiled_config(const std::string& p
 
     auto loaded = std::make_shared<compiled_config>();
     loaded->config = config::load_gateway_config(path, recording);
-    // Route plans point into `mappings`, which is built in place and never moves again.
+    // Route plans point at target plans in `mappings.targets`. Moving the set into place
+    // moves the vector's buffer, not its elements, so the pointers stay valid; the
+    // compiled_config is shared as const afterwards and never moves again.
     loaded->mappings = compile_mappings(loaded->config, recording);
 
     std::string content;

@@ -1,6 +1,6 @@
 #pragma once
-// The outcome of one (invitation, target) pair (SPEC §3), the unit the merged reply
-// is made of.
+// The result of one item, an (invitation, target) pair (docs/glossary.md "Item"), the
+// unit the merged reply is made of (docs/api.md "3. Merged response").
 
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +16,7 @@ enum class item_status : std::uint8_t {
     unknown, // it may have been created: the client must not lose track of it
 };
 
-// Stable, documented error codes (README "Error codes").
+// Stable error codes, documented in docs/api.md "Error codes".
 enum class error_code : std::uint8_t {
     none,
     role_not_supported,
@@ -47,7 +47,9 @@ struct item_result {
     std::string invitation_id;
     std::string expires_at;
     std::string vendor_status;
-    std::string message;          // the vendor's own message where it sent one
+    // For the client: the vendor's own message where it sent one (secrets redacted, at
+    // most 512 bytes), else the gateway's short message (mapping/outcome.hpp).
+    std::string message;
 };
 
 } // namespace igw::mapping

@@ -17,7 +17,7 @@ namespace igw::mapping {
 struct route_plan {
     std::string path;
     std::vector<const target_plan*> targets; // in the route's order
-    std::vector<std::string> target_names;   // the same, as names (for validation)
+    std::vector<std::string> target_names;   // the same, as names (validation, replies)
 };
 
 struct mapping_set {

@@ -2,8 +2,8 @@
 // The rules that decide an item's outcome when it is not simply invited: what an
 // unsupported role, a transport failure or a vendor's HTTP status means for an
 // invitation (failed or unknown: could the vendor have created it?), which error code
-// the client gets, and the short, stable message it reads. README "Merged response"
-// holds the same table for users.
+// the client gets, and the short, stable message it reads. docs/api.md "Error codes"
+// holds the same rules as a table for users.
 //
 // They sit in mapping, beside the item_status and error_code they produce, because the
 // renderer and reply mapper (here) and the fan-out (dispatch) all apply them; dispatch

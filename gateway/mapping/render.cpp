@@ -113,7 +113,8 @@ void render_calls(const canonical::invite_request& request, const route_plan& ro
         }
         const auto begin = plan.items.begin() + static_cast<std::ptrdiff_t>(target_items_begin);
         if (target.provider->group_by_role)
-            // Stable, so each group keeps invitation order; groups are ordered by role id.
+            // Stable, so each group keeps invitation order; groups follow role_group,
+            // the order in which the canonical roles first name each vendor value.
             std::stable_sort(begin, plan.items.end(), [&](std::uint32_t a, std::uint32_t b) {
                 return target.role_group[request.invitations[a].role] < target.role_group[request.invitations[b].role];
             });

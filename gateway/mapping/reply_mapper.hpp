@@ -1,5 +1,5 @@
 #pragma once
-// Turning one upstream reply into per-item results (SPEC §3), following the
+// Turning one upstream reply into per-item results (docs/api.md "Error codes"), following the
 // provider's reply plan. One reply_mapper per thread: it reuses its JSON parser.
 
 #include "gateway/canonical/invite_request.hpp"

@@ -1,5 +1,6 @@
 #pragma once
-// Which endpoint a request line names: the health probes or one of the configured routes.
+// Which endpoint a request line names: a built-in one (probes, metrics, the API
+// description, reload) or one of the configured routes.
 
 #include <cstddef>
 #include <string_view>

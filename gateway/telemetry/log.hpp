@@ -1,7 +1,7 @@
 #pragma once
 // Structured logs: one line per event, JSON by default (`--log-format text` for
 // humans). Callers pass typed fields; no email address, key or secret is ever a
-// field (log counts, hashes or domains instead).
+// field (lines carry counts, names and ids instead).
 
 #include <chrono>
 #include <cstddef>
@@ -48,9 +48,11 @@ inline bool log_enabled(log_level level) noexcept { return level >= logging().le
 
 // Formats one line on the calling thread and queues it for the one writer thread, so a
 // destination that stalls (a pipe nobody reads, a slow disk) never holds up an event
-// loop. When the queue holds log_queue_bytes, the line is dropped and counted instead.
-// The writer writes whole lines only (one write(2) per batch of lines, at most PIPE_BUF
-// bytes unless a line is longer), so lines never interleave.
+// loop. A line that would take the queue past log_queue_bytes is dropped and counted
+// instead (besides the queue, the writer holds the batch it is writing). The writer
+// takes the whole queue at once and writes it in pieces of whole lines, each at most
+// PIPE_BUF bytes unless one line is longer: log lines never interleave with each other,
+// and on a pipe a piece is never split by another writer's output (std::cerr).
 void log(log_level level, std::string_view event, std::initializer_list<log_field> fields);
 
 inline constexpr std::size_t log_queue_bytes = 1 << 20;

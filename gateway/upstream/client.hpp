@@ -73,8 +73,9 @@ public:
     // Sends one request and reads its reply. Never throws for network conditions: they
     // come back in response::error. `deadline` bounds everything: waiting for a pooled
     // connection, DNS, connect, TLS, writing and reading. At most `max_connections`
-    // (at least 1) connections are open to `ep` at once; callers beyond that wait, in
-    // FIFO order, until one frees up or their deadline passes.
+    // (at least 1; the latest value given counts, and connections over a lowered cap
+    // close as their calls complete) connections are open to `ep` at once; callers
+    // beyond that wait, in FIFO order, until one frees up or their deadline passes.
     // The client must outlive every send() it started.
     boost::asio::awaitable<response> send(const endpoint& ep, const request& req,
                                           std::chrono::steady_clock::time_point deadline,
@@ -88,8 +89,9 @@ public:
     };
     pool_stats stats(const endpoint&) const;  // for metrics and tests
 
-    // Closes every idle connection (e.g. on shutdown); connections in use are closed
-    // when their call completes only if they are not reusable.
+    // Closes every idle connection now (TLS ones with a close_notify, in the background);
+    // connections in use go back to the pool as usual when their call completes. The
+    // gateway does not call it: destroying the client closes the idle connections left.
     void close_idle();
 
     // Tells the client the endpoints its callers still use (after a config change).

@@ -11,9 +11,10 @@ namespace igw::upstream {
 // have acted on the request (`unknown`) or certainly not (`failed`)?
 enum class failure {
     none,
-    connect_failed,       // DNS, TCP connect or TLS handshake failed: nothing was sent
-    timeout_before_send,  // the deadline passed before the request was written
-                          // (waiting for a pooled connection, or connecting)
+    connect_failed,       // DNS, TCP connect, TLS setup or the TLS handshake failed:
+                          // nothing was sent (connect_step says which)
+    timeout_before_send,  // the deadline passed before the request was written (waiting
+                          // for a pooled connection, resolving, connecting, handshaking)
     timeout_after_send,   // the request was (possibly partly) sent, no complete reply in time
     connection_lost,      // closed/reset after the request was (possibly partly) sent,
                           // before a complete reply

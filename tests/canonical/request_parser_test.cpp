@@ -1,4 +1,4 @@
-// SPEC §2: what the canonical request accepts, and the exact problem it answers with
+// docs/api.md "2. Canonical request": what the canonical request accepts, and the exact problem it answers with
 // otherwise. Each rule has an accepted case and a rejected one.
 
 #include "gateway/canonical/request_parser.hpp"

@@ -1,4 +1,4 @@
-// Further parts of the reply contract (SPEC §2-§3) seen from outside: the request
+// Further parts of the reply contract (docs/api.md sections 2-4) seen from outside: the request
 // deadline, vendor replies the gateway cannot use, target selection order, keep-alive,
 // concurrency and base URLs with a path prefix.
 

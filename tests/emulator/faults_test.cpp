@@ -1,4 +1,4 @@
-// Injected faults: what the gateway must survive (SPEC §3: failed vs unknown).
+// Injected faults: what the gateway must survive (docs/api.md "Result statuses": failed vs unknown).
 
 #include "tests/emulator/support/checks.hpp"
 

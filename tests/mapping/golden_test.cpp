@@ -141,7 +141,7 @@ BOOST_AUTO_TEST_CASE(without_a_workspace_the_optional_header_is_left_out)
 
 BOOST_AUTO_TEST_CASE(a_base_url_path_prefix_is_kept)
 {
-    // SPEC §4: http://127.0.0.1:9000/anthropic
+    // docs/api.md "8. Configuration": http://127.0.0.1:9000/anthropic
     env_map vars = golden_env();
     vars["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:9000/anthropic/";
     const auto config = load(shipped_config_path(), vars);

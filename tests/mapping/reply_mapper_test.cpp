@@ -1,4 +1,4 @@
-// Turning each vendor's replies into per-item results (SPEC §3): success shapes,
+// Turning each vendor's replies into per-item results (docs/api.md "Error codes"): success shapes,
 // error bodies and statuses, and bodies that cannot be trusted. Replies are written
 // out here as the vendors document them (shared/vendors/*.md); the last cases take
 // real error replies from the strict emulators.

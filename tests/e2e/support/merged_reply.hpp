@@ -1,5 +1,5 @@
 #pragma once
-// The gateway's merged reply (SPEC §3) parsed into plain values, so that tests compare
+// The gateway's merged reply (docs/api.md "3. Merged response") parsed into plain values, so that tests compare
 // fields exactly. Parsing is strict: a missing, mistyped or unexpected member throws
 // std::runtime_error (which fails the test case with its message).
 

@@ -47,7 +47,7 @@ std::string shipped_providers_dir();
 emulator::credentials test_credentials();
 
 // Variables for the shipped config with fixed, fake base URLs (never a port that
-// changes between runs): the defaults of SPEC §4 where there is one.
+// changes between runs): the defaults of docs/api.md "8. Configuration" where there is one.
 env_map golden_env();
 // The same credentials, with base URLs pointing at a running emulator.
 env_map emulator_env(const emulator::server& server);
