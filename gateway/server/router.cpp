@@ -9,15 +9,15 @@ route_match match_route(std::string_view method, std::string_view target,
     // HEAD wherever GET is (RFC 9110 §9.3.2): the same header, without the body.
     const bool get = method == "GET" || method == "HEAD";
     if (path == "/healthz")
-        return {endpoint::healthz, 0, get, "GET, HEAD"};
+        return {endpoint::healthz, 0, get, "GET, HEAD", {}};
     if (path == "/readyz")
-        return {endpoint::readyz, 0, get, "GET, HEAD"};
+        return {endpoint::readyz, 0, get, "GET, HEAD", {}};
     if (path == "/metrics")
-        return {endpoint::metrics, 0, get, "GET, HEAD"};
+        return {endpoint::metrics, 0, get, "GET, HEAD", {}};
     if (path == "/openapi.json")
-        return {endpoint::openapi, 0, get, "GET, HEAD"};
+        return {endpoint::openapi, 0, get, "GET, HEAD", {}};
     if (path == "/admin/reload")
-        return {endpoint::admin_reload, 0, method == "POST", "POST"};
+        return {endpoint::admin_reload, 0, method == "POST", "POST", {}};
     if (path.starts_with(request_lookup_prefix)) {
         // One segment: anything below it is not a request.
         const std::string_view id = path.substr(request_lookup_prefix.size());
@@ -26,7 +26,7 @@ route_match match_route(std::string_view method, std::string_view target,
     }
     for (std::size_t i = 0; i < routes.size(); ++i) {
         if (routes[i].path == path)
-            return {endpoint::invite, i, method == "POST", "POST"};
+            return {endpoint::invite, i, method == "POST", "POST", {}};
     }
     return {};
 }

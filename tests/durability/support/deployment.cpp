@@ -1,0 +1,162 @@
+#include "tests/durability/support/deployment.hpp"
+
+#include "tests/support/paths.hpp"
+
+#include <simdjson.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include <stdexcept>
+#include <thread>
+
+namespace igw::durability {
+namespace {
+
+const std::string repo_dir = test::test_data_dir() + "/..";
+
+// Inserts `lines` right after the line `anchor` of `text`.
+void insert_after(std::string& text, std::string_view anchor, std::string_view lines)
+{
+    const std::size_t at = text.find(anchor);
+    if (at == std::string::npos)
+        throw std::runtime_error("config/gateway.yaml has no line " + std::string(anchor));
+    text.insert(at + anchor.size(), lines);
+}
+
+// The shipped config with the test's ledger, a second client and a route that requires
+// an Idempotency-Key; everything else (targets, role maps, limits) as shipped.
+std::string test_config(const std::string& state_block)
+{
+    std::string text = test::read_file(repo_dir + "/config/gateway.yaml");
+    const std::size_t state = text.find("\nstate:\n");
+    if (state == std::string::npos)
+        throw std::runtime_error("config/gateway.yaml has no state section");
+    const std::size_t end = text.find("\n\n", state + 1);
+    text.replace(state + 1, end - state, state_block);
+    insert_after(text, "\nclients:\n", "  - name: other\n    key: " + std::string(other_client_key) + "\n");
+    insert_after(text, "\nroutes:\n",
+                 "  - path: " + std::string(strict_path) + "\n    targets: [anthropic]\n    idempotency: required\n");
+    return "providers_dir: " + repo_dir + "/providers\n" + text;
+}
+
+std::string body_of(const std::vector<std::string>& items)
+{
+    std::string out;
+    for (const auto& item : items)
+        out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+} // namespace
+
+deployment::deployment(ledger::backend_kind backend)
+    : db_(backend), emulators_(std::make_unique<emulator::server>())
+{
+    sqlite_path_ = (dir_.path() / "state" / "ledger.db").string();
+    std::string state = "state:\n";
+    if (backend == ledger::backend_kind::sqlite)
+        state += "  backend: sqlite\n  path: " + sqlite_path_ + "\n";
+    else
+        state += "  backend: postgres\n  url: \"" + db_.settings().url + "\"\n";
+    state += "  instance: ${INVITEGW_INSTANCE}\n  timeout: 5s\n";
+    config_file_ = dir_.write("gateway.yaml", test_config(state));
+}
+
+ledger::settings deployment::ledger_settings(const std::string& instance) const
+{
+    ledger::settings s = db_.settings(instance);
+    s.path = sqlite_path_;
+    return s;
+}
+
+std::unique_ptr<gateway_process> deployment::start(const std::string& instance)
+{
+    auto environment = emulator::environment_for(*emulators_);
+    environment.emplace_back("INVITEGW_CLIENT_KEY", std::string(client_key));
+    environment.emplace_back("INVITEGW_INSTANCE", instance);
+    const std::string log = (dir_.path() / (instance + "-" + std::to_string(++started_) + ".log")).string();
+    return std::make_unique<gateway_process>(config_file_, std::move(environment), log);
+}
+
+emulator::test_response post(std::uint16_t port, const std::string& body, const request_options& options)
+{
+    emulator::test_client client("127.0.0.1", port, std::nullopt, options.timeout);
+    emulator::test_request request{"POST", options.path, options.headers, body};
+    request.headers.emplace_back("Content-Type", "application/json");
+    request.headers.emplace_back("Authorization", "Bearer " + options.key);
+    if (options.idempotency_key)
+        request.headers.emplace_back("Idempotency-Key", *options.idempotency_key);
+    return client.send(request);
+}
+
+emulator::test_response get(std::uint16_t port, const std::string& path, std::string_view key)
+{
+    emulator::test_client client("127.0.0.1", port, std::nullopt, std::chrono::seconds(10));
+    emulator::test_request request{"GET", path, {}, {}};
+    if (!key.empty())
+        request.headers.emplace_back("Authorization", "Bearer " + std::string(key));
+    return client.send(request);
+}
+
+std::string invite_body(const std::vector<std::string>& emails, const std::vector<std::string>& targets)
+{
+    std::vector<std::string> invitations, names;
+    for (const auto& email : emails)
+        invitations.push_back(R"({"email": ")" + email + R"(", "role": "developer"})");
+    for (const auto& target : targets)
+        names.push_back("\"" + target + "\"");
+    return R"({"invitations": [)" + body_of(invitations) + R"(], "targets": [)" + body_of(names) + "]}";
+}
+
+std::size_t calls_to(const emulator::server& emulators, emulator::vendor target)
+{
+    return emulators.requests(target).size();
+}
+
+bool wait_for_calls(const emulator::server& emulators, emulator::vendor target, std::size_t count,
+                    std::chrono::milliseconds bound)
+{
+    const auto deadline = std::chrono::steady_clock::now() + bound;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (calls_to(emulators, target) >= count)
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return calls_to(emulators, target) >= count;
+}
+
+std::vector<result_row> result_rows(const std::string& body)
+{
+    simdjson::dom::parser parser;
+    simdjson::dom::element root = parser.parse(body);
+    std::vector<result_row> rows;
+    for (simdjson::dom::element result : root["results"].get_array()) {
+        result_row row;
+        row.email = std::string(result["email"].get_string().value());
+        row.target = std::string(result["target"].get_string().value());
+        row.status = std::string(result["status"].get_string().value());
+        if (auto error = result["error"]; !error.error())
+            row.code = std::string(error["code"].get_string().value());
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+std::ostream& operator<<(std::ostream& out, const result_row& row)
+{
+    return out << row.email << "@" << row.target << ": " << row.status << (row.code.empty() ? "" : " ") << row.code;
+}
+
+std::string json_member(const std::string& body, std::string_view name)
+{
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(body).get(root))
+        return {};
+    std::string_view value;
+    if (root[name].get(value))
+        return {};
+    return std::string(value);
+}
+
+} // namespace igw::durability

@@ -1,0 +1,83 @@
+#pragma once
+// A deployment for the durability tests: the strict vendor emulators in this process,
+// the shipped config/gateway.yaml with the test's ledger, and as many `invitegw serve`
+// processes on it as a test starts (several instances share one PostgreSQL database).
+
+#include "gateway/ledger/settings.hpp"
+#include "sandbox/emulator.hpp"
+#include "tests/durability/support/gateway_process.hpp"
+#include "tests/emulator/test_client.hpp"
+#include "tests/ledger/support/backends.hpp"
+#include "tests/support/files.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace igw::durability {
+
+inline constexpr std::string_view client_key = "durability-client-key-4f1c9e";
+inline constexpr std::string_view other_client_key = "durability-other-key-8b2d7a";
+inline constexpr std::string_view invite_path = "/v1/invitations";
+// A route of the test's config that requires an Idempotency-Key (targets: anthropic).
+inline constexpr std::string_view strict_path = "/v1/strict";
+
+class deployment {
+public:
+    explicit deployment(ledger::backend_kind backend);
+
+    emulator::server& emulators() noexcept { return *emulators_; }
+    ledger::backend_kind backend() const noexcept { return db_.kind(); }
+    // The ledger the gateways use, for a test that reads or writes it directly.
+    ledger::settings ledger_settings(const std::string& instance) const;
+    const std::string& config_file() const noexcept { return config_file_; }
+    const std::string& sqlite_path() const noexcept { return sqlite_path_; }
+
+    // Starts one more instance (each its own name, all on the same ledger).
+    std::unique_ptr<gateway_process> start(const std::string& instance = "instance-a");
+
+private:
+    test::test_database db_;
+    test::temp_dir dir_;
+    std::unique_ptr<emulator::server> emulators_;
+    std::string sqlite_path_;
+    std::string config_file_;
+    unsigned started_ = 0;
+};
+
+struct request_options {
+    std::string path = std::string(invite_path);
+    std::optional<std::string> idempotency_key;
+    std::string key = std::string(client_key);
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::chrono::milliseconds timeout{15000};
+};
+
+// POSTs `body` on a fresh connection.
+emulator::test_response post(std::uint16_t port, const std::string& body, const request_options& options = {});
+// GETs a path with the client key (none when `key` is empty).
+emulator::test_response get(std::uint16_t port, const std::string& path, std::string_view key = client_key);
+
+// One invitation per email (role developer) to `targets`.
+std::string invite_body(const std::vector<std::string>& emails, const std::vector<std::string>& targets);
+
+// Calls the emulator recorded for `target` so far.
+std::size_t calls_to(const emulator::server& emulators, emulator::vendor target);
+
+// Waits (bounded by `bound`) until `target` has received at least `count` calls.
+bool wait_for_calls(const emulator::server& emulators, emulator::vendor target, std::size_t count,
+                    std::chrono::milliseconds bound = std::chrono::seconds(10));
+
+// The (target, status, error code) of each result of a merged reply or request document.
+struct result_row {
+    std::string email, target, status, code;
+    friend bool operator==(const result_row&, const result_row&) = default;
+};
+std::vector<result_row> result_rows(const std::string& body);
+std::ostream& operator<<(std::ostream& out, const result_row& row);
+// A top-level string member of a JSON object ("" when absent).
+std::string json_member(const std::string& body, std::string_view name);
+
+} // namespace igw::durability
