@@ -49,6 +49,13 @@ const config::client_config* find_client_by_key(std::string_view key,
     return found;
 }
 
+const config::client_config* authenticate(std::string_view authorization,
+                                          std::span<const config::client_config> clients) noexcept
+{
+    const auto token = bearer_token(authorization);
+    return token ? find_client_by_key(*token, clients) : nullptr;
+}
+
 bool client_may_use_route(const config::client_config& client, std::string_view route_path) noexcept
 {
     return client.routes.empty() || std::ranges::find(client.routes, route_path) != client.routes.end();

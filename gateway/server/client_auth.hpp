@@ -20,6 +20,10 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) noe
 const config::client_config* find_client_by_key(std::string_view key,
                                                 std::span<const config::client_config> clients) noexcept;
 
+// The client an `Authorization` value authenticates (a Bearer key), or null.
+const config::client_config* authenticate(std::string_view authorization,
+                                          std::span<const config::client_config> clients) noexcept;
+
 // A client with no route list may use every route.
 bool client_may_use_route(const config::client_config& client, std::string_view route_path) noexcept;
 

@@ -361,4 +361,32 @@ BOOST_AUTO_TEST_CASE(an_invite_whose_client_drops_mid_body_is_still_counted)
     BOOST_TEST(found);
 }
 
+BOOST_AUTO_TEST_CASE(an_invite_cut_off_by_a_shutdown_is_still_counted_once)
+{
+    igw::telemetry::registry metrics;
+    auto loaded = std::make_shared<igw::mapping::compiled_config>();
+    loaded->config = config;
+    srv.emplace(std::make_shared<igw::mapping::config_source>(std::move(loaded)),
+                srv::testing::echo_handler_factory(control), srv::server_services{&metrics, {}, {}});
+    auto done = std::async(std::launch::async, [this] { srv->run(); });
+
+    test_client uploading(port());
+    uploading.send(raw_request("POST", "/v1/invitations",
+                               {{"Authorization", "Bearer key-a"},
+                                {"Content-Type", "application/json"},
+                                {"Content-Length", "100"},
+                                {"Expect", "100-continue"}},
+                               ""));
+    // The 100 Continue says the server accepted the header and is reading the body.
+    BOOST_REQUIRE(uploading.read_reply().result_int() == 100u);
+    srv->stop(0ms); // the body never comes: the read is cancelled at once
+    BOOST_TEST(uploading.closed_by_server());
+    BOOST_REQUIRE(finishes(done));
+
+    std::string scraped;
+    metrics.write_prometheus(scraped);
+    BOOST_TEST(scraped.find(R"(invitegw_requests_total{route="/v1/invitations",status="499"} 1)") != std::string::npos,
+               scraped);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

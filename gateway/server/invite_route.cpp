@@ -1,0 +1,137 @@
+// An invite on a configured route, from its header to its reply: the refusals decided
+// on the header, the body, admission into the in-flight cap, the handler, and the
+// request record, which every way out writes exactly once.
+#include "gateway/server/connection.hpp"
+
+#include <exception>
+
+#include <boost/asio/this_coro.hpp>
+
+#include "gateway/canonical/problems.hpp"
+#include "gateway/server/admission.hpp"
+#include "gateway/server/client_auth.hpp"
+#include "gateway/server/media_type.hpp"
+
+namespace igw::server::detail {
+namespace {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+
+
+} // namespace
+
+net::awaitable<bool> connection::serve_invite(request_parser& parser, const route_match& match,
+                                              std::string_view request_id)
+{
+    record_.open(snapshot_->config.routes[match.route_index].path, request_id);
+    bool keep = false;
+    std::exception_ptr cut_off;
+    try {
+        keep = co_await invite_exchange(parser, match, request_id);
+    } catch (...) {
+        // Mostly a shutdown past its grace period: once the connection's coroutine is
+        // cancelled, its next co_await throws operation_aborted. Rethrown below.
+        cut_off = std::current_exception();
+    }
+    // Still pending: the invite ended without a reply, because the client went away or
+    // a shutdown cut it off. The attempt is still counted and logged.
+    record_request(client_closed_status);
+    if (cut_off)
+        std::rethrow_exception(cut_off);
+    co_return keep;
+}
+
+void connection::record_request(unsigned status)
+{
+    if (record_.pending())
+        record_.write(status, worker_.route_metrics(record_.route()), config_.log.requests, snapshot_->version);
+}
+
+net::awaitable<bool> connection::invite_exchange(request_parser& parser, const route_match& match,
+                                                 std::string_view request_id)
+{
+    auto& req = parser.get();
+    const bool body_pending = !parser.is_done();
+    const auto& route = snapshot_->config.routes[match.route_index];
+    const config::client_config* client = authenticate(req[http::field::authorization], snapshot_->config.clients);
+    if (client)
+        record_.set_client(client->name);
+    if (auto refusal = invite_refusal(parser, route, client, request_id)) {
+        // Decided on the header alone; the body, if any, is not read, so the connection
+        // cannot carry another request after it.
+        record_request(refusal->result_int());
+        co_return co_await send(*refusal, req.keep_alive() && !body_pending, body_pending);
+    }
+    if (body_pending && !co_await read_body(parser, request_id))
+        co_return false;
+    if (req.body().capacity() < req.body().size() + body_padding)
+        req.body().reserve(req.body().size() + body_padding);
+    co_return co_await run_handler(parser, match, *client, request_id);
+}
+
+std::optional<response> connection::invite_refusal(const request_parser& parser, const config::route_config& route,
+                                                   const config::client_config* client, std::string_view request_id)
+{
+    const auto& req = parser.get();
+    const unsigned version = req.version();
+    if (!client) {
+        auto res = make_problem(canonical::unauthorized_problem(), version, request_id);
+        res.set(http::field::www_authenticate, req[http::field::authorization].empty()
+                                                   ? R"(Bearer realm="invitegw")"
+                                                   : R"(Bearer realm="invitegw", error="invalid_token")");
+        return res;
+    }
+    if (!client_may_use_route(*client, route.path))
+        return make_problem(canonical::forbidden_problem(route.path), version, request_id);
+    if (!is_json_media_type(req[http::field::content_type]))
+        return make_problem(canonical::unsupported_media_type_problem(req[http::field::content_type]), version,
+                            request_id);
+    // Answered before the body is sent (the client may be waiting for 100 Continue).
+    if (const auto length = parser.content_length(); length && *length > limits_.max_body_bytes)
+        return make_problem(canonical::payload_too_large_problem(limits_.max_body_bytes), version, request_id);
+    return std::nullopt;
+}
+
+net::awaitable<bool> connection::run_handler(request_parser& parser, const route_match& match,
+                                             const config::client_config& client, std::string_view request_id)
+{
+    auto& req = parser.get();
+    const unsigned version = req.version();
+    disarm_deadline();
+    // The slot is taken only once the body is in: the cap is about work the gateway
+    // does, and slots held while clients upload slowly would refuse every other invite.
+    auto slot = in_flight_slot::try_take(worker_.shared.in_flight, limits_.max_in_flight_requests, worker_.metrics);
+    if (!slot) {
+        auto res = make_problem(canonical::overloaded_problem(), version, request_id);
+        res.set(http::field::retry_after, "1");
+        record_request(res.result_int());
+        co_return co_await send(res, req.keep_alive(), false);
+    }
+
+    handler_request request{match.route_index, &client, request_id, target_, req.body(),
+                            clock::now() + limits_.request_timeout, snapshot_, req["traceparent"]};
+    handler_reply reply;
+    std::string failure;
+    try {
+        reply = co_await worker_.handler->handle(request);
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    // Before the reply leaves: a client that scrapes /metrics once it has its answer
+    // must not see its own request still in flight.
+    slot->release();
+
+    // Cancelled by a shutdown past its grace period: no reply can go out (serve_invite
+    // records the request as cut off).
+    const auto state = co_await net::this_coro::cancellation_state;
+    if (state.cancelled() != net::cancellation_type::none)
+        co_return false;
+    if (handler_succeeded(reply, failure))
+        record_.set_stats(std::move(reply.stats));
+    response res = handler_response(reply, failure, version, request_id);
+    record_request(res.result_int());
+    co_return co_await send(res, req.keep_alive(), false);
+}
+
+} // namespace igw::server::detail
