@@ -1,5 +1,7 @@
 #include "gateway/app/summary.hpp"
 
+#include "gateway/app/ledger_setup.hpp"
+
 #include <thread>
 
 namespace igw::app {
@@ -11,6 +13,13 @@ std::string format_duration(config::duration d)
     if (ms % 1000 == 0)
         return std::to_string(ms / 1000) + "s";
     return std::to_string(ms) + "ms";
+}
+
+// Retentions are hours or days long: in hours when whole.
+std::string format_retention(config::duration d)
+{
+    constexpr std::int64_t hour = 3600 * 1000;
+    return d.count() % hour == 0 ? std::to_string(d.count() / hour) + "h" : format_duration(d);
 }
 
 std::string format_role(const config::role_value& value)
@@ -50,6 +59,12 @@ void write_summary(std::ostream& out, const mapping::compiled_config& loaded)
     out << "timeouts    read " << format_duration(c.limits.read_timeout) << ", idle "
         << format_duration(c.limits.idle_timeout) << ", request " << format_duration(c.limits.request_timeout)
         << ", shutdown grace " << format_duration(c.limits.shutdown_grace) << "\n";
+    if (c.state.enabled())
+        out << "ledger      " << ledger::describe_target(ledger_settings(c.state)) << " (requests kept "
+            << format_retention(c.state.retention) << ", idempotency keys " << format_retention(c.state.idempotency_retention)
+            << ")\n";
+    else
+        out << "ledger      none: outcomes are not recorded\n";
     out << "roles       " << join(c.roles) << "\n";
     out << "providers   " << c.providers_dir << "\n";
     out << "clients\n";
@@ -57,8 +72,13 @@ void write_summary(std::ostream& out, const mapping::compiled_config& loaded)
         out << "  " << client.name << "  key <redacted>, routes: " << (client.routes.empty() ? "all" : join(client.routes))
             << "\n";
     out << "routes\n";
-    for (const auto& route : loaded.mappings.routes)
-        out << "  POST " << route.path << " -> " << join(route.target_names) << "\n";
+    for (std::size_t i = 0; i < loaded.mappings.routes.size(); ++i) {
+        const auto& route = loaded.mappings.routes[i];
+        out << "  POST " << route.path << " -> " << join(route.target_names);
+        if (c.routes[i].idempotency == config::idempotency_mode::required)
+            out << " (Idempotency-Key required)";
+        out << "\n";
+    }
     out << "targets\n";
     for (const auto& target : loaded.mappings.targets) {
         const config::target_config& tc = c.targets[target.config_index];

@@ -7,6 +7,7 @@
 //   body_read.cpp         reading an invite's body (100 Continue, the body limit)
 //   read_error.cpp        answering a request that could not be read
 //   reply_write.cpp       writing a reply, and how the connection ends after it
+//   request_lookup.cpp    GET /v1/requests/{id}: a recorded request, asked of the handler
 //   connection_refusal.cpp  the 503 for connections past the caps
 
 #include <chrono>
@@ -98,6 +99,10 @@ private:
                                              const config::client_config& client, std::string_view request_id);
     // The record step: writes the request record, if one is pending, with `status`.
     void record_request(unsigned status);
+
+    // request_lookup.cpp.
+    boost::asio::awaitable<bool> serve_lookup(request_parser& parser, const route_match& match,
+                                              std::string_view request_id);
 
     // body_read.cpp. False when the body could not be read (answered there when a
     // reply is possible).

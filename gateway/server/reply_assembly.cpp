@@ -70,7 +70,8 @@ response handler_response(handler_reply& reply, const std::string& failure, unsi
     for (const auto& [name, value] : reply.headers)
         res.set(name, value);
     res.set(http::field::content_type, reply.content_type);
-    res.set("X-Request-Id", request_id);
+    // A replay names the request it repeats.
+    res.set("X-Request-Id", reply.request_id.empty() ? request_id : std::string_view(reply.request_id));
     res.erase(http::field::transfer_encoding);
     res.body() = std::move(reply.body);
     return res;

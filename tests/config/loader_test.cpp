@@ -270,3 +270,82 @@ BOOST_AUTO_TEST_CASE(base_url_forms)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(config_state)
+
+BOOST_AUTO_TEST_CASE(the_ledger_is_sqlite_beside_the_config_unless_the_environment_names_a_file)
+{
+    temp_dir dir;
+    const std::string path = dir.write("conf/gateway.yaml", minimal_config);
+    const cfg::gateway_config plain = cfg::load_gateway_config(path, map_env({}));
+    BOOST_TEST((plain.state.backend == cfg::state_config::backend_kind::sqlite));
+    BOOST_TEST(plain.state.path == (dir.path() / "conf" / "ledger.db").string());
+    BOOST_TEST(plain.state.retention.count() == 30LL * 24 * 3600 * 1000);
+    BOOST_TEST(plain.state.idempotency_retention.count() == 24LL * 3600 * 1000);
+    BOOST_TEST(plain.state.timeout.count() == 2000);
+
+    const cfg::gateway_config from_env =
+        cfg::load_gateway_config(path, map_env({{"INVITEGW_STATE_PATH", "/var/lib/invitegw/ledger.db"}}));
+    BOOST_TEST(from_env.state.path == "/var/lib/invitegw/ledger.db");
+
+    // A path the config names wins, relative to the config's folder.
+    const std::string named =
+        dir.write("other/gateway.yaml", "state: {backend: sqlite, path: data/l.db, retention: 48h, timeout: 500ms}\n" +
+                                            minimal_config);
+    const cfg::gateway_config c = cfg::load_gateway_config(named, map_env({{"INVITEGW_STATE_PATH", "/x.db"}}));
+    BOOST_TEST(c.state.path == (dir.path() / "other" / "data" / "l.db").string());
+    BOOST_TEST(c.state.retention.count() == 48LL * 3600 * 1000);
+    BOOST_TEST(c.state.timeout.count() == 500);
+}
+
+BOOST_AUTO_TEST_CASE(postgres_needs_a_url_which_is_a_secret)
+{
+    temp_dir dir;
+    const std::string path = dir.write(
+        "gateway.yaml", "state:\n  backend: postgres\n  url: ${STATE_URL}\n  instance: gw-1\n" + minimal_config);
+    const cfg::gateway_config c =
+        cfg::load_gateway_config(path, map_env({{"STATE_URL", "postgresql://gw:pw@db/invitegw"}}));
+    BOOST_TEST((c.state.backend == cfg::state_config::backend_kind::postgres));
+    BOOST_TEST(c.state.url == "postgresql://gw:pw@db/invitegw");
+    BOOST_TEST(c.state.instance == "gw-1");
+    BOOST_TEST(c.secret_variables.count("STATE_URL") == 1u);
+
+    const std::string missing = dir.write("missing.yaml", "state: {backend: postgres}\n" + minimal_config);
+    const auto errors = cfg::test::load_errors(missing, map_env({}));
+    BOOST_TEST(cfg::test::has_prefix(errors, missing + ":1:8: state: backend postgres needs `url`"));
+}
+
+BOOST_AUTO_TEST_CASE(state_mistakes_are_reported_where_they_are)
+{
+    temp_dir dir;
+    const std::string text = "state:\n  backend: mysql\n  url: postgresql://db/x\n  retention: 0s\n  extra: 1\n" +
+                             minimal_config;
+    const std::string path = dir.write("gateway.yaml", text);
+    const auto errors = cfg::test::load_errors(path, map_env({}));
+    BOOST_TEST(cfg::test::has_prefix(errors, path + ":" + position(text, "mysql") + ": state.backend: must be"));
+    BOOST_TEST(cfg::test::has_prefix(errors, path + ":" + position(text, "postgresql://") + ": state.url: is only read"));
+    BOOST_TEST(cfg::test::has_prefix(errors, path + ":" + position(text, "0s") + ": state.retention: must be greater"));
+    BOOST_TEST(cfg::test::has_prefix(errors, path + ":" + position(text, "extra") + ": state"));
+}
+
+BOOST_AUTO_TEST_CASE(a_route_may_require_an_idempotency_key_if_there_is_a_ledger)
+{
+    temp_dir dir;
+    std::string text = minimal_config + "    idempotency: required\n";
+    const cfg::gateway_config c = cfg::load_gateway_config(dir.write("a.yaml", text), map_env({}));
+    BOOST_TEST((c.routes[0].idempotency == cfg::idempotency_mode::required));
+
+    const std::string none = "state: {backend: none}\n" + text;
+    const std::string path = dir.write("b.yaml", none);
+    const auto errors = cfg::test::load_errors(path, map_env({}));
+    BOOST_TEST(cfg::test::has_prefix(errors, path + ":" + position(none, "required") +
+                                                 ": routes[0].idempotency: required needs a ledger"));
+
+    const std::string reserved = dir.write("c.yaml", "roles: [admin]\nclients:\n  - name: app\n    key: 0123456789abcdef\n"
+                                                     "targets:\n  - name: t1\n    provider: p1\n    base_url: "
+                                                     "https://t1.example\nroutes:\n  - path: /v1/requests/mine\n"
+                                                     "    targets: [t1]\n");
+    BOOST_TEST(cfg::test::has_prefix(cfg::test::load_errors(reserved, map_env({})), reserved + ":"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -71,7 +71,7 @@ grep -qF "$work/missing.yaml" "$work/missing.out" || {
 
 # The sandbox, from the installed tree, on a free port.
 mkfifo "$work/welcome"
-(cd / && exec env -i PATH="$PATH" INVITEGW_LISTEN=127.0.0.1:0 \
+(cd / && exec env -i PATH="$PATH" INVITEGW_LISTEN=127.0.0.1:0 INVITEGW_STATE_PATH="$work/state/ledger.db" \
     "$prefix/bin/invitegw" serve --sandbox >"$work/welcome" 2>"$work/log") &
 pid=$!
 exec 3<"$work/welcome"
@@ -98,6 +98,15 @@ status=$(curl -sS --max-time 20 -o "$work/reply" -w '%{http_code}' \
 grep -q '"invited":5' "$work/reply" || {
     cat "$work/reply" >&2
     fail "not every vendor invited"
+}
+# The sandbox's ledger, where INVITEGW_STATE_PATH says, holds the request.
+request_id=$(sed -nE 's/.*"request_id":"([^"]+)".*/\1/p' "$work/reply" | head -1)
+[[ -f $work/state/ledger.db ]] || fail "the sandbox created no ledger at INVITEGW_STATE_PATH"
+status=$(curl -sS --max-time 20 -o "$work/lookup" -w '%{http_code}' \
+    "http://127.0.0.1:$port/v1/requests/$request_id" -H "Authorization: Bearer $key") || fail "curl"
+[[ $status == 200 ]] && grep -q '"state":"completed"' "$work/lookup" || {
+    cat "$work/lookup" >&2
+    fail "GET /v1/requests/$request_id answered $status, not the completed request"
 }
 grep -qF "\"config\":\"$prefix/share/invitegw/config/gateway.yaml\"" "$work/log" || {
     cat "$work/log" >&2
