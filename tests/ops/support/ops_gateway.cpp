@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -25,12 +26,7 @@ namespace {
 namespace net = boost::asio;
 namespace fs = std::filesystem;
 
-bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
-}
+using boost::beast::iequals;
 
 // A YAML double-quoted scalar (the values written here are URLs, keys and ids).
 std::string yaml_quoted(std::string_view text)
