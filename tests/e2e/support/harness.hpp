@@ -7,6 +7,7 @@
 #include "gateway/server/server.hpp"
 #include "sandbox/emulator.hpp"
 #include "tests/emulator/test_client.hpp"
+#include "tests/support/files.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -61,7 +62,7 @@ public:
     const std::string& config_file() const { return config_file_; }
 
 private:
-    std::string temp_dir_; // removed on destruction when non-empty
+    std::optional<test::temp_dir> dir_; // a variant is written here
     std::string config_file_;
     std::shared_ptr<const mapping::compiled_config> config_;
     std::unique_ptr<server::server> server_;
