@@ -8,6 +8,7 @@
 #include "sandbox/emulator.hpp"
 #include "tests/emulator/test_client.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/invite_body.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -78,15 +79,8 @@ struct invite_options {
 // POSTs `body` on a fresh connection and reads the reply (bounded by the client's timeout).
 emulator::test_response post_invite(std::uint16_t port, std::string body, const invite_options& options = {});
 
-// A canonical request body: invitations of (email, role[, ref]), optional targets.
-struct invitation_spec {
-    std::string email, role;
-    std::optional<std::string> ref{};
-};
-std::string invite_body(const std::vector<invitation_spec>& invitations,
-                        const std::optional<std::vector<std::string>>& targets = std::nullopt);
-
-// A TCP port on 127.0.0.1 that nothing listens on (bound, then closed at once).
-std::uint16_t closed_port();
+using ::igw::test::closed_port;
+using ::igw::test::invitation_spec;
+using ::igw::test::invite_body;
 
 } // namespace igw::e2e

@@ -173,32 +173,6 @@ emulator::test_response post_invite(std::uint16_t port, std::string body, const 
     return client.send(invite_request(std::move(body), options));
 }
 
-std::string invite_body(const std::vector<invitation_spec>& invitations,
-                        const std::optional<std::vector<std::string>>& targets)
-{
-    std::string body;
-    json::writer w(body);
-    w.begin_object();
-    w.key("invitations").begin_array();
-    for (const auto& item : invitations) {
-        w.begin_object();
-        w.member("email", item.email);
-        w.member("role", item.role);
-        if (item.ref)
-            w.member("ref", *item.ref);
-        w.end_object();
-    }
-    w.end_array();
-    if (targets) {
-        w.key("targets").begin_array();
-        for (const auto& target : *targets)
-            w.string(target);
-        w.end_array();
-    }
-    w.end_object();
-    return body;
-}
-
 std::string scrape_metrics(std::uint16_t port)
 {
     const auto reply = http_request(port, "GET", "/metrics");
@@ -254,15 +228,6 @@ std::string raw_exchange(std::uint16_t port, std::string_view bytes)
             break; // end of stream, reset or the timeout
     }
     return received;
-}
-
-std::uint16_t closed_port()
-{
-    net::io_context ioc;
-    net::ip::tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
-    const std::uint16_t port = acceptor.local_endpoint().port();
-    acceptor.close();
-    return port;
 }
 
 } // namespace igw::ops

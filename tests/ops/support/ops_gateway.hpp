@@ -12,6 +12,7 @@
 #include "sandbox/emulator.hpp"
 #include "tests/emulator/test_client.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/invite_body.hpp"
 
 #include <cstdint>
 #include <map>
@@ -107,12 +108,8 @@ struct invite_options {
 emulator::test_request invite_request(std::string body, const invite_options& options = {});
 emulator::test_response post_invite(std::uint16_t port, std::string body, const invite_options& options = {});
 
-struct invitation_spec {
-    std::string email, role;
-    std::optional<std::string> ref{};
-};
-std::string invite_body(const std::vector<invitation_spec>& invitations,
-                        const std::optional<std::vector<std::string>>& targets = std::nullopt);
+using ::igw::test::invitation_spec;
+using ::igw::test::invite_body;
 
 // GET /metrics and GET /readyz's config_version.
 std::string scrape_metrics(std::uint16_t port);
@@ -127,7 +124,6 @@ std::optional<std::string> recorded_header(const emulator::recorded_request& rec
 // the server closes (each read bounded by 10 s).
 std::string raw_exchange(std::uint16_t port, std::string_view bytes);
 
-// A TCP port on 127.0.0.1 that nothing listens on.
-std::uint16_t closed_port();
+using ::igw::test::closed_port;
 
 } // namespace igw::ops
