@@ -4,7 +4,7 @@
 
 #include "tests/e2e/support/harness.hpp"
 #include "tests/e2e/support/merged_reply.hpp"
-#include "tests/emulator/test_certificates.hpp"
+#include "tests/support/test_certificates.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -43,7 +43,7 @@ BOOST_AUTO_TEST_SUITE(tls)
 
 BOOST_AUTO_TEST_CASE(trusted_certificates_invite_everyone)
 {
-    const emulator::test_certificates pki;
+    const test::test_certificates pki;
     emulator::server emulators(tls_options(pki.certificate_file(), pki.private_key_file()));
     BOOST_TEST(emulators.base_url(vendor::anthropic).starts_with("https://127.0.0.1:"));
     config_variant variant;
@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(trusted_certificates_invite_everyone)
 
 BOOST_AUTO_TEST_CASE(an_untrusted_certificate_fails_every_call_as_unreachable)
 {
-    const emulator::test_certificates pki;
+    const test::test_certificates pki;
     emulator::server emulators(tls_options(pki.certificate_file(), pki.private_key_file()));
     config_variant variant;
     variant.ca_file = pki.untrusted_ca_file();
@@ -88,7 +88,7 @@ BOOST_AUTO_TEST_CASE(an_untrusted_certificate_fails_every_call_as_unreachable)
 
 BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_name_fails_every_call_as_unreachable)
 {
-    const emulator::test_certificates pki;
+    const test::test_certificates pki;
     // Signed by the trusted CA, but it names only wrong-host.invalid.
     emulator::server emulators(tls_options(pki.wrong_host_certificate_file(), pki.wrong_host_private_key_file()));
     config_variant variant;

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace igw::emulator {
+namespace igw::test {
 
 class test_certificates {
 public:
@@ -37,4 +37,4 @@ private:
     std::string wrong_host_certificate_file_, wrong_host_private_key_file_, untrusted_ca_file_;
 };
 
-} // namespace igw::emulator
+} // namespace igw::test

@@ -1,4 +1,4 @@
-#include "tests/emulator/test_certificates.hpp"
+#include "tests/support/test_certificates.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -17,7 +17,7 @@
 #include <system_error>
 #include <utility>
 
-namespace igw::emulator {
+namespace igw::test {
 namespace {
 
 struct free_key { void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); } };
@@ -213,4 +213,4 @@ test_certificates& test_certificates::operator=(test_certificates&& other) noexc
     return *this;
 }
 
-} // namespace igw::emulator
+} // namespace igw::test
