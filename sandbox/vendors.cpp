@@ -1,7 +1,8 @@
 #include "sandbox/vendors.hpp"
-#include "gateway/json/base64.hpp"
 
+#include "gateway/json/base64.hpp"
 #include "gateway/json/writer.hpp"
+#include "gateway/net/ows.hpp"
 
 #include <boost/beast/core/string.hpp>
 #include <simdjson.h>
@@ -43,14 +44,7 @@ std::string lower(std::string_view text)
     return out;
 }
 
-std::string_view trim(std::string_view text) noexcept
-{
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-        text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-        text.remove_suffix(1);
-    return text;
-}
+constexpr auto trim = net_text::trim_ows;
 
 
 // "<scheme> <token>" with the scheme compared without regard to case (RFC 9110 §11.1).
