@@ -4,14 +4,13 @@
 // closes once the client has half-closed; a server that crashes, trips a sanitizer,
 // or holds a half-closed connection past every timeout it has is a finding.
 
+#include "gateway/config/loader.hpp"
 #include "gateway/mapping/compiled_config.hpp"
 #include "gateway/mapping/config_source.hpp"
 #include "gateway/server/server.hpp"
 #include "gateway/telemetry/metrics.hpp"
 
 #include <boost/asio/awaitable.hpp>
-
-#include <openssl/evp.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -74,15 +73,6 @@ public:
     }
 };
 
-std::array<std::uint8_t, 32> sha256(std::string_view text)
-{
-    std::array<std::uint8_t, 32> digest{};
-    unsigned int size = 0;
-    if (EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1)
-        std::abort();
-    return digest;
-}
-
 // Never destroyed: libFuzzer may exit from any thread, and a server torn down while a
 // worker still runs would be a finding of the harness, not of the gateway.
 telemetry::registry* metrics = nullptr;
@@ -142,7 +132,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
     c.limits.read_timeout = std::chrono::milliseconds(1000);
     c.limits.idle_timeout = std::chrono::milliseconds(1000);
     c.limits.request_timeout = std::chrono::milliseconds(1000);
-    c.clients.push_back({"fuzz-admin", sha256("fuzz-admin-key-0123456789"), {}, true});
+    c.clients.push_back({"fuzz-admin", config::sha256("fuzz-admin-key-0123456789"), {}, true});
 
     metrics = new telemetry::registry;
     server::server_services services;

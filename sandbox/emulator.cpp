@@ -55,14 +55,7 @@ constexpr std::size_t body_limit = 1 << 20;
 
 std::size_t index(vendor v) noexcept { return static_cast<std::size_t>(v); }
 
-char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(),
-                      [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
+using boost::beast::iequals;
 
 void log_exception(std::string_view what, std::exception_ptr error)
 {

@@ -1,7 +1,10 @@
 #include "sandbox/vendors.hpp"
 
+#include "gateway/json/base64.hpp"
 #include "gateway/json/writer.hpp"
+#include "gateway/net/ows.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -29,14 +32,9 @@ std::mt19937_64& random_engine()
     return engine;
 }
 
-char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+using boost::beast::iequals;
 
-bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(),
-                      [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
+char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string lower(std::string_view text)
 {
@@ -46,38 +44,8 @@ std::string lower(std::string_view text)
     return out;
 }
 
-std::string_view trim(std::string_view text) noexcept
-{
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-        text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-        text.remove_suffix(1);
-    return text;
-}
+constexpr auto trim = net_text::trim_ows;
 
-std::string base64(std::string_view in)
-{
-    static constexpr char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::size_t i = 0;
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(in[k]); };
-    for (; i + 3 <= in.size(); i += 3) {
-        const unsigned n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
-        out += alphabet[(n >> 18) & 63];
-        out += alphabet[(n >> 12) & 63];
-        out += alphabet[(n >> 6) & 63];
-        out += alphabet[n & 63];
-    }
-    if (const std::size_t left = in.size() - i; left > 0) {
-        const unsigned n = (byte(i) << 16) | (left == 2 ? byte(i + 1) << 8 : 0u);
-        out += alphabet[(n >> 18) & 63];
-        out += alphabet[(n >> 12) & 63];
-        out += left == 2 ? alphabet[(n >> 6) & 63] : '=';
-        out += '=';
-    }
-    return out;
-}
 
 // "<scheme> <token>" with the scheme compared without regard to case (RFC 9110 §11.1).
 std::optional<std::string_view> credentials_for_scheme(std::optional<std::string_view> header,
@@ -689,7 +657,7 @@ void atomicwork(const account& a, const request_view& r, email_filter* filter, r
 account::account(const options& o)
     : creds(o.creds),
       warpstream_max_batch(o.warpstream_max_batch),
-      clickhouse_basic_token(base64(o.creds.clickhouse_key_id + ":" + o.creds.clickhouse_key_secret))
+      clickhouse_basic_token(json::base64(o.creds.clickhouse_key_id + ":" + o.creds.clickhouse_key_secret))
 {
 }
 

@@ -1,5 +1,7 @@
 #include "benchmarks/load/options.hpp"
 
+#include "gateway/net/ows.hpp"
+
 #include <charconv>
 #include <cmath>
 
@@ -27,14 +29,7 @@ bool parse_unsigned(std::string_view text, Unsigned& out, Unsigned low, Unsigned
     return true;
 }
 
-std::string_view trim(std::string_view text) noexcept
-{
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-        text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-        text.remove_suffix(1);
-    return text;
-}
+constexpr auto trim = net_text::trim_ows;
 
 // http://host[:port] (a bracketed IPv6 host allowed); the request target comes from --path.
 std::string parse_url(std::string_view url, load_options& o)

@@ -1,6 +1,6 @@
 #include "gateway/mapping/target_plan.hpp"
 
-#include <openssl/evp.h>
+#include "gateway/json/base64.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -22,15 +22,6 @@ bool is_valid_header_value(std::string_view value)
         const auto c = static_cast<unsigned char>(ch);
         return c == '\t' || (c >= 0x20 && c != 0x7F);
     });
-}
-
-std::string base64(std::string_view data)
-{
-    std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
 }
 
 class binder {
@@ -147,7 +138,7 @@ public:
                 if (user->find(':') != std::string::npos)
                     error("basic_auth", "a Basic auth user name cannot contain ':'");
                 basic_credentials = *user + ":" + *password;
-                plan.headers.push_back({"Authorization", "Basic " + base64(basic_credentials), true});
+                plan.headers.push_back({"Authorization", "Basic " + json::base64(basic_credentials), true});
             }
         }
         std::vector<std::string> redactions;
@@ -157,7 +148,7 @@ public:
             if (header.secret)
                 redactions.push_back(header.value);
         if (!basic_credentials.empty()) {
-            std::string encoded = base64(basic_credentials);
+            std::string encoded = json::base64(basic_credentials);
             while (!encoded.empty() && encoded.back() == '=')
                 encoded.pop_back();
             redactions.push_back(std::move(encoded));

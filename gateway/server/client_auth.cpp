@@ -1,12 +1,13 @@
 #include "gateway/server/client_auth.hpp"
 
+#include "gateway/config/loader.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
 
 #include <boost/beast/core/string.hpp>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 namespace igw::server {
 namespace {
@@ -36,11 +37,7 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) noe
 const config::client_config* find_client_by_key(std::string_view key,
                                                 std::span<const config::client_config> clients) noexcept
 {
-    std::array<std::uint8_t, 32> digest{};
-    unsigned int digest_size = 0;
-    if (EVP_Digest(key.data(), key.size(), digest.data(), &digest_size, EVP_sha256(), nullptr) != 1 ||
-        digest_size != digest.size())
-        return nullptr;
+    const std::array<std::uint8_t, 32> digest = config::sha256(key);
     const config::client_config* found = nullptr;
     for (const auto& client : clients) {
         const bool match = CRYPTO_memcmp(digest.data(), client.key_sha256.data(), digest.size()) == 0;

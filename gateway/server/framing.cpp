@@ -1,5 +1,7 @@
 #include "gateway/server/framing.hpp"
 
+#include "gateway/net/ows.hpp"
+
 #include <algorithm>
 #include <vector>
 
@@ -10,14 +12,7 @@ namespace {
 
 using boost::beast::iequals;
 
-std::string_view trim(std::string_view s) noexcept
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
+constexpr auto trim = net_text::trim_ows;
 
 // The codings of the field values, in order; empty list elements are skipped (RFC 9110
 // §5.6.1), parameters kept (a coding is "name" or "name;param=value").

@@ -41,11 +41,11 @@ void fail(response& out, failure f, std::string message) {
     out.message = std::move(message);
 }
 
+}  // namespace
+
 std::string host_port(const endpoint& ep) {
     return (ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host) + ":" + std::to_string(ep.port);
 }
-
-}  // namespace
 
 std::string_view to_string(failure f) noexcept {
     switch (f) {

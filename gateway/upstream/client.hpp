@@ -29,6 +29,9 @@ struct endpoint {
     bool operator==(const endpoint&) const = default;
 };
 
+// "host:port", with an IPv6 host in brackets, as messages name an endpoint.
+std::string host_port(const endpoint& ep);
+
 struct header {
     std::string_view name, value;
 };

@@ -38,15 +38,6 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 // A peer that does not answer close_notify promptly is simply dropped.
 constexpr std::chrono::seconds tls_shutdown_timeout{1};
 
-std::string host_port(const endpoint& ep) {
-    std::string s;
-    s.reserve(ep.host.size() + 8);
-    if (ep.host.find(':') != std::string::npos) s.append("[").append(ep.host).append("]");
-    else s.append(ep.host);
-    s.append(":").append(std::to_string(ep.port));
-    return s;
-}
-
 // Streams a reply straight into a `response`: status, Retry-After and body. Unlike
 // http::response_parser it keeps no other header, so it allocates nothing per field,
 // and it is cheap to construct anew for every reply (Beast parsers cannot be reset).

@@ -18,11 +18,6 @@ using namespace igw::app::test;
 
 namespace {
 
-struct run {
-    int status = -1;
-    std::string out, err;
-};
-
 run check(const std::string& file)
 {
     std::ostringstream out, err;

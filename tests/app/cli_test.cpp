@@ -18,11 +18,6 @@ using namespace igw::app::test;
 
 namespace {
 
-struct run {
-    int status = -1;
-    std::string out, err;
-};
-
 // Runs the command line with std::cout and std::cerr captured. Never used for a command
 // line that would start serving.
 run run_invitegw(std::vector<std::string> args)

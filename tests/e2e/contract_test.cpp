@@ -39,24 +39,6 @@ BOOST_AUTO_TEST_CASE(the_request_deadline_bounds_a_vendor_slower_than_it)
     BOOST_TEST(merged.results[1].error_code.value_or("") == "upstream_timeout");
 }
 
-BOOST_AUTO_TEST_CASE(a_retry_after_past_the_deadline_is_not_waited_for)
-{
-    emulator::server emulators;
-    gateway gw(emulators); // request_timeout 30s
-    emulators.inject(vendor::anthropic, fault{.kind = fault_kind::status, .status = 429, .retry_after = "120"});
-
-    const auto reply =
-        post_invite(gw.port(), invite_body({{"busy@example.com", "member"}}, std::vector<std::string>{"anthropic"}));
-    BOOST_TEST_REQUIRE(reply.status == 207u, reply.body);
-    const merged_reply merged = parse_merged_reply(reply.body);
-    BOOST_TEST_REQUIRE(merged.results.size() == 1u);
-    BOOST_TEST(merged.results[0].status == "failed");
-    BOOST_TEST(merged.results[0].error_code.value_or("") == "rate_limited");
-    BOOST_TEST(merged.results[0].upstream_status.value_or(0) == 429u);
-    BOOST_TEST(merged.results[0].error_message.value_or("") == "rate limited by target anthropic: retry after 120 s");
-    BOOST_TEST(emulators.requests(vendor::anthropic).size() == 1u);
-}
-
 BOOST_AUTO_TEST_CASE(an_unreadable_success_reply_is_unknown)
 {
     emulator::server emulators;

@@ -5,7 +5,7 @@
 #include "tests/e2e/support/custom_gateway.hpp"
 #include "tests/e2e/support/harness.hpp"
 #include "tests/e2e/support/merged_reply.hpp"
-#include "tests/emulator/test_certificates.hpp"
+#include "tests/support/test_certificates.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -32,7 +32,7 @@ BOOST_AUTO_TEST_SUITE(failure_messages)
 
 BOOST_AUTO_TEST_CASE(an_untrusted_certificate_is_a_short_message_for_the_client_and_the_detail_in_the_log)
 {
-    const emulator::test_certificates pki;
+    const test::test_certificates pki;
     emulator::options o;
     o.tls_certificate_file = pki.certificate_file();
     o.tls_private_key_file = pki.private_key_file();

@@ -4,13 +4,13 @@
 // that leaves a vendor's connections behind.
 
 #include "tests/e2e/support/custom_gateway.hpp"
+#include "gateway/json/base64.hpp"
 #include "tests/e2e/support/harness.hpp"
 #include "tests/e2e/support/merged_reply.hpp"
 #include "tests/e2e/support/scripted_vendor.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include <openssl/evp.h>
 
 #include <atomic>
 #include <chrono>
@@ -29,14 +29,6 @@ const std::string api_key = "sk-live-hostile-0123456789abcdef";
 const std::string key_id = "AKID1234567";
 const std::string key_secret = "s3cr3t-value-xyz"; // "AKID1234567:s3cr3t-value-xyz" pads with "=="
 
-std::string base64(std::string_view data)
-{
-    std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
-}
 
 const std::map<std::string, std::string> providers{
     {"keyed", R"(description: a vendor authenticated by an API key
@@ -113,7 +105,7 @@ emulator::test_response invite(const custom_gateway& gw, const std::string& emai
 const std::vector<std::string>& secret_forms()
 {
     static const std::vector<std::string> forms = [] {
-        std::string basic = base64(key_id + ":" + key_secret);
+        std::string basic = json::base64(key_id + ":" + key_secret);
         std::vector<std::string> f{api_key, key_secret, key_id, basic};
         while (basic.back() == '=')
             basic.pop_back();
@@ -175,7 +167,7 @@ BOOST_AUTO_TEST_CASE(a_vendor_quoting_the_gateways_credentials_never_shows_them)
     BOOST_TEST_REQUIRE(keyed.requests().size() == 1u);
     BOOST_TEST(keyed.requests()[0].header("X-Api-Key").value_or("") == api_key);
     BOOST_TEST_REQUIRE(basic.requests().size() == 1u);
-    BOOST_TEST(basic.requests()[0].header("Authorization").value_or("") == "Basic " + base64(key_id + ":" + key_secret));
+    BOOST_TEST(basic.requests()[0].header("Authorization").value_or("") == "Basic " + json::base64(key_id + ":" + key_secret));
 
     for (const std::string& secret : secret_forms()) {
         BOOST_TEST(reply.body.find(secret) == std::string::npos, secret << " in " << reply.body);

@@ -1,26 +1,19 @@
 // HTTPS on every vendor port, with certificates made at run time.
 
 #include "tests/emulator/support/checks.hpp"
-#include "tests/emulator/test_certificates.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/test_certificates.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 using namespace igw::emulator;
 using namespace igw::emulator::testing;
+using igw::test::read_file;
+using igw::test::test_certificates;
 
 namespace {
-
-std::string read_file(const std::string& path)
-{
-    std::ifstream in(path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 options tls_options(const test_certificates& pki)
 {

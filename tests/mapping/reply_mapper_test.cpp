@@ -4,6 +4,7 @@
 // real error replies from the strict emulators.
 
 #include "gateway/mapping/dispatch_plan.hpp"
+#include "gateway/json/base64.hpp"
 #include "gateway/mapping/reply_mapper.hpp"
 
 #include "tests/mapping/support/mapping_support.hpp"
@@ -255,20 +256,6 @@ const std::string& secret_of(const mapping::compiled_config& config, std::string
     throw std::runtime_error("no target " + std::string(target));
 }
 
-std::string base64_of(std::string_view data)
-{
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    for (std::size_t i = 0; i < data.size(); i += 3) {
-        const std::size_t n = std::min<std::size_t>(3, data.size() - i);
-        std::uint32_t block = 0;
-        for (std::size_t k = 0; k < 3; ++k)
-            block = block << 8 | (k < n ? static_cast<unsigned char>(data[i + k]) : 0u);
-        for (std::size_t k = 0; k < 4; ++k)
-            out.push_back(k <= n ? alphabet[(block >> (18 - 6 * k)) & 63] : '=');
-    }
-    return out;
-}
 
 } // namespace
 
@@ -283,7 +270,7 @@ BOOST_AUTO_TEST_CASE(vendor_messages_quoting_the_targets_secrets_are_redacted)
     // HTTP Basic: the credentials in base64, with or without their padding, and in clear.
     const std::string& key_id = secret_of(*config, "clickhouse", "key_id");
     const std::string& key_secret = secret_of(*config, "clickhouse", "key_secret");
-    std::string basic = base64_of(key_id + ":" + key_secret);
+    std::string basic = igw::json::base64(key_id + ":" + key_secret);
     expect_all("clickhouse", 401, R"({"error":"rejected Authorization: Basic )" + basic + R"("})",
                item_status::failed, error_code::upstream_unauthorized, "rejected Authorization: [redacted]");
     while (basic.ends_with('='))

@@ -48,13 +48,9 @@ BOOST_AUTO_TEST_CASE(no_secret_value_changes_the_version_and_every_other_variabl
 {
     config_spec spec;
     spec.secrets_from_environment = true;
-    std::string yaml = config_yaml(spec);
     // One base URL from the environment too: a variable that is not a secret.
-    const std::string anthropic = "  - name: anthropic\n    provider: anthropic\n    base_url: ";
-    const std::size_t url_at = yaml.find(anthropic);
-    BOOST_TEST_REQUIRE(url_at != std::string::npos);
-    const std::size_t value_at = url_at + anthropic.size();
-    yaml.replace(value_at, yaml.find('\n', value_at) - value_at, "${ANTHROPIC_BASE_URL}");
+    spec.base_urls["anthropic"] = "${ANTHROPIC_BASE_URL}";
+    const std::string yaml = config_yaml(spec);
     temp_dir dir;
     const std::string file = dir.write("gateway.yaml", yaml);
 
@@ -81,10 +77,9 @@ BOOST_AUTO_TEST_CASE(no_secret_value_changes_the_version_and_every_other_variabl
     BOOST_TEST(version_with(file, moved) != version);
     // Unset and empty differ too (the default-less variable is required, so use a file
     // whose base URL has a default).
-    std::string with_default = yaml;
-    with_default.replace(value_at, std::string_view("${ANTHROPIC_BASE_URL}").size(),
-                         "${ANTHROPIC_BASE_URL:-http://127.0.0.1:1}");
-    const std::string defaulted = dir.write("defaulted.yaml", with_default);
+    config_spec with_default = spec;
+    with_default.base_urls["anthropic"] = "${ANTHROPIC_BASE_URL:-http://127.0.0.1:1}";
+    const std::string defaulted = dir.write("defaulted.yaml", config_yaml(with_default));
     environment unset = base;
     unset.erase("ANTHROPIC_BASE_URL");
     environment empty = base;

@@ -3,6 +3,7 @@
 // same calls offline.
 
 #include "tests/ops/support/ops_gateway.hpp"
+#include "gateway/json/base64.hpp"
 #include "tests/ops/support/replies.hpp"
 #include "tests/support/files.hpp"
 
@@ -12,7 +13,6 @@
 
 #include <simdjson.h>
 
-#include <openssl/evp.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -67,19 +67,11 @@ void check_golden(const std::string& name, const std::string& actual)
     test::check_golden(fs::path(::igw::test::test_data_dir()) / "ops" / "golden" / (name + ".json"), actual);
 }
 
-std::string base64(std::string_view text)
-{
-    std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
-}
 
 std::vector<std::string> secrets_of(const emulator::credentials& c)
 {
     return {std::string(client_key), c.anthropic_api_key, c.clickhouse_key_id, c.clickhouse_key_secret,
-            base64(c.clickhouse_key_id + ":" + c.clickhouse_key_secret), c.warpstream_api_key, c.gorules_token,
+            json::base64(c.clickhouse_key_id + ":" + c.clickhouse_key_secret), c.warpstream_api_key, c.gorules_token,
             c.atomicwork_api_key};
 }
 

@@ -3,6 +3,7 @@
 // key or an email address.
 
 #include "tests/ops/support/log_capture.hpp"
+#include "gateway/json/base64.hpp"
 #include "tests/ops/support/ops_gateway.hpp"
 #include "tests/ops/support/replies.hpp"
 
@@ -10,7 +11,6 @@
 
 #include <simdjson.h>
 
-#include <openssl/evp.h>
 
 #include <map>
 #include <regex>
@@ -38,14 +38,6 @@ emulator::credentials distinctive_credentials()
     return c;
 }
 
-std::string base64(std::string_view text)
-{
-    std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
-}
 
 const std::string wrong_key = "wrong-key-LEAKCHECK-n4o5p6q7";
 
@@ -81,7 +73,7 @@ scenario_result run_scenario(telemetry::log_format format)
     for (const auto& [name, value] : environment)
         out.secrets.push_back(value);
     out.secrets.push_back(wrong_key);
-    out.secrets.push_back(base64(creds.clickhouse_key_id + ":" + creds.clickhouse_key_secret));
+    out.secrets.push_back(json::base64(creds.clickhouse_key_id + ":" + creds.clickhouse_key_secret));
     const std::vector<std::string> emails{"Alice.Smith@Example.com", "bob.jones@example.com", "carol@example.org",
                                           "dave@example.net",        "erin@@example.com",     "frank@example.com"};
     for (const auto& email : emails) {

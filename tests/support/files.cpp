@@ -34,10 +34,14 @@ std::string temp_dir::write(const std::string& name, std::string_view text) cons
 {
     const fs::path file = path_ / name;
     fs::create_directories(file.parent_path());
-    std::ofstream out(file, std::ios::binary);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    if (!out)
-        throw std::runtime_error("cannot write " + file.string());
+    const fs::path partial = file.string() + ".partial";
+    {
+        std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+        out.write(text.data(), static_cast<std::streamsize>(text.size()));
+        if (!out.flush())
+            throw std::runtime_error("cannot write " + partial.string());
+    }
+    fs::rename(partial, file);
     return file.string();
 }
 

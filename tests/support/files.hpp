@@ -21,7 +21,8 @@ public:
     temp_dir& operator=(const temp_dir&) = delete;
 
     const std::filesystem::path& path() const noexcept { return path_; }
-    // Writes `text` to path()/name (creating sub-folders) and returns the full path.
+    // Writes `text` to path()/name (creating sub-folders) by rename, so that a reader sees
+    // the old or the new text, never a part of it; returns the full path.
     std::string write(const std::string& name, std::string_view text) const;
 
 private:

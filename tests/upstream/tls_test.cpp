@@ -4,8 +4,9 @@
 #include "gateway/upstream/client.hpp"
 #include "tests/upstream/support/print.hpp"
 #include "tests/upstream/support/run.hpp"
-#include "tests/upstream/support/test_certs.hpp"
 #include "tests/upstream/support/test_server.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/test_certificates.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -17,12 +18,8 @@ using igw::upstream::client;
 using igw::upstream::endpoint;
 using igw::upstream::failure;
 using igw::upstream::request;
-using igw::upstream::testing::certificate_authority;
-using igw::upstream::testing::make_ca;
-using igw::upstream::testing::make_server_certificate;
 using igw::upstream::testing::run;
 using igw::upstream::testing::server_options;
-using igw::upstream::testing::temp_file;
 using igw::upstream::testing::test_server;
 
 namespace {
@@ -31,18 +28,22 @@ auto in(std::chrono::milliseconds d) { return std::chrono::steady_clock::now() +
 
 const request hello{"POST", "/ok", {}, "hello"};
 
-// One CA for the whole suite: key generation is the slow part.
-const certificate_authority& test_ca() {
-    static const certificate_authority ca = make_ca("igw upstream test CA");
-    return ca;
+// One PKI for the whole suite: key generation is the slow part. Its server certificate
+// names localhost and 127.0.0.1, the other one only wrong-host.invalid.
+const igw::test::test_certificates& pki() {
+    static const igw::test::test_certificates certificates;
+    return certificates;
 }
 
-server_options tls_server_for(const std::vector<std::string>& dns, const std::vector<std::string>& ips) {
-    const auto id = make_server_certificate(test_ca(), dns, ips);
+server_options tls_server(const std::string& certificate_file, const std::string& private_key_file) {
     server_options options;
-    options.cert_pem = id.cert_pem;
-    options.key_pem = id.key_pem;
+    options.cert_pem = igw::test::read_file(certificate_file);
+    options.key_pem = igw::test::read_file(private_key_file);
     return options;
+}
+
+server_options tls_server_for_localhost() {
+    return tls_server(pki().certificate_file(), pki().private_key_file());
 }
 
 }  // namespace
@@ -50,11 +51,11 @@ server_options tls_server_for(const std::vector<std::string>& dns, const std::ve
 BOOST_AUTO_TEST_SUITE(upstream_tls)
 
 BOOST_AUTO_TEST_CASE(trusted_ca_file_by_ip_address_succeeds_and_keeps_the_connection) {
-    temp_file ca_file("ca.pem", test_ca().cert_pem);
+    const std::string ca_file = pki().ca_file();
     run([&](net::any_io_executor ex) -> net::awaitable<void> {
-        test_server server(ex, tls_server_for({"localhost"}, {"127.0.0.1"}));
+        test_server server(ex, tls_server_for_localhost());
         client c(ex);
-        const endpoint ep{true, "127.0.0.1", server.port(), ca_file.path().string()};
+        const endpoint ep{true, "127.0.0.1", server.port(), ca_file};
         for (int i = 0; i < 3; ++i) {
             auto r = co_await c.send(ep, hello, in(5s), 2);
             BOOST_TEST(r.error == failure::none, r.message);
@@ -71,11 +72,11 @@ BOOST_AUTO_TEST_CASE(trusted_ca_file_by_ip_address_succeeds_and_keeps_the_connec
 }
 
 BOOST_AUTO_TEST_CASE(trusted_ca_file_by_host_name_succeeds) {
-    temp_file ca_file("ca.pem", test_ca().cert_pem);
+    const std::string ca_file = pki().ca_file();
     run([&](net::any_io_executor ex) -> net::awaitable<void> {
-        test_server server(ex, tls_server_for({"localhost"}, {"127.0.0.1"}));
+        test_server server(ex, tls_server_for_localhost());
         client c(ex);
-        const endpoint ep{true, "localhost", server.port(), ca_file.path().string()};
+        const endpoint ep{true, "localhost", server.port(), ca_file};
         auto r = co_await c.send(ep, hello, in(5s), 1);
         BOOST_TEST(r.error == failure::none, r.message);
         BOOST_TEST(r.body == "hello");
@@ -83,12 +84,10 @@ BOOST_AUTO_TEST_CASE(trusted_ca_file_by_host_name_succeeds) {
 }
 
 BOOST_AUTO_TEST_CASE(certificate_from_an_untrusted_ca_is_connect_failed) {
-    const auto other_ca = make_ca("some other CA");
-    temp_file other_ca_file("other-ca.pem", other_ca.cert_pem);
     run([&](net::any_io_executor ex) -> net::awaitable<void> {
-        test_server server(ex, tls_server_for({"localhost"}, {"127.0.0.1"}));
+        test_server server(ex, tls_server_for_localhost());
         client c(ex);
-        for (const std::string& ca : {other_ca_file.path().string(), std::string()}) {
+        for (const std::string& ca : {pki().untrusted_ca_file(), std::string()}) {
             const endpoint ep{true, "127.0.0.1", server.port(), ca};
             auto r = co_await c.send(ep, hello, in(5s), 1);
             BOOST_TEST(r.error == failure::connect_failed);
@@ -101,17 +100,17 @@ BOOST_AUTO_TEST_CASE(certificate_from_an_untrusted_ca_is_connect_failed) {
 }
 
 BOOST_AUTO_TEST_CASE(certificate_for_another_name_is_connect_failed_naming_the_host) {
-    temp_file ca_file("ca.pem", test_ca().cert_pem);
+    const std::string ca_file = pki().ca_file();
     run([&](net::any_io_executor ex) -> net::awaitable<void> {
-        test_server server(ex, tls_server_for({"api.example.test"}, {}));
+        test_server server(ex, tls_server(pki().wrong_host_certificate_file(), pki().wrong_host_private_key_file()));
         client c(ex);
-        const endpoint by_ip{true, "127.0.0.1", server.port(), ca_file.path().string()};
+        const endpoint by_ip{true, "127.0.0.1", server.port(), ca_file};
         auto r = co_await c.send(by_ip, hello, in(5s), 1);
         BOOST_TEST(r.error == failure::connect_failed);
         BOOST_TEST(r.message.find("IP address mismatch") != std::string::npos, r.message);
         BOOST_TEST(r.message.find("not valid for 127.0.0.1") != std::string::npos, r.message);
 
-        const endpoint by_name{true, "localhost", server.port(), ca_file.path().string()};
+        const endpoint by_name{true, "localhost", server.port(), ca_file};
         auto named = co_await c.send(by_name, hello, in(5s), 1);
         BOOST_TEST(named.error == failure::connect_failed);
         BOOST_TEST(named.message.find("hostname mismatch") != std::string::npos, named.message);
@@ -122,7 +121,7 @@ BOOST_AUTO_TEST_CASE(certificate_for_another_name_is_connect_failed_naming_the_h
 
 BOOST_AUTO_TEST_CASE(missing_ca_file_is_connect_failed_naming_the_file) {
     run([&](net::any_io_executor ex) -> net::awaitable<void> {
-        test_server server(ex, tls_server_for({"localhost"}, {"127.0.0.1"}));
+        test_server server(ex, tls_server_for_localhost());
         client c(ex);
         const endpoint ep{true, "127.0.0.1", server.port(), "/nonexistent/igw-ca.pem"};
         auto r = co_await c.send(ep, hello, in(5s), 1);

@@ -17,6 +17,12 @@ using ::igw::test::gorules_token;
 // The text of a valid gateway.yaml reading the repository's providers/.
 std::string valid_config_text();
 
+// What a command returned, and what it wrote to its out and err streams.
+struct run {
+    int status = -1;
+    std::string out, err;
+};
+
 // Writes `text` as gateway.yaml into `dir` and returns its path.
 std::string write_config(const ::igw::test::temp_dir& dir, std::string_view text);
 

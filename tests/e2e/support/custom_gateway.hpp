@@ -5,6 +5,7 @@
 #include "gateway/mapping/config_source.hpp"
 #include "gateway/server/server.hpp"
 #include "gateway/telemetry/log.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/log_capture.hpp"
 
 #include <cstdint>
@@ -29,7 +30,7 @@ public:
     void reload(const std::string& config_yaml);
 
 private:
-    std::string dir_;
+    test::temp_dir dir_;
     std::shared_ptr<mapping::config_source> configs_;
     std::unique_ptr<server::server> server_;
 };

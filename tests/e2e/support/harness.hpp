@@ -7,6 +7,8 @@
 #include "gateway/server/server.hpp"
 #include "sandbox/emulator.hpp"
 #include "tests/emulator/test_client.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/invite_body.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -61,7 +63,7 @@ public:
     const std::string& config_file() const { return config_file_; }
 
 private:
-    std::string temp_dir_; // removed on destruction when non-empty
+    std::optional<test::temp_dir> dir_; // a variant is written here
     std::string config_file_;
     std::shared_ptr<const mapping::compiled_config> config_;
     std::unique_ptr<server::server> server_;
@@ -77,15 +79,8 @@ struct invite_options {
 // POSTs `body` on a fresh connection and reads the reply (bounded by the client's timeout).
 emulator::test_response post_invite(std::uint16_t port, std::string body, const invite_options& options = {});
 
-// A canonical request body: invitations of (email, role[, ref]), optional targets.
-struct invitation_spec {
-    std::string email, role;
-    std::optional<std::string> ref{};
-};
-std::string invite_body(const std::vector<invitation_spec>& invitations,
-                        const std::optional<std::vector<std::string>>& targets = std::nullopt);
-
-// A TCP port on 127.0.0.1 that nothing listens on (bound, then closed at once).
-std::uint16_t closed_port();
+using ::igw::test::closed_port;
+using ::igw::test::invitation_spec;
+using ::igw::test::invite_body;
 
 } // namespace igw::e2e

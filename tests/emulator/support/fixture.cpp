@@ -1,17 +1,14 @@
 #include "tests/emulator/support/fixture.hpp"
 
+#include <boost/beast/core/string.hpp>
+
 #include <algorithm>
 #include <stdexcept>
 
 namespace igw::emulator::testing {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b)
-{
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
-}
+using boost::beast::iequals;
 
 } // namespace
 

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -17,7 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
-#include "tests/support/paths.hpp"
+#include "tests/support/shipped_config.hpp"
 
 namespace igw::ops {
 namespace {
@@ -25,107 +26,58 @@ namespace {
 namespace net = boost::asio;
 namespace fs = std::filesystem;
 
-bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
-}
-
-// A YAML double-quoted scalar (the values written here are URLs, keys and ids).
-std::string yaml_quoted(std::string_view text)
-{
-    std::string out = "\"";
-    for (char c : text) {
-        if (c == '"' || c == '\\')
-            out.push_back('\\');
-        out.push_back(c);
-    }
-    out.push_back('"');
-    return out;
-}
+using boost::beast::iequals;
 
 } // namespace
 
-std::string repo_dir() { return (fs::path(::igw::test::test_data_dir()) / "..").lexically_normal().string(); }
-
-temp_dir::temp_dir()
-{
-    std::string pattern = (fs::temp_directory_path() / "igw-ops-XXXXXX").string();
-    if (!::mkdtemp(pattern.data()))
-        throw std::runtime_error("cannot create a temporary directory from " + pattern);
-    path_ = pattern;
-}
-
-temp_dir::~temp_dir()
-{
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-}
-
-std::string temp_dir::write(std::string_view name, std::string_view text) const
-{
-    const std::string file = path_ + "/" + std::string(name);
-    const std::string partial = file + ".partial";
-    {
-        std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-        out.write(text.data(), static_cast<std::streamsize>(text.size()));
-        if (!out.flush())
-            throw std::runtime_error("cannot write " + partial);
-    }
-    fs::rename(partial, file);
-    return file;
-}
+std::string repo_dir() { return test::checkout_dir(); }
 
 std::string config_yaml(const config_spec& spec)
 {
-    const auto url = [&](const std::string& target) {
-        const auto it = spec.base_urls.find(target);
-        return yaml_quoted(it != spec.base_urls.end() ? it->second
-                                                 : "http://127.0.0.1:" + std::to_string(closed_port()));
-    };
-    const bool env = spec.secrets_from_environment;
-    const auto secret = [&](std::string_view variable, const std::string& value) {
-        return env ? "${" + std::string(variable) + "}" : yaml_quoted(value);
-    };
     const emulator::credentials& c = spec.creds;
+    // What the shipped file's ${NAME}s become: the spec's URLs, ids and role ids, and the
+    // secrets, or, with secrets_from_environment, the references themselves, which the
+    // gateway then resolves from its environment.
+    std::map<std::string, std::string, std::less<>> values;
+    for (const std::string& target : route_targets) {
+        const auto it = spec.base_urls.find(target);
+        std::string variable = target + "_BASE_URL";
+        std::transform(variable.begin(), variable.end(), variable.begin(),
+                       [](char ch) { return ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 'a' + 'A') : ch; });
+        values[variable] = it != spec.base_urls.end() ? it->second : "http://127.0.0.1:" + std::to_string(closed_port());
+    }
+    values["ATOMICWORK_TENANT"] = "unused"; // the base URL is given
+    values["CLICKHOUSE_ORG_ID"] = c.clickhouse_org_id;
+    values["ATOMICWORK_WORKSPACE_ID"] = c.atomicwork_workspace_id;
+    values["WARPSTREAM_ROLE_ADMIN"] = c.warpstream_role_ids.at(0);
+    values["WARPSTREAM_ROLE_MEMBER"] = c.warpstream_role_ids.at(1);
+    values["ATOMICWORK_ROLE_ADMIN"] = std::to_string(c.atomicwork_role_ids.at(0));
+    values["ATOMICWORK_ROLE_DEVELOPER"] = std::to_string(c.atomicwork_role_ids.at(1));
+    values["ATOMICWORK_ROLE_MEMBER"] = std::to_string(c.atomicwork_role_ids.at(2));
+    values["ATOMICWORK_ROLE_BILLING"] = std::to_string(c.atomicwork_role_ids.at(3));
+    for (const auto& [name, value] : secret_environment(c))
+        values[name] = spec.secrets_from_environment ? "${" + name + "}" : value;
+    const config::env_lookup lookup = [&values](std::string_view name) -> std::optional<std::string> {
+        const auto it = values.find(name);
+        if (it == values.end())
+            return std::nullopt;
+        return it->second;
+    };
 
-    std::string y;
-    y += "listen: 127.0.0.1:0\n";
-    y += "threads: " + std::to_string(spec.threads) + "\n";
-    y += "providers_dir: " + yaml_quoted(repo_dir() + "/providers") + "\n";
-    y += "limits:\n  max_invitations: " + std::to_string(spec.max_invitations) + "\n  request_timeout: " + spec.request_timeout + "\n  max_connections: " + std::to_string(spec.max_connections) + "\n";
-    y += "roles: [admin, developer, member, billing]\n";
-    y += "clients:\n";
-    y += "  - name: app\n    key: " + secret("INVITEGW_CLIENT_KEY", std::string(client_key)) + "\n";
-    y += "  - name: operator\n    key: " + secret("INVITEGW_ADMIN_KEY", std::string(admin_key)) +
-         "\n    admin: true\n";
-    y += "routes:\n  - path: " + std::string(invite_path) +
-         "\n    targets: [anthropic, clickhouse, warpstream, gorules, atomicwork]\n";
-    y += "targets:\n";
-    y += "  - name: anthropic\n    provider: anthropic\n    base_url: " + url("anthropic") + "\n";
-    y += "    secrets:\n      api_key: " + secret("ANTHROPIC_ADMIN_KEY", c.anthropic_api_key) + "\n";
-    y += "    roles: {admin: unsupported, developer: developer, member: " + spec.anthropic_member +
-         ", billing: billing}\n";
-    y += "  - name: clickhouse\n    provider: clickhouse\n    base_url: " + url("clickhouse") + "\n";
-    y += "    params:\n      organization_id: " + yaml_quoted(c.clickhouse_org_id) + "\n";
-    y += "    secrets:\n      key_id: " + secret("CLICKHOUSE_KEY_ID", c.clickhouse_key_id) +
-         "\n      key_secret: " + secret("CLICKHOUSE_KEY_SECRET", c.clickhouse_key_secret) + "\n";
-    y += "    roles: {admin: admin, developer: developer, member: developer, billing: unsupported}\n";
-    y += "  - name: warpstream\n    provider: warpstream\n    base_url: " + url("warpstream") + "\n";
-    y += "    secrets:\n      api_key: " + secret("WARPSTREAM_API_KEY", c.warpstream_api_key) + "\n";
-    y += "    roles: {admin: " + yaml_quoted(c.warpstream_role_ids.at(0)) + ", developer: " +
-         yaml_quoted(c.warpstream_role_ids.at(1)) + ", member: " + yaml_quoted(c.warpstream_role_ids.at(1)) +
-         ", billing: unsupported}\n";
-    y += "  - name: gorules\n    provider: gorules\n    base_url: " + url("gorules") + "\n";
-    y += "    secrets:\n      token: " + secret("GORULES_TOKEN", c.gorules_token) + "\n";
-    y += "  - name: atomicwork\n    provider: atomicwork\n    base_url: " + url("atomicwork") + "\n";
-    y += "    params:\n      workspace_id: " + yaml_quoted(c.atomicwork_workspace_id) + "\n";
-    y += "    secrets:\n      api_key: " + secret("ATOMICWORK_API_KEY", c.atomicwork_api_key) + "\n";
-    const auto& ids = c.atomicwork_role_ids;
-    y += "    roles: {admin: [" + std::to_string(ids.at(0)) + "], developer: [" + std::to_string(ids.at(1)) +
-         "], member: [" + std::to_string(ids.at(2)) + "], billing: [" + std::to_string(ids.at(3)) + "]}\n";
-    return y;
+    test::shipped_config y;
+    y.substitute(lookup);
+    y.set("listen", "127.0.0.1:0")
+        .set("threads", std::to_string(spec.threads))
+        .set("limits.max_invitations", std::to_string(spec.max_invitations))
+        .set("limits.request_timeout", spec.request_timeout)
+        .set("limits.max_connections", std::to_string(spec.max_connections))
+        .set("targets.anthropic.roles.member", spec.anthropic_member);
+    // Two clients instead of the shipped one: the app and an operator allowed the admin
+    // endpoints.
+    y.set("clients", "[{name: app, key: " + test::yaml_quoted(values.at("INVITEGW_CLIENT_KEY")) +
+                         "}, {name: operator, key: " + test::yaml_quoted(values.at("INVITEGW_ADMIN_KEY")) +
+                         ", admin: true}]");
+    return y.text();
 }
 
 std::map<std::string, std::string> emulator_urls(const emulator::server& emulators)
@@ -221,32 +173,6 @@ emulator::test_response post_invite(std::uint16_t port, std::string body, const 
     return client.send(invite_request(std::move(body), options));
 }
 
-std::string invite_body(const std::vector<invitation_spec>& invitations,
-                        const std::optional<std::vector<std::string>>& targets)
-{
-    std::string body;
-    json::writer w(body);
-    w.begin_object();
-    w.key("invitations").begin_array();
-    for (const auto& item : invitations) {
-        w.begin_object();
-        w.member("email", item.email);
-        w.member("role", item.role);
-        if (item.ref)
-            w.member("ref", *item.ref);
-        w.end_object();
-    }
-    w.end_array();
-    if (targets) {
-        w.key("targets").begin_array();
-        for (const auto& target : *targets)
-            w.string(target);
-        w.end_array();
-    }
-    w.end_object();
-    return body;
-}
-
 std::string scrape_metrics(std::uint16_t port)
 {
     const auto reply = http_request(port, "GET", "/metrics");
@@ -302,15 +228,6 @@ std::string raw_exchange(std::uint16_t port, std::string_view bytes)
             break; // end of stream, reset or the timeout
     }
     return received;
-}
-
-std::uint16_t closed_port()
-{
-    net::io_context ioc;
-    net::ip::tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
-    const std::uint16_t port = acceptor.local_endpoint().port();
-    acceptor.close();
-    return port;
 }
 
 } // namespace igw::ops

@@ -11,6 +11,8 @@
 #include "gateway/telemetry/metrics.hpp"
 #include "sandbox/emulator.hpp"
 #include "tests/emulator/test_client.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/invite_body.hpp"
 
 #include <cstdint>
 #include <map>
@@ -34,22 +36,7 @@ inline const std::vector<std::string> route_targets{"anthropic", "clickhouse", "
 // The repository's root (where config/ and providers/ live).
 std::string repo_dir();
 
-// A directory under the system's temporary directory, removed with its contents.
-class temp_dir {
-public:
-    temp_dir();
-    ~temp_dir();
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    const std::string& path() const noexcept { return path_; }
-    // Writes `name` in the directory by rename, so a reader sees the old or the new
-    // text, never a part of it; returns the file's path.
-    std::string write(std::string_view name, std::string_view text) const;
-
-private:
-    std::string path_;
-};
+using ::igw::test::temp_dir;
 
 // What a config written by config_yaml() says.
 struct config_spec {
@@ -66,8 +53,8 @@ struct config_spec {
     std::size_t max_connections = 10000;
 };
 
-// A whole gateway.yaml: listen 127.0.0.1:0, the two clients, one route with the five
-// targets, the repository's providers.
+// The shipped config/gateway.yaml with the spec's values: listen 127.0.0.1:0, the two
+// clients, the repository's providers.
 std::string config_yaml(const config_spec& spec);
 // Base URLs of every target at `emulators`.
 std::map<std::string, std::string> emulator_urls(const emulator::server& emulators);
@@ -121,12 +108,8 @@ struct invite_options {
 emulator::test_request invite_request(std::string body, const invite_options& options = {});
 emulator::test_response post_invite(std::uint16_t port, std::string body, const invite_options& options = {});
 
-struct invitation_spec {
-    std::string email, role;
-    std::optional<std::string> ref{};
-};
-std::string invite_body(const std::vector<invitation_spec>& invitations,
-                        const std::optional<std::vector<std::string>>& targets = std::nullopt);
+using ::igw::test::invitation_spec;
+using ::igw::test::invite_body;
 
 // GET /metrics and GET /readyz's config_version.
 std::string scrape_metrics(std::uint16_t port);
@@ -141,7 +124,6 @@ std::optional<std::string> recorded_header(const emulator::recorded_request& rec
 // the server closes (each read bounded by 10 s).
 std::string raw_exchange(std::uint16_t port, std::string_view bytes);
 
-// A TCP port on 127.0.0.1 that nothing listens on.
-std::uint16_t closed_port();
+using ::igw::test::closed_port;
 
 } // namespace igw::ops

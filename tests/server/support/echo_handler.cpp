@@ -6,8 +6,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <openssl/evp.h>
 
+#include "gateway/config/loader.hpp"
 #include "gateway/json/writer.hpp"
 
 namespace igw::server::testing {
@@ -106,15 +106,6 @@ handler_factory echo_handler_factory(handler_control& control)
     return [&control](net::any_io_executor executor) { return std::make_unique<echo_handler>(executor, control); };
 }
 
-std::array<std::uint8_t, 32> sha256(std::string_view text)
-{
-    std::array<std::uint8_t, 32> digest{};
-    unsigned int size = 0;
-    if (EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1)
-        throw std::runtime_error("SHA-256 failed");
-    return digest;
-}
-
 config::gateway_config test_config()
 {
     config::gateway_config c;
@@ -128,8 +119,8 @@ config::gateway_config test_config()
     c.limits.read_timeout = std::chrono::milliseconds(5000);
     c.limits.idle_timeout = std::chrono::milliseconds(5000);
     c.limits.request_timeout = std::chrono::milliseconds(5000);
-    c.clients.push_back({"app-a", sha256("key-a"), {}});
-    c.clients.push_back({"app-b", sha256("key-b"), {"/v1/other"}});
+    c.clients.push_back({"app-a", config::sha256("key-a"), {}});
+    c.clients.push_back({"app-b", config::sha256("key-b"), {"/v1/other"}});
     c.routes.push_back({"/v1/invitations", {"alpha"}, "test"});
     c.routes.push_back({"/v1/other", {"beta"}, "test"});
     return c;

@@ -55,6 +55,4 @@ handler_factory echo_handler_factory(handler_control& control);
 // /v1/invitations (index 0) and /v1/other (index 1).
 config::gateway_config test_config();
 
-std::array<std::uint8_t, 32> sha256(std::string_view text);
-
 } // namespace igw::server::testing

@@ -1,4 +1,4 @@
-#include "tests/emulator/test_certificates.hpp"
+#include "tests/support/test_certificates.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -10,14 +10,12 @@
 
 #include <arpa/inet.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
-#include <system_error>
 #include <utility>
 
-namespace igw::emulator {
+namespace igw::test {
 namespace {
 
 struct free_key { void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); } };
@@ -138,79 +136,41 @@ bool is_ip_address(const std::string& host)
 
 test_certificates::test_certificates(std::string_view host_name)
 {
-    std::string pattern = (std::filesystem::temp_directory_path() / "invitegw-certs-XXXXXX").string();
-    if (!mkdtemp(pattern.data()))
-        throw std::system_error(errno, std::generic_category(), "test certificates: mkdtemp");
-    directory_ = pattern;
-    try {
-        const std::string host(host_name);
-        std::string alt_names = "DNS:localhost,IP:127.0.0.1";
-        if (!host.empty() && host != "localhost" && host != "127.0.0.1")
-            alt_names += (is_ip_address(host) ? ",IP:" : ",DNS:") + host;
+    dir_ = std::make_unique<temp_dir>();
+    directory_ = dir_->path().string();
+    const std::string host(host_name);
+    std::string alt_names = "DNS:localhost,IP:127.0.0.1";
+    if (!host.empty() && host != "localhost" && host != "127.0.0.1")
+        alt_names += (is_ip_address(host) ? ",IP:" : ",DNS:") + host;
 
-        const key_ptr ca_key = make_key();
-        const cert_ptr ca = make_certificate(ca_key.get(), "invitegw test CA", nullptr, nullptr, {});
-        const key_ptr server_key = make_key();
-        const cert_ptr server = make_certificate(server_key.get(), host.empty() ? "localhost" : host,
-                                                 ca.get(), ca_key.get(), alt_names);
-        const key_ptr wrong_key = make_key();
-        const cert_ptr wrong = make_certificate(wrong_key.get(), "wrong-host.invalid", ca.get(),
-                                                ca_key.get(), "DNS:wrong-host.invalid");
-        const key_ptr other_ca_key = make_key();
-        const cert_ptr other_ca =
-            make_certificate(other_ca_key.get(), "invitegw untrusted CA", nullptr, nullptr, {});
+    const key_ptr ca_key = make_key();
+    const cert_ptr ca = make_certificate(ca_key.get(), "invitegw test CA", nullptr, nullptr, {});
+    const key_ptr server_key = make_key();
+    const cert_ptr server = make_certificate(server_key.get(), host.empty() ? "localhost" : host,
+                                             ca.get(), ca_key.get(), alt_names);
+    const key_ptr wrong_key = make_key();
+    const cert_ptr wrong = make_certificate(wrong_key.get(), "wrong-host.invalid", ca.get(),
+                                            ca_key.get(), "DNS:wrong-host.invalid");
+    const key_ptr other_ca_key = make_key();
+    const cert_ptr other_ca =
+        make_certificate(other_ca_key.get(), "invitegw untrusted CA", nullptr, nullptr, {});
 
-        ca_file_ = directory_ + "/ca.pem";
-        certificate_file_ = directory_ + "/server.pem";
-        private_key_file_ = directory_ + "/server.key";
-        wrong_host_certificate_file_ = directory_ + "/wrong-host.pem";
-        wrong_host_private_key_file_ = directory_ + "/wrong-host.key";
-        untrusted_ca_file_ = directory_ + "/untrusted-ca.pem";
-        write_certificate(ca_file_, ca.get());
-        write_certificate(certificate_file_, server.get());
-        write_key(private_key_file_, server_key.get());
-        write_certificate(wrong_host_certificate_file_, wrong.get());
-        write_key(wrong_host_private_key_file_, wrong_key.get());
-        write_certificate(untrusted_ca_file_, other_ca.get());
-    } catch (...) {
-        std::error_code ignored;
-        std::filesystem::remove_all(directory_, ignored);
-        throw;
-    }
+    ca_file_ = directory_ + "/ca.pem";
+    certificate_file_ = directory_ + "/server.pem";
+    private_key_file_ = directory_ + "/server.key";
+    wrong_host_certificate_file_ = directory_ + "/wrong-host.pem";
+    wrong_host_private_key_file_ = directory_ + "/wrong-host.key";
+    untrusted_ca_file_ = directory_ + "/untrusted-ca.pem";
+    write_certificate(ca_file_, ca.get());
+    write_certificate(certificate_file_, server.get());
+    write_key(private_key_file_, server_key.get());
+    write_certificate(wrong_host_certificate_file_, wrong.get());
+    write_key(wrong_host_private_key_file_, wrong_key.get());
+    write_certificate(untrusted_ca_file_, other_ca.get());
 }
 
-test_certificates::~test_certificates()
-{
-    if (directory_.empty())
-        return;
-    std::error_code ignored; // a leftover temporary directory is not worth failing a test for
-    std::filesystem::remove_all(directory_, ignored);
-}
+test_certificates::~test_certificates() = default;
+test_certificates::test_certificates(test_certificates&&) noexcept = default;
+test_certificates& test_certificates::operator=(test_certificates&&) noexcept = default;
 
-test_certificates::test_certificates(test_certificates&& other) noexcept
-    : directory_(std::exchange(other.directory_, {})),
-      ca_file_(std::move(other.ca_file_)),
-      certificate_file_(std::move(other.certificate_file_)),
-      private_key_file_(std::move(other.private_key_file_)),
-      wrong_host_certificate_file_(std::move(other.wrong_host_certificate_file_)),
-      wrong_host_private_key_file_(std::move(other.wrong_host_private_key_file_)),
-      untrusted_ca_file_(std::move(other.untrusted_ca_file_))
-{
-}
-
-test_certificates& test_certificates::operator=(test_certificates&& other) noexcept
-{
-    if (this != &other) {
-        test_certificates old(std::move(*this));
-        directory_ = std::exchange(other.directory_, {});
-        ca_file_ = std::move(other.ca_file_);
-        certificate_file_ = std::move(other.certificate_file_);
-        private_key_file_ = std::move(other.private_key_file_);
-        wrong_host_certificate_file_ = std::move(other.wrong_host_certificate_file_);
-        wrong_host_private_key_file_ = std::move(other.wrong_host_private_key_file_);
-        untrusted_ca_file_ = std::move(other.untrusted_ca_file_);
-    }
-    return *this;
-}
-
-} // namespace igw::emulator
+} // namespace igw::test

@@ -4,10 +4,13 @@
 // host signed by the same CA, and a second, unrelated CA. Written as PEM files into a
 // fresh temporary directory that is removed with the object.
 
+#include "tests/support/files.hpp"
+
+#include <memory>
 #include <string>
 #include <string_view>
 
-namespace igw::emulator {
+namespace igw::test {
 
 class test_certificates {
 public:
@@ -33,8 +36,9 @@ public:
     const std::string& untrusted_ca_file() const noexcept { return untrusted_ca_file_; }
 
 private:
+    std::unique_ptr<temp_dir> dir_;
     std::string directory_, ca_file_, certificate_file_, private_key_file_;
     std::string wrong_host_certificate_file_, wrong_host_private_key_file_, untrusted_ca_file_;
 };
 
-} // namespace igw::emulator
+} // namespace igw::test
