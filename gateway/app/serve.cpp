@@ -131,6 +131,29 @@ bool start_ledger(const std::shared_ptr<const mapping::compiled_config>& loaded,
     return true;
 }
 
+// Requests cut off by the end of shutdown_grace stay `running` with items `sending`: they
+// are interrupted now rather than at the next start, so that the ledger (and a client's
+// retry, on any instance) tells the truth even if this instance never starts again.
+void settle_at_shutdown(ledger::store& store)
+{
+    const auto recovered = wait_for<ledger::recovered>([&](auto done) { store.recover(std::move(done)); });
+    if (!recovered.ok()) {
+        telemetry::log(telemetry::log_level::warn, "ledger_shutdown_incomplete",
+                       {{"message", recovered.error.message},
+                        {"consequence", "requests cut off by the shutdown are settled at the next start"}});
+        return;
+    }
+    for (const auto& request : recovered.value.requests)
+        telemetry::log(telemetry::log_level::warn, "request_cut_off",
+                       {{"request_id", request.request.request_id},
+                        {"client", request.request.client},
+                        {"consequence", "items being sent are unknown (interrupted); pending ones are sent on a "
+                                        "retry with the same key or at the next start"}});
+    if (recovered.value.interrupted_items > 0)
+        telemetry::log(telemetry::log_level::warn, "ledger_items_interrupted",
+                       {{"items", recovered.value.interrupted_items}});
+}
+
 } // namespace
 
 int serve(const serve_options& options)
@@ -194,6 +217,9 @@ int serve(const serve_options& options)
         std::cerr << "invitegw: " << e.what() << "\n";
         return 1;
     }
+    recovering.reset();
+    if (store)
+        settle_at_shutdown(*store);
     telemetry::log(telemetry::log_level::info, "stopped", {});
     // Lines are written by a thread of their own: let it finish before the process ends.
     telemetry::flush_logs();

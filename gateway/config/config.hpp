@@ -58,8 +58,8 @@ enum class idempotency_mode : std::uint8_t { optional, required };
 struct route_config {
     std::string path;
     std::vector<std::string> targets; // target names, in reply order
-    idempotency_mode idempotency = idempotency_mode::optional;
     std::string origin;
+    idempotency_mode idempotency = idempotency_mode::optional;
 };
 
 struct client_config {

@@ -65,7 +65,7 @@ BOOST_DATA_TEST_CASE(a_crash_with_calls_in_flight_keeps_what_was_answered_and_re
 
     auto gateway = d.start();
     auto lost = std::async(std::launch::async, [&] { return post(gateway->port(), body, keyed); });
-    BOOST_REQUIRE(wait_for_calls(d.emulators(), vendor::anthropic, 1));
+    BOOST_REQUIRE(wait_for_connection(d.emulators(), vendor::anthropic));
     {
         // Kill only once clickhouse's outcome is in the ledger: it was answered before
         // the crash, so it must survive it.
@@ -91,10 +91,23 @@ BOOST_DATA_TEST_CASE(a_crash_with_calls_in_flight_keeps_what_was_answered_and_re
     BOOST_TEST(json_member(document.body, "state") == "completed");
     BOOST_TEST(result_rows(document.body) == expected, boost::test_tools::per_element());
 
-    // Wait out the slow call the emulator is still holding, then count: once each.
+    // The emulator records a call once it has answered it: wait out the slow one it is
+    // still holding, then count: once each.
+    BOOST_REQUIRE(wait_for_calls(d.emulators(), vendor::anthropic, 1));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     BOOST_TEST(calls_to(d.emulators(), vendor::anthropic) == 1u);
     BOOST_TEST(calls_to(d.emulators(), vendor::clickhouse) == 1u);
+
+    // What an operator sees: the item to check with the vendor, and the request.
+    const std::string unknown = d.run_cli({"ledger", "unknown", "--config", d.config_file()});
+    BOOST_TEST(unknown.find("crash-b") != std::string::npos, unknown);
+    BOOST_TEST(unknown.find("interrupted") != std::string::npos, unknown);
+    BOOST_TEST(unknown.find("anthropic") != std::string::npos, unknown);
+    const std::string shown = d.run_cli({"ledger", "show", "crash-b", "--config", d.config_file()});
+    BOOST_TEST(json_member(shown, "state") == "completed", shown);
+    BOOST_TEST(result_rows(shown) == expected, boost::test_tools::per_element());
+    const std::string listed = d.run_cli({"ledger", "requests", "--config", d.config_file()});
+    BOOST_TEST(listed.find("crash-b") != std::string::npos, listed);
 }
 
 BOOST_DATA_TEST_CASE(items_a_crash_left_pending_are_sent_at_the_next_start_once, bdata::make(both_backends), backend)

@@ -42,7 +42,7 @@ BOOST_AUTO_TEST_CASE(one_key_on_two_instances_at_once_reaches_the_vendor_once)
     request_options keyed;
     keyed.idempotency_key = "racing-key";
     auto first = std::async(std::launch::async, [&] { return post(a->port(), body, keyed); });
-    BOOST_REQUIRE(wait_for_calls(d.emulators(), vendor::anthropic, 1));
+    BOOST_REQUIRE(wait_for_connection(d.emulators(), vendor::anthropic));
     const auto second = post(b->port(), body, keyed);
     BOOST_TEST(second.status == 409u);
     BOOST_TEST(first.get().status == 200u);

@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstdio>
 #include <stdexcept>
 #include <thread>
 
@@ -69,13 +70,42 @@ ledger::settings deployment::ledger_settings(const std::string& instance) const
     return s;
 }
 
-std::unique_ptr<gateway_process> deployment::start(const std::string& instance)
+std::vector<std::pair<std::string, std::string>> deployment::environment(const std::string& instance) const
 {
     auto environment = emulator::environment_for(*emulators_);
     environment.emplace_back("INVITEGW_CLIENT_KEY", std::string(client_key));
     environment.emplace_back("INVITEGW_INSTANCE", instance);
+    return environment;
+}
+
+std::unique_ptr<gateway_process> deployment::start(const std::string& instance)
+{
     const std::string log = (dir_.path() / (instance + "-" + std::to_string(++started_) + ".log")).string();
-    return std::make_unique<gateway_process>(config_file_, std::move(environment), log);
+    return std::make_unique<gateway_process>(config_file_, environment(instance), log);
+}
+
+std::string deployment::run_cli(const std::vector<std::string>& args) const
+{
+    // Every value here is a URL, a key or a path without a single quote.
+    const auto quoted = [](const std::string& text) { return "'" + text + "'"; };
+    std::string command = "env -i";
+    for (const auto& [name, value] : environment("cli"))
+        command += " " + quoted(name + "=" + value);
+    command += " " + quoted(invitegw_binary().string());
+    for (const auto& arg : args)
+        command += " " + quoted(arg);
+    command += " 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (!pipe)
+        throw std::runtime_error("cannot run " + command);
+    std::string out;
+    char buffer[4096];
+    while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe))
+        out.append(buffer, n);
+    const int status = ::pclose(pipe);
+    if (status != 0)
+        throw std::runtime_error("invitegw exited with status " + std::to_string(status) + ":\n" + out);
+    return out;
 }
 
 emulator::test_response post(std::uint16_t port, const std::string& body, const request_options& options)
@@ -123,6 +153,18 @@ bool wait_for_calls(const emulator::server& emulators, emulator::vendor target, 
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return calls_to(emulators, target) >= count;
+}
+
+bool wait_for_connection(const emulator::server& emulators, emulator::vendor target,
+                         std::chrono::milliseconds bound)
+{
+    const auto deadline = std::chrono::steady_clock::now() + bound;
+    while (emulators.connections_accepted(target) == 0) {
+        if (std::chrono::steady_clock::now() >= deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
 }
 
 std::vector<result_row> result_rows(const std::string& body)

@@ -37,8 +37,13 @@ public:
 
     // Starts one more instance (each its own name, all on the same ledger).
     std::unique_ptr<gateway_process> start(const std::string& instance = "instance-a");
+    // Runs `invitegw ARGS...` with the instances' environment; its stdout (throws when it
+    // exits non-zero).
+    std::string run_cli(const std::vector<std::string>& args) const;
 
 private:
+    std::vector<std::pair<std::string, std::string>> environment(const std::string& instance) const;
+
     test::test_database db_;
     test::temp_dir dir_;
     std::unique_ptr<emulator::server> emulators_;
@@ -63,7 +68,13 @@ emulator::test_response get(std::uint16_t port, const std::string& path, std::st
 // One invitation per email (role developer) to `targets`.
 std::string invite_body(const std::vector<std::string>& emails, const std::vector<std::string>& targets);
 
-// Calls the emulator recorded for `target` so far.
+// Waits (bounded) until `target` has accepted a connection: a call is on its way. The
+// emulator records a call only once it has answered it, so a slow call in flight is seen
+// this way.
+bool wait_for_connection(const emulator::server& emulators, emulator::vendor target,
+                         std::chrono::milliseconds bound = std::chrono::seconds(10));
+
+// Calls the emulator answered for `target` so far.
 std::size_t calls_to(const emulator::server& emulators, emulator::vendor target);
 
 // Waits (bounded by `bound`) until `target` has received at least `count` calls.
