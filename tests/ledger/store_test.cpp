@@ -60,6 +60,29 @@ BOOST_DATA_TEST_CASE(send_email_is_kept_for_resuming_without_the_body, bdata::ma
     BOOST_TEST(!found.value.request.send_email);
 }
 
+BOOST_DATA_TEST_CASE(a_request_id_never_merges_into_another_request, bdata::make(both_backends), kind) {
+    test_database db(kind);
+    store s(db.settings());
+    BOOST_REQUIRE(begin(s, make_request("req-1", "app", std::nullopt)).ok());
+    BOOST_REQUIRE(complete(s, "req-1", sample_reply("req-1")).ok());
+    // Another request (another fingerprint, or another client) under the same id.
+    auto other = begin(s, make_request("req-1", "app", std::nullopt, 5, "fp-2"));
+    BOOST_REQUIRE(other.ok());
+    BOOST_TEST(other.value.kind == begin_kind::duplicate_id);
+    BOOST_TEST(!other.value.existing);
+    auto theirs = begin(s, make_request("req-1", "other-app", std::string("k")));
+    BOOST_REQUIRE(theirs.ok());
+    BOOST_TEST(theirs.value.kind == begin_kind::duplicate_id);
+    // The same client with the same request under the same id: a retry, replayed.
+    auto again = begin(s, make_request("req-1", "app", std::nullopt));
+    BOOST_REQUIRE(again.ok());
+    BOOST_TEST(again.value.kind == begin_kind::replay);
+    // The key the refused begin carried stays free.
+    auto keyed = begin(s, make_request("req-2", "other-app", std::string("k")));
+    BOOST_REQUIRE(keyed.ok());
+    BOOST_TEST(keyed.value.kind == begin_kind::claimed);
+}
+
 BOOST_DATA_TEST_CASE(items_move_pending_sending_then_settled, bdata::make(both_backends), kind) {
     test_database db(kind);
     store s(db.settings());
