@@ -6,8 +6,8 @@
 //   invite_route.cpp      an invite: refusals, admission, the handler, the record
 //   body_read.cpp         reading an invite's body (100 Continue, the body limit)
 //   read_error.cpp        answering a request that could not be read
-//   reply_write.cpp       writing a reply, and how the connection ends after it
-//   connection_refusal.cpp  the 503 for connections past the caps
+//   reply_write.cpp       writing a reply, and how the connection ends after it; the
+//                         503 for connections past the caps
 
 #include <chrono>
 #include <cstddef>
