@@ -6,9 +6,9 @@
 //   invite_route.cpp      an invite: refusals, admission, the handler, the record
 //   body_read.cpp         reading an invite's body (100 Continue, the body limit)
 //   read_error.cpp        answering a request that could not be read
-//   reply_write.cpp       writing a reply, and how the connection ends after it
+//   reply_write.cpp       writing a reply, and how the connection ends after it; the
+//                         503 for connections past the caps
 //   request_lookup.cpp    GET /v1/requests/{id}: a recorded request, asked of the handler
-//   connection_refusal.cpp  the 503 for connections past the caps
 
 #include <chrono>
 #include <cstddef>
