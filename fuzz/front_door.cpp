@@ -19,8 +19,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -144,9 +144,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
         outcome.errors.push_back("fuzz: reload refused");
         return outcome;
     };
-    front = new server::server(std::make_shared<mapping::config_source>(std::move(served)),
-                               [](boost::asio::any_io_executor) { return std::make_unique<answer_handler>(); },
-                               std::move(services));
+    front = new server::server(
+        std::make_shared<mapping::config_source>(std::move(served)),
+        [](boost::asio::any_io_executor) { return std::make_unique<answer_handler>(); }, std::move(services));
     port = front->port();
     front->start();
     return 0;

@@ -2,8 +2,8 @@
 // is either compiled into a plan or refused with config_error diagnostics; nothing else
 // may escape (an uncaught exception aborts and counts as a crash).
 
-#include "gateway/config/yaml_reader.hpp"
 #include "gateway/mapping/provider_plan.hpp"
+#include "gateway/config/yaml_reader.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
 {
     // The compiler reads a file (it names it in diagnostics): one per process, in
     // memory where the machine has a tmpfs.
-    const char* dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
+    const char* dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm"
+                                                    : (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
     provider_file = std::string(dir) + "/igw-fuzz-provider-" + std::to_string(getpid()) + ".yaml";
     std::atexit([] { std::remove(provider_file.c_str()); });
     return 0;

@@ -1,9 +1,9 @@
 // Arbitrary vendor bytes and HTTP status as the reply to each call the shipped config
 // makes: whatever a vendor sends, every item of the call gets exactly one result.
 
+#include "gateway/mapping/reply_mapper.hpp"
 #include "gateway/mapping/compiled_config.hpp"
 #include "gateway/mapping/dispatch_plan.hpp"
-#include "gateway/mapping/reply_mapper.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -75,8 +75,8 @@ std::uint32_t role(const mapping::compiled_config& c, std::string_view name)
 }
 
 // Statuses that take distinct paths, picked by the input's second byte when below their count.
-constexpr unsigned interesting_statuses[] = {200, 201, 202, 204, 207, 400, 401, 403, 404,
-                                             409, 422, 429, 500, 502, 503, 504};
+constexpr unsigned interesting_statuses[] = {200, 201, 202, 204, 207, 400, 401, 403,
+                                             404, 409, 422, 429, 500, 502, 503, 504};
 
 } // namespace
 

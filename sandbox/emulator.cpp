@@ -19,8 +19,8 @@
 #include <cstdio>
 #include <deque>
 #include <mutex>
-#include <stdexcept>
 #include <span>
+#include <stdexcept>
 #include <thread>
 #include <type_traits>
 
@@ -64,8 +64,7 @@ void log_exception(std::string_view what, std::exception_ptr error)
     try {
         std::rethrow_exception(error);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "invitegw-emulator: %.*s: %s\n", static_cast<int>(what.size()),
-                     what.data(), e.what());
+        std::fprintf(stderr, "invitegw-emulator: %.*s: %s\n", static_cast<int>(what.size()), what.data(), e.what());
     }
 }
 
@@ -74,8 +73,8 @@ void log_exception(std::string_view what, std::exception_ptr error)
 // Per-vendor mutable state shared by the server threads and the test thread.
 struct vendor_state {
     std::mutex mutex;
-    std::deque<fault> faults;             // guarded by mutex
-    std::atomic<bool> has_faults{false};  // lets the hot path skip the mutex
+    std::deque<fault> faults;            // guarded by mutex
+    std::atomic<bool> has_faults{false}; // lets the hot path skip the mutex
     std::atomic<std::size_t> connections{0};
 };
 
@@ -178,8 +177,7 @@ private:
     vendor vendor_;
 };
 
-std::optional<std::string_view> header(const http::request<http::string_body>& request,
-                                       std::string_view name)
+std::optional<std::string_view> header(const http::request<http::string_body>& request, std::string_view name)
 {
     const auto it = request.find(name);
     if (it == request.end())
@@ -195,8 +193,7 @@ net::awaitable<void> server::impl::accept_loop(vendor v, tcp::acceptor acceptor)
         // Connections are spread over the threads' io_contexts round-robin; each then
         // lives on one thread only, so nothing on the request path needs a lock.
         auto& context = *contexts[next_context.fetch_add(1, std::memory_order_relaxed) % contexts.size()];
-        auto [ec, socket] = co_await acceptor.async_accept(net::any_io_executor(context.get_executor()),
-                                                           use_tuple);
+        auto [ec, socket] = co_await acceptor.async_accept(net::any_io_executor(context.get_executor()), use_tuple);
         if (ec == net::error::operation_aborted)
             co_return;
         if (ec) {
@@ -295,8 +292,8 @@ net::awaitable<bool> server::impl::serve(vendor v, Stream& stream)
             std::string_view path = request.target();
             path = path.substr(0, path.find('?'));
             const std::string& prefix = settings.path_prefix;
-            if (!prefix.empty() && !(path.starts_with(prefix) && path.size() > prefix.size() &&
-                                     path[prefix.size()] == '/')) {
+            if (!prefix.empty() &&
+                !(path.starts_with(prefix) && path.size() > prefix.size() && path[prefix.size()] == '/')) {
                 detail::error_reply(v, 404, "no route for " + std::string(path), reply);
             } else {
                 path.remove_prefix(prefix.size());
@@ -321,8 +318,7 @@ net::awaitable<bool> server::impl::serve(vendor v, Stream& stream)
             co_await timer.async_wait(use_tuple);
         }
 
-        http::response<http::string_body> response{static_cast<http::status>(reply.status),
-                                                   request.version()};
+        http::response<http::string_body> response{static_cast<http::status>(reply.status), request.version()};
         response.set(http::field::content_type, "application/json");
         if (!retry_after.empty())
             response.set(http::field::retry_after, retry_after);
@@ -367,13 +363,12 @@ server::server(options o) : impl_(std::make_unique<impl>(std::move(o)))
         throw std::invalid_argument("emulator: TLS needs both a certificate and a private key file");
     if (!settings.tls_certificate_file.empty()) {
         self.tls.emplace(ssl::context::tls_server);
-        self.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                              ssl::context::no_sslv3 | ssl::context::single_dh_use);
+        self.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                              ssl::context::single_dh_use);
         self.tls->use_certificate_chain_file(settings.tls_certificate_file);
         self.tls->use_private_key_file(settings.tls_private_key_file, ssl::context::pem);
     }
-    if (!settings.path_prefix.empty() &&
-        (settings.path_prefix.front() != '/' || settings.path_prefix.back() == '/'))
+    if (!settings.path_prefix.empty() && (settings.path_prefix.front() != '/' || settings.path_prefix.back() == '/'))
         throw std::invalid_argument("emulator: path_prefix must start with '/' and not end with one");
 
     const unsigned threads = std::max(1u, settings.threads);
@@ -419,8 +414,7 @@ std::string server::base_url(vendor v) const
     std::string host = settings.address;
     if (host.find(':') != std::string::npos)
         host = "[" + host + "]";
-    return (impl_->tls ? "https://" : "http://") + host + ":" + std::to_string(port(v)) +
-           settings.path_prefix;
+    return (impl_->tls ? "https://" : "http://") + host + ":" + std::to_string(port(v)) + settings.path_prefix;
 }
 
 void server::inject(vendor v, fault f)

@@ -23,9 +23,8 @@ enum class vendor { anthropic, clickhouse, warpstream, gorules, atomicwork };
 // "anthropic", "clickhouse", "warpstream", "gorules", "atomicwork".
 std::string_view name(vendor) noexcept;
 
-inline constexpr std::array<vendor, 5> all_vendors{vendor::anthropic, vendor::clickhouse,
-                                                   vendor::warpstream, vendor::gorules,
-                                                   vendor::atomicwork};
+inline constexpr std::array<vendor, 5> all_vendors{vendor::anthropic, vendor::clickhouse, vendor::warpstream,
+                                                   vendor::gorules, vendor::atomicwork};
 
 // What each emulated account expects. Defaults are the sandbox values.
 struct credentials {
@@ -58,7 +57,7 @@ struct options {
 struct recorded_request {
     vendor target = vendor::anthropic;
     std::string method{};
-    std::string path{}; // target as received, query included
+    std::string path{};                                         // target as received, query included
     std::vector<std::pair<std::string, std::string>> headers{}; // as received, in order
     std::string body{};
     unsigned status = 0; // status the emulator answered (0: no answer, connection dropped)
@@ -79,8 +78,8 @@ struct fault {
     unsigned status = 500;              // kind::status: e.g. 429, 500, 503
     std::string retry_after{};          // kind::status: Retry-After header value when non-empty
     std::chrono::milliseconds delay{0}; // kind::delay: wait, then answer normally
-    std::string email{}; // kind::reject_email: the vendor's 400 error naming this email
-    unsigned times = 1; // applies to the next `times` matching requests (0 = forever)
+    std::string email{};                // kind::reject_email: the vendor's 400 error naming this email
+    unsigned times = 1;                 // applies to the next `times` matching requests (0 = forever)
 };
 
 class server {
@@ -99,7 +98,7 @@ public:
     void clear_faults();
     std::vector<recorded_request> requests(std::optional<vendor> = {}) const;
     std::size_t connections_accepted(vendor) const; // TCP connections accepted so far
-    void reset(); // forget records, faults and connection counts
+    void reset();                                   // forget records, faults and connection counts
     const options& settings() const;
 
     struct impl;

@@ -46,7 +46,6 @@ std::string lower(std::string_view text)
 
 constexpr auto trim = net_text::trim_ows;
 
-
 // "<scheme> <token>" with the scheme compared without regard to case (RFC 9110 §11.1).
 std::optional<std::string_view> credentials_for_scheme(std::optional<std::string_view> header,
                                                        std::string_view scheme) noexcept
@@ -78,9 +77,7 @@ simdjson::error_code parse(std::string_view body, od::document& doc)
     json_input& in = input();
     in.buffer.reserve(body.size() + simdjson::SIMDJSON_PADDING);
     in.buffer.assign(body);
-    return in.parser
-        .iterate(simdjson::padded_string_view(in.buffer.data(), in.buffer.size(),
-                                              in.buffer.capacity()))
+    return in.parser.iterate(simdjson::padded_string_view(in.buffer.data(), in.buffer.size(), in.buffer.capacity()))
         .get(doc);
 }
 
@@ -220,9 +217,9 @@ bool json_body_declared(vendor v, const request_view& r, reply& out)
     if (r.content_type && is_json_media_type(*r.content_type))
         return true;
     error_reply(v, 415,
-                r.content_type ? "unsupported content type " + std::string(*r.content_type) +
-                                     "; expected application/json"
-                               : std::string("missing Content-Type; expected application/json"),
+                r.content_type
+                    ? "unsupported content type " + std::string(*r.content_type) + "; expected application/json"
+                    : std::string("missing Content-Type; expected application/json"),
                 out);
     return false;
 }
@@ -235,8 +232,7 @@ bool bad_request(vendor v, const problem& p, reply& out)
     return true;
 }
 
-bool refused_by_filter(vendor v, email_filter* filter, std::span<const std::string_view> emails,
-                       reply& out)
+bool refused_by_filter(vendor v, email_filter* filter, std::span<const std::string_view> emails, reply& out)
 {
     if (!filter)
         return false;
@@ -259,9 +255,7 @@ void anthropic(const account& a, const request_view& r, email_filter* filter, re
     if (!r.anthropic_version)
         return error_reply(v, 400, "anthropic-version: header is required", out);
     if (*r.anthropic_version != "2023-06-01")
-        return error_reply(v, 400,
-                           "anthropic-version: invalid version " + std::string(*r.anthropic_version),
-                           out);
+        return error_reply(v, 400, "anthropic-version: invalid version " + std::string(*r.anthropic_version), out);
     if (!json_body_declared(v, r, out))
         return;
 
@@ -283,8 +277,7 @@ void anthropic(const account& a, const request_view& r, email_filter* filter, re
         if (key == "role") {
             if (std::exchange(has_role, true))
                 return duplicate(key);
-            if (value.get_string().get(role) ||
-                (role != "user" && role != "developer" && role != "billing"))
+            if (value.get_string().get(role) || (role != "user" && role != "developer" && role != "billing"))
                 return "role: Input should be 'user', 'developer' or 'billing'";
             return {};
         }
@@ -301,8 +294,7 @@ void anthropic(const account& a, const request_view& r, email_filter* filter, re
     if (refused_by_filter(v, filter, emails, out))
         return;
 
-    static constexpr char base62[] =
-        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    static constexpr char base62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     std::string id = "invite_";
     std::uniform_int_distribution<int> digit(0, 61);
     for (int i = 0; i < 24; ++i)
@@ -436,8 +428,7 @@ void warpstream(const account& a, const request_view& r, email_filter* filter, r
                         return at + ".user_role_id: must be a string";
                     const auto& ids = a.creds.warpstream_role_ids;
                     if (std::find(ids.begin(), ids.end(), role_id) == ids.end())
-                        return at + ".user_role_id: role " + std::string(role_id) +
-                               " does not exist in this account";
+                        return at + ".user_role_id: role " + std::string(role_id) + " does not exist in this account";
                     return {};
                 }
                 return at + ": unknown field \"" + std::string(field) + "\"";
@@ -447,8 +438,7 @@ void warpstream(const account& a, const request_view& r, email_filter* filter, r
             if (q.empty() && !has_role)
                 q = at + ".user_role_id: required";
             if (q.empty() && emails.size() == a.warpstream_max_batch)
-                q = "too many invitations: at most " + std::to_string(a.warpstream_max_batch) +
-                    " per request";
+                q = "too many invitations: at most " + std::to_string(a.warpstream_max_batch) + " per request";
             if (q.empty())
                 emails.push_back(email);
             return q;
@@ -546,8 +536,7 @@ void atomicwork(const account& a, const request_view& r, email_filter* filter, r
     // The header is optional; when sent it must name a workspace this key can act in.
     if (r.workspace_id && !a.creds.atomicwork_workspace_id.empty() &&
         *r.workspace_id != a.creds.atomicwork_workspace_id)
-        return error_reply(v, 403, "workspace " + std::string(*r.workspace_id) + " is not accessible",
-                           out);
+        return error_reply(v, 403, "workspace " + std::string(*r.workspace_id) + " is not accessible", out);
     if (!json_body_declared(v, r, out))
         return;
 
@@ -583,8 +572,7 @@ void atomicwork(const account& a, const request_view& r, email_filter* filter, r
             if (!once(2))
                 return duplicate(key);
             std::string_view type;
-            if (value.get_string().get(type) ||
-                (type != "EMPLOYEE" && type != "EXTERNAL" && type != "AI_EMPLOYEE"))
+            if (value.get_string().get(type) || (type != "EMPLOYEE" && type != "EXTERNAL" && type != "AI_EMPLOYEE"))
                 return std::string("type must be one of EMPLOYEE, EXTERNAL, AI_EMPLOYEE");
             return {};
         }
@@ -655,14 +643,12 @@ void atomicwork(const account& a, const request_view& r, email_filter* filter, r
 } // namespace
 
 account::account(const options& o)
-    : creds(o.creds),
-      warpstream_max_batch(o.warpstream_max_batch),
+    : creds(o.creds), warpstream_max_batch(o.warpstream_max_batch),
       clickhouse_basic_token(json::base64(o.creds.clickhouse_key_id + ":" + o.creds.clickhouse_key_secret))
 {
 }
 
-void handle(vendor target, const account& a, const request_view& request, email_filter* filter,
-            reply& out)
+void handle(vendor target, const account& a, const request_view& request, email_filter* filter, reply& out)
 {
     out.clear();
     switch (target) {
@@ -690,16 +676,12 @@ void error_reply(vendor target, unsigned status, std::string_view message, reply
             .end_object()
             .end_object();
         return;
-    case vendor::clickhouse:
-        w.begin_object().member("status", status).member("error", message).end_object();
-        return;
+    case vendor::clickhouse: w.begin_object().member("status", status).member("error", message).end_object(); return;
     case vendor::warpstream:
         w.begin_object().member("code", warpstream_code(status)).member("message", message).end_object();
         return;
     case vendor::gorules:
-    case vendor::atomicwork:
-        w.begin_object().member("message", message).end_object();
-        return;
+    case vendor::atomicwork: w.begin_object().member("message", message).end_object(); return;
     }
 }
 
@@ -753,8 +735,7 @@ std::string rfc3339(std::chrono::system_clock::time_point when, int fraction_dig
     gmtime_r(&t, &utc);
     char text[48];
     std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-    const auto micros =
-        std::chrono::duration_cast<std::chrono::microseconds>(when - seconds).count();
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(when - seconds).count();
     if (fraction_digits == 6)
         n += static_cast<std::size_t>(
             std::snprintf(text + n, sizeof text - n, ".%06lld", static_cast<long long>(micros)));
@@ -768,14 +749,12 @@ std::string random_uuid()
 {
     auto& engine = random_engine();
     std::uint64_t high = engine(), low = engine();
-    high = (high & ~0xF000ull) | 0x4000ull;                          // version 4
-    low = (low & ~(0xC000ull << 48)) | (0x8000ull << 48);            // RFC 4122 variant
+    high = (high & ~0xF000ull) | 0x4000ull;               // version 4
+    low = (low & ~(0xC000ull << 48)) | (0x8000ull << 48); // RFC 4122 variant
     char text[37];
-    std::snprintf(text, sizeof text, "%08llx-%04llx-%04llx-%04llx-%012llx",
-                  static_cast<unsigned long long>(high >> 32),
+    std::snprintf(text, sizeof text, "%08llx-%04llx-%04llx-%04llx-%012llx", static_cast<unsigned long long>(high >> 32),
                   static_cast<unsigned long long>((high >> 16) & 0xFFFF),
-                  static_cast<unsigned long long>(high & 0xFFFF),
-                  static_cast<unsigned long long>(low >> 48),
+                  static_cast<unsigned long long>(high & 0xFFFF), static_cast<unsigned long long>(low >> 48),
                   static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFull));
     return std::string(text, 36);
 }

@@ -62,8 +62,7 @@ protected:
 };
 
 // Fills `out` with `target`'s answer to `request`. `filter` may be null.
-void handle(vendor target, const account&, const request_view& request, email_filter* filter,
-            reply& out);
+void handle(vendor target, const account&, const request_view& request, email_filter* filter, reply& out);
 
 // `target`'s error reply for `status` (its documented or chosen error shape), e.g. for an
 // injected 429/500/503 or a route that does not exist.

@@ -24,7 +24,7 @@ public:
 
     std::uint64_t count() const noexcept { return total_; }
     std::uint64_t min() const noexcept { return total_ ? min_ : 0; } // exact
-    std::uint64_t max() const noexcept { return max_; }               // exact
+    std::uint64_t max() const noexcept { return max_; }              // exact
     double mean() const noexcept;
 
     // The value at or below which `percentile` % of the recorded values lie, reported as

@@ -27,7 +27,8 @@ BOOST_AUTO_TEST_CASE(buckets_tile_the_range_without_gaps_and_within_one_percent)
         if (i < 256)
             BOOST_TEST_REQUIRE(width == 1u); // small values are exact
         else
-            BOOST_TEST_REQUIRE(static_cast<double>(width) / static_cast<double>(histogram::bucket_lowest(i)) <= 1.0 / 128);
+            BOOST_TEST_REQUIRE(static_cast<double>(width) / static_cast<double>(histogram::bucket_lowest(i)) <=
+                               1.0 / 128);
     }
     BOOST_TEST(histogram::bucket_highest(histogram::bucket_count() - 1) == histogram::highest_trackable);
     // Every value lands in the bucket whose range holds it.

@@ -15,15 +15,15 @@ struct load_options {
     std::string host = "127.0.0.1";
     std::string port = "8080";
     std::string path = "/v1/invitations";
-    std::string key;                                         // sent as Authorization: Bearer
+    std::string key;                                          // sent as Authorization: Bearer
     std::vector<std::pair<std::string, std::string>> headers; // --header 'K: V', in order
 
     // What: a canonical invite request built per request, or the bytes of --raw-body.
     std::string raw_body_file; // non-empty: raw mode
     std::string raw_body;      // its contents (read by the caller of the parser)
     unsigned invitations = 1;
-    std::vector<std::string> targets;                 // empty: the field is left out
-    std::vector<std::string> roles{"developer"};      // cycled over invitations
+    std::vector<std::string> targets;            // empty: the field is left out
+    std::vector<std::string> roles{"developer"}; // cycled over invitations
 
     // How much.
     double rate = 0; // requests per second; 0: as fast as the connections allow
@@ -32,13 +32,13 @@ struct load_options {
     std::chrono::nanoseconds warmup = std::chrono::seconds(2);
     std::chrono::nanoseconds duration = std::chrono::seconds(10);
     std::chrono::nanoseconds timeout = std::chrono::seconds(10); // per request
-    std::uint64_t max_requests = 0;                             // 0: until the duration ends
-    unsigned expect_status = 200; // any other status counts as an error
+    std::uint64_t max_requests = 0;                              // 0: until the duration ends
+    unsigned expect_status = 200;                                // any other status counts as an error
 
     // Output.
     std::string json_file;
     std::string label;
-    int watch_pid = 0; // sample this process's CPU time and memory over the measured window
+    int watch_pid = 0;       // sample this process's CPU time and memory over the measured window
     bool print_body = false; // print request 0's body and exit (what a run would send)
 };
 

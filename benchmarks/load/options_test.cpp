@@ -41,11 +41,22 @@ BOOST_AUTO_TEST_CASE(lists_split_on_commas_and_drop_empty_parts)
 
 BOOST_AUTO_TEST_CASE(a_full_command_line)
 {
-    const auto p = parse({"--url", "http://127.0.0.1:9000", "--path", "/v1/invitations", "--key", "k123",
-                          "--rate", "500", "--connections", "32", "--threads", "2", "--invitations", "3",
-                          "--targets", "anthropic,gorules", "--roles", "developer,member", "--warmup", "1s",
-                          "--duration", "5s", "--requests", "100", "--header", "X-A:  b c ", "--json",
-                          "/tmp/out/fanout.json", "--watch-pid", "77", "--expect-status", "207"});
+    const auto p = parse({"--url",           "http://127.0.0.1:9000",
+                          "--path",          "/v1/invitations",
+                          "--key",           "k123",
+                          "--rate",          "500",
+                          "--connections",   "32",
+                          "--threads",       "2",
+                          "--invitations",   "3",
+                          "--targets",       "anthropic,gorules",
+                          "--roles",         "developer,member",
+                          "--warmup",        "1s",
+                          "--duration",      "5s",
+                          "--requests",      "100",
+                          "--header",        "X-A:  b c ",
+                          "--json",          "/tmp/out/fanout.json",
+                          "--watch-pid",     "77",
+                          "--expect-status", "207"});
     BOOST_TEST_REQUIRE(p.error.empty(), p.error);
     const load_options& o = p.options;
     BOOST_TEST(o.host == "127.0.0.1");

@@ -64,7 +64,7 @@ struct frame {
     double x, y, width, height; // plot area, in SVG units
     double x_max;               // decades
     bool log_y;
-    double y_min, y_max;        // µs (log: both > 0)
+    double y_min, y_max; // µs (log: both > 0)
 
     double px(double decades) const { return x + width * std::min(decades, x_max) / x_max; }
     double py(double us) const
@@ -191,8 +191,7 @@ std::string render_svg(const std::vector<run_summary>& runs, std::string_view ti
         svg += "<rect x='90' y='" + number(y - 10) + "' width='14' height='10' fill='" + colour(i) + "'/>\n";
         svg += "<text x='110' y='" + number(y) + "'>" + xml(r.label) + ": " + number(r.throughput_rps, "%.0f") +
                " req/s, p50 " + latency_label(r.p50_us) + ", p99 " + latency_label(r.p99_us) + ", max " +
-               latency_label(r.max_us) + (r.errors ? ", " + std::to_string(r.errors) + " errors" : "") +
-               "</text>\n";
+               latency_label(r.max_us) + (r.errors ? ", " + std::to_string(r.errors) + " errors" : "") + "</text>\n";
     }
 
     y += 40;
@@ -216,7 +215,8 @@ std::string render_html(const std::vector<run_summary>& runs, std::string_view t
                        "</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
                        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
                        "td:first-child,th:first-child{text-align:left}</style></head><body>\n";
-    html += "<h1>" + xml(title) + "</h1>\n<table><tr><th>run</th><th>req/s</th><th>p50</th><th>p90</th>"
+    html += "<h1>" + xml(title) +
+            "</h1>\n<table><tr><th>run</th><th>req/s</th><th>p50</th><th>p90</th>"
             "<th>p99</th><th>p99.9</th><th>max</th><th>completed</th><th>errors</th></tr>\n";
     for (const auto& r : runs)
         html += "<tr><td>" + xml(r.label) + "</td><td>" + number(r.throughput_rps, "%.0f") + "</td><td>" +

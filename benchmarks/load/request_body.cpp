@@ -26,7 +26,8 @@ void canonical_body(const load_options& options, std::uint64_t index, std::strin
         p = std::to_chars(p, p + 20, i).ptr;
         p = std::copy(domain.begin(), domain.end(), p);
         const std::string& role = options.roles[(index * options.invitations + i) % options.roles.size()];
-        w.begin_object().member("email", std::string_view(email, static_cast<std::size_t>(p - email)))
+        w.begin_object()
+            .member("email", std::string_view(email, static_cast<std::size_t>(p - email)))
             .member("role", role)
             .end_object();
     }

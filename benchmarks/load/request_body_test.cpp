@@ -17,10 +17,9 @@ BOOST_AUTO_TEST_CASE(canonical_request_with_unique_emails_and_cycled_roles)
     o.targets = {"anthropic", "gorules"};
     std::string body = "stale";
     canonical_body(o, 41, body);
-    BOOST_TEST(body ==
-               R"({"invitations":[{"email":"u41-0@load.example.com","role":"member"},)"
-               R"({"email":"u41-1@load.example.com","role":"developer"},)"
-               R"({"email":"u41-2@load.example.com","role":"member"}],"targets":["anthropic","gorules"]})");
+    BOOST_TEST(body == R"({"invitations":[{"email":"u41-0@load.example.com","role":"member"},)"
+                       R"({"email":"u41-1@load.example.com","role":"developer"},)"
+                       R"({"email":"u41-2@load.example.com","role":"member"}],"targets":["anthropic","gorules"]})");
 }
 
 BOOST_AUTO_TEST_CASE(large_requests_are_valid_json_with_every_email_distinct)

@@ -5,8 +5,8 @@
 #include <simdjson.h>
 
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <ostream>
 
 namespace igw::load {
@@ -50,8 +50,8 @@ void print_summary(std::ostream& out, const run_result& r)
     if (!o.raw_body_file.empty())
         out << "body " << o.raw_body_file;
     else
-        out << o.invitations << " invitation(s) x " << (o.targets.empty() ? std::string("all") : std::to_string(o.targets.size()))
-            << " target(s)";
+        out << o.invitations << " invitation(s) x "
+            << (o.targets.empty() ? std::string("all") : std::to_string(o.targets.size())) << " target(s)";
     out << "\n";
     std::snprintf(line, sizeof line,
                   "  requests: %llu sent, %llu completed, %llu errors; throughput %.1f/s over %.2f s\n",
@@ -76,10 +76,9 @@ void print_summary(std::ostream& out, const run_result& r)
     if (r.process) {
         const process_usage& p = *r.process;
         const double per_request = p.window_requests ? p.cpu_seconds / static_cast<double>(p.window_requests) : 0;
-        std::snprintf(line, sizeof line,
-                      "  process %d: cpu %.2f s (%.1f us/request), rss %.1f -> %.1f MB, peak %.1f MB\n", p.pid,
-                      p.cpu_seconds, per_request * 1e6, p.rss_start_kb / 1024.0, p.rss_end_kb / 1024.0,
-                      p.hwm_kb / 1024.0);
+        std::snprintf(
+            line, sizeof line, "  process %d: cpu %.2f s (%.1f us/request), rss %.1f -> %.1f MB, peak %.1f MB\n", p.pid,
+            p.cpu_seconds, per_request * 1e6, p.rss_start_kb / 1024.0, p.rss_end_kb / 1024.0, p.hwm_kb / 1024.0);
         out << line;
     }
     if (!r.failure.empty())
@@ -208,8 +207,11 @@ bool parse_run_json(std::string_view json, run_summary& out, std::string& error)
     if (auto e = doc["throughput_milli_rps"].get_int64().get(number))
         return fail("throughput_milli_rps", e);
     out.throughput_rps = static_cast<double>(number) / 1000.0;
-    const std::pair<const char*, double*> fields[] = {
-        {"p50", &out.p50_us}, {"p90", &out.p90_us}, {"p99", &out.p99_us}, {"p99_9", &out.p999_us}, {"max", &out.max_us}};
+    const std::pair<const char*, double*> fields[] = {{"p50", &out.p50_us},
+                                                      {"p90", &out.p90_us},
+                                                      {"p99", &out.p99_us},
+                                                      {"p99_9", &out.p999_us},
+                                                      {"max", &out.max_us}};
     od::object latency;
     if (auto e = doc["latency_dus"].get_object().get(latency))
         return fail("latency_dus", e);

@@ -214,7 +214,7 @@ run_result run_load(const load_options& options)
             throw std::runtime_error("cannot resolve " + options.host + ":" + options.port + ": " + ec.message());
     }
     setup.host_header = options.host.find(':') != std::string::npos ? "[" + options.host + "]:" + options.port
-                                                                     : options.host + ":" + options.port;
+                                                                    : options.host + ":" + options.port;
 
     const schedule_settings settings{
         .rate = options.rate,

@@ -21,17 +21,17 @@ namespace igw::load {
 using nanoseconds = std::chrono::nanoseconds;
 
 struct schedule_settings {
-    double rate = 0;              // requests per second over all lanes; 0: as fast as possible
-    nanoseconds warmup{0};        // requests due (or sent) before this are not measured
-    nanoseconds duration{0};      // after warmup: nothing is due (or sent) from warmup+duration on
+    double rate = 0;                // requests per second over all lanes; 0: as fast as possible
+    nanoseconds warmup{0};          // requests due (or sent) before this are not measured
+    nanoseconds duration{0};        // after warmup: nothing is due (or sent) from warmup+duration on
     std::uint64_t max_requests = 0; // 0: no limit besides time
-    nanoseconds drain{0};         // fixed rate: once past the end by this much, queued requests are dropped
+    nanoseconds drain{0};           // fixed rate: once past the end by this much, queued requests are dropped
 };
 
 struct request_slot {
-    std::uint64_t index = 0;  // global, 0-based
-    nanoseconds due{0};       // since the start; fixed rate only (as fast as possible: the time taken)
-    bool measured = false;    // outside the warmup
+    std::uint64_t index = 0; // global, 0-based
+    nanoseconds due{0};      // since the start; fixed rate only (as fast as possible: the time taken)
+    bool measured = false;   // outside the warmup
 };
 
 class request_source {

@@ -61,7 +61,8 @@ int run_ledger(const std::vector<std::string_view>& args)
     if (options.action != "requests" && options.action != "unknown" && !show && options.action != "prune")
         return usage_error("unknown ledger action " + options.action);
     if (positional.size() != (show ? 2u : 1u))
-        return usage_error(show ? "ledger show takes one REQUEST_ID" : "unexpected argument " + std::string(positional.back()));
+        return usage_error(show ? "ledger show takes one REQUEST_ID"
+                                : "unexpected argument " + std::string(positional.back()));
     if (show)
         options.request_id = positional[1];
     if (options.config_file.empty())

@@ -27,23 +27,25 @@ std::string format_time(ledger::time_point at)
 void print_requests(const std::vector<ledger::request_summary>& list, std::ostream& out)
 {
     out << std::left << std::setw(21) << "created" << std::setw(38) << "request_id" << std::setw(10) << "state"
-        << std::setw(16) << "client" << "items invited failed unknown pending sending\n";
+        << std::setw(16) << "client"
+        << "items invited failed unknown pending sending\n";
     for (const auto& s : list) {
         out << std::setw(21) << format_time(s.request.created_at) << std::setw(38) << s.request.request_id
-            << std::setw(10) << ledger::to_string(s.request.state) << std::setw(16) << s.request.client
-            << std::setw(6) << s.items << std::setw(8) << s.invited << std::setw(7) << s.failed << std::setw(8)
-            << s.unknown << std::setw(8) << s.pending << s.sending << "\n";
+            << std::setw(10) << ledger::to_string(s.request.state) << std::setw(16) << s.request.client << std::setw(6)
+            << s.items << std::setw(8) << s.invited << std::setw(7) << s.failed << std::setw(8) << s.unknown
+            << std::setw(8) << s.pending << s.sending << "\n";
     }
 }
 
 void print_unknown(const std::vector<ledger::item_record>& items, std::ostream& out)
 {
     out << std::left << std::setw(21) << "updated" << std::setw(38) << "request_id" << std::setw(6) << "index"
-        << std::setw(14) << "target" << std::setw(22) << "code" << "email\n";
+        << std::setw(14) << "target" << std::setw(22) << "code"
+        << "email\n";
     for (const auto& item : items)
         out << std::setw(21) << format_time(item.updated_at) << std::setw(38) << item.request_id << std::setw(6)
-            << item.invitation << std::setw(14) << item.target_name << std::setw(22) << item.error_code
-            << item.email << "\n";
+            << item.invitation << std::setw(14) << item.target_name << std::setw(22) << item.error_code << item.email
+            << "\n";
 }
 
 } // namespace

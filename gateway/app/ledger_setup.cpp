@@ -53,8 +53,7 @@ std::unique_ptr<ledger::store> open_ledger(const config::state_config& state, st
 
 namespace {
 
-void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
-            std::uint64_t value)
+void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, std::uint64_t value)
 {
     out.append("# HELP ").append(name).append(" ").append(help).append("\n");
     out.append("# TYPE ").append(name).append(" ").append(type).append("\n");

@@ -36,8 +36,7 @@ std::vector<std::string> sandbox_config_candidates()
     std::error_code ec;
     const fs::path executable = fs::read_symlink("/proc/self/exe", ec);
     if (!ec && executable.has_parent_path())
-        candidates.push_back(
-            (executable.parent_path().parent_path() / "share/invitegw/config/gateway.yaml").string());
+        candidates.push_back((executable.parent_path().parent_path() / "share/invitegw/config/gateway.yaml").string());
     candidates.push_back(std::string(INVITEGW_SOURCE_DIR) + "/config/gateway.yaml");
     return candidates;
 }

@@ -89,8 +89,8 @@ void choose_sandbox_state_path()
     const char* state_home = std::getenv("XDG_STATE_HOME");
     const char* home = std::getenv("HOME");
     std::filesystem::path folder = state_home && *state_home ? std::filesystem::path(state_home)
-                                   : home && *home            ? std::filesystem::path(home) / ".local" / "state"
-                                                              : std::filesystem::temp_directory_path();
+                                   : home && *home           ? std::filesystem::path(home) / ".local" / "state"
+                                                             : std::filesystem::temp_directory_path();
     const std::string path = (folder / "invitegw" / "sandbox-ledger.db").string();
     ::setenv(config::state_path_variable.data(), path.c_str(), 0);
 }

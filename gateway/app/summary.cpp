@@ -50,27 +50,28 @@ std::string join(const Range& items)
 void write_summary(std::ostream& out, const mapping::compiled_config& loaded)
 {
     const config::gateway_config& c = loaded.config;
-    const unsigned threads = c.listener.threads ? c.listener.threads : std::max(1u, std::thread::hardware_concurrency());
+    const unsigned threads = c.listener.threads ? c.listener.threads
+                                                : std::max(1u, std::thread::hardware_concurrency());
     out << c.file << ": OK\n";
     out << "listen      " << c.listener.address << ":" << c.listener.port << " (" << threads << " worker threads)\n";
-    out << "limits      body " << c.limits.max_body_bytes << " B, headers " << c.limits.max_header_bytes
-        << " B, " << c.limits.max_invitations << " invitations/request, " << c.limits.max_connections
-        << " connections, " << c.limits.max_in_flight_requests << " requests in flight\n";
+    out << "limits      body " << c.limits.max_body_bytes << " B, headers " << c.limits.max_header_bytes << " B, "
+        << c.limits.max_invitations << " invitations/request, " << c.limits.max_connections << " connections, "
+        << c.limits.max_in_flight_requests << " requests in flight\n";
     out << "timeouts    read " << format_duration(c.limits.read_timeout) << ", idle "
         << format_duration(c.limits.idle_timeout) << ", request " << format_duration(c.limits.request_timeout)
         << ", shutdown grace " << format_duration(c.limits.shutdown_grace) << "\n";
     if (c.state.enabled())
         out << "ledger      " << ledger::describe_target(ledger_settings(c.state)) << " (requests kept "
-            << format_retention(c.state.retention) << ", idempotency keys " << format_retention(c.state.idempotency_retention)
-            << ")\n";
+            << format_retention(c.state.retention) << ", idempotency keys "
+            << format_retention(c.state.idempotency_retention) << ")\n";
     else
         out << "ledger      none: outcomes are not recorded\n";
     out << "roles       " << join(c.roles) << "\n";
     out << "providers   " << c.providers_dir << "\n";
     out << "clients\n";
     for (const auto& client : c.clients)
-        out << "  " << client.name << "  key <redacted>, routes: " << (client.routes.empty() ? "all" : join(client.routes))
-            << "\n";
+        out << "  " << client.name
+            << "  key <redacted>, routes: " << (client.routes.empty() ? "all" : join(client.routes)) << "\n";
     out << "routes\n";
     for (std::size_t i = 0; i < loaded.mappings.routes.size(); ++i) {
         const auto& route = loaded.mappings.routes[i];

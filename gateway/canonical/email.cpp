@@ -62,8 +62,8 @@ std::optional<std::string_view> domain_problem(std::string_view domain)
     std::size_t start = 0;
     while (true) {
         const std::size_t dot = domain.find('.', start);
-        const std::string_view label =
-            domain.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        const std::string_view label = domain.substr(start, dot == std::string_view::npos ? std::string_view::npos
+                                                                                          : dot - start);
         if (label.empty())
             return "the domain starts or ends with '.' or contains consecutive dots";
         if (label.size() > max_label_bytes)

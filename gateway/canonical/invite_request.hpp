@@ -10,9 +10,9 @@
 namespace igw::canonical {
 
 struct invitation {
-    std::string email;               // normalised: trimmed, lower-case
-    std::uint32_t role = 0;          // index into gateway_config::roles
-    std::optional<std::string> ref;  // echoed back to the client
+    std::string email;              // normalised: trimmed, lower-case
+    std::uint32_t role = 0;         // index into gateway_config::roles
+    std::optional<std::string> ref; // echoed back to the client
 };
 
 struct invite_request {

@@ -7,11 +7,7 @@ namespace igw::canonical {
 void problem::write_json(std::string& out) const
 {
     json::writer w(out);
-    w.begin_object()
-        .member("type", type)
-        .member("title", title)
-        .member("status", status)
-        .member("detail", detail);
+    w.begin_object().member("type", type).member("title", title).member("status", status).member("detail", detail);
     if (!errors.empty()) {
         w.key("errors").begin_array();
         for (const problem_error& error : errors)

@@ -71,9 +71,8 @@ problem payload_too_large_problem(std::size_t limit)
 
 problem unsupported_media_type_problem(std::string_view got)
 {
-    std::string detail = got.empty()
-        ? std::string("the request has no Content-Type; send application/json")
-        : "Content-Type \"" + excerpt(got) + "\" is not supported; send application/json";
+    std::string detail = got.empty() ? std::string("the request has no Content-Type; send application/json")
+                                     : "Content-Type \"" + excerpt(got) + "\" is not supported; send application/json";
     return make(415, problem_type::unsupported_media_type, "Unsupported media type", std::move(detail));
 }
 
@@ -102,8 +101,7 @@ problem method_not_allowed_problem(std::string_view method)
 
 problem overloaded_problem()
 {
-    return make(503, problem_type::overloaded, "Overloaded",
-                "the gateway is handling too many requests; retry later");
+    return make(503, problem_type::overloaded, "Overloaded", "the gateway is handling too many requests; retry later");
 }
 
 problem idempotency_key_invalid_problem(std::string_view why)

@@ -40,20 +40,20 @@ problem malformed_json_problem(std::string detail);
 // when the list was capped (the last entry then says how many were left out).
 problem invalid_request_problem(std::vector<problem_error> errors, std::size_t total);
 
-problem payload_too_large_problem(std::size_t limit);            // 413
-problem unsupported_media_type_problem(std::string_view got);    // 415
-problem unauthorized_problem();                                  // 401, send WWW-Authenticate: Bearer
-problem forbidden_problem(std::string_view route);               // 403
-problem not_found_problem(std::string_view path);                // 404
-problem method_not_allowed_problem(std::string_view method);     // 405
-problem overloaded_problem();                                    // 503
+problem payload_too_large_problem(std::size_t limit);         // 413
+problem unsupported_media_type_problem(std::string_view got); // 415
+problem unauthorized_problem();                               // 401, send WWW-Authenticate: Bearer
+problem forbidden_problem(std::string_view route);            // 403
+problem not_found_problem(std::string_view path);             // 404
+problem method_not_allowed_problem(std::string_view method);  // 405
+problem overloaded_problem();                                 // 503
 
 // Idempotency-Key (README "Idempotency"): 400 for a key that is not 1..255 printable
 // characters or given twice, 400 when the route requires one and none came, 422 when the
 // key was used for a different request, 409 (send Retry-After) while its request runs.
-problem idempotency_key_invalid_problem(std::string_view why);   // 400
-problem idempotency_key_required_problem(std::string_view route); // 400
-problem idempotency_key_reused_problem();                        // 422
+problem idempotency_key_invalid_problem(std::string_view why);       // 400
+problem idempotency_key_required_problem(std::string_view route);    // 400
+problem idempotency_key_reused_problem();                            // 422
 problem idempotency_key_in_use_problem(std::string_view request_id); // 409
 // 409: the X-Request-Id names another request already recorded.
 problem request_id_in_use_problem(std::string_view request_id);

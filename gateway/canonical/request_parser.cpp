@@ -22,10 +22,7 @@ using ondemand::json_type;
 constexpr std::size_t parser_max_depth = max_json_depth + 4;
 constexpr std::size_t initial_capacity = 64 * 1024;
 
-constexpr bool is_json_space(char c) noexcept
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+constexpr bool is_json_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 std::string_view trim_json_space(std::string_view token) noexcept
 {
@@ -78,27 +75,18 @@ bool is_json_number(std::string_view t) noexcept
 std::string describe(simdjson::error_code error)
 {
     switch (error) {
-    case simdjson::UTF8_ERROR:
-        return "it is not valid UTF-8";
-    case simdjson::UNESCAPED_CHARS:
-        return "a string contains an unescaped control character";
-    case simdjson::UNCLOSED_STRING:
-        return "a string is not closed";
-    case simdjson::STRING_ERROR:
-        return "a string contains an invalid escape sequence";
+    case simdjson::UTF8_ERROR: return "it is not valid UTF-8";
+    case simdjson::UNESCAPED_CHARS: return "a string contains an unescaped control character";
+    case simdjson::UNCLOSED_STRING: return "a string is not closed";
+    case simdjson::STRING_ERROR: return "a string contains an invalid escape sequence";
     case simdjson::NUMBER_ERROR:
-    case simdjson::NUMBER_OUT_OF_RANGE:
-        return "a number is not valid";
+    case simdjson::NUMBER_OUT_OF_RANGE: return "a number is not valid";
     case simdjson::T_ATOM_ERROR:
     case simdjson::F_ATOM_ERROR:
-    case simdjson::N_ATOM_ERROR:
-        return "a value is not a string, number, object, array, true, false or null";
-    case simdjson::DEPTH_ERROR:
-        return "values are nested too deeply";
-    case simdjson::CAPACITY:
-        return "it is too large to parse";
-    default:
-        return "the structure is invalid (a comma, colon, bracket, brace or quote is missing or out of place)";
+    case simdjson::N_ATOM_ERROR: return "a value is not a string, number, object, array, true, false or null";
+    case simdjson::DEPTH_ERROR: return "values are nested too deeply";
+    case simdjson::CAPACITY: return "it is too large to parse";
+    default: return "the structure is invalid (a comma, colon, bracket, brace or quote is missing or out of place)";
     }
 }
 
@@ -374,7 +362,8 @@ struct request_parser::impl {
         std::string_view token;
         if (auto error = document.raw_json_token().get(token))
             return fail(error);
-        const std::string_view rest = trim_json_space(body.substr(static_cast<std::size_t>(token.data() - body.data())));
+        const std::string_view rest = trim_json_space(
+            body.substr(static_cast<std::size_t>(token.data() - body.data())));
         token = trim_json_space(token);
         if (token.size() != rest.size())
             return fail("unexpected content after the JSON value");
@@ -385,10 +374,8 @@ struct request_parser::impl {
                 return fail(error);
             return true;
         }
-        case json_type::number:
-            return is_json_number(token) || fail(simdjson::NUMBER_ERROR);
-        default:
-            return token == "true" || token == "false" || token == "null" || fail(simdjson::T_ATOM_ERROR);
+        case json_type::number: return is_json_number(token) || fail(simdjson::NUMBER_ERROR);
+        default: return token == "true" || token == "false" || token == "null" || fail(simdjson::T_ATOM_ERROR);
         }
     }
 
@@ -463,9 +450,9 @@ struct request_parser::impl {
         }
         if (count > context->max_invitations) {
             // One error, not thousands: the items are only checked to be JSON.
-            report(std::string(invitations_pointer),
-                   "must contain at most " + std::to_string(context->max_invitations) + " invitations, not " +
-                       std::to_string(count));
+            report(std::string(invitations_pointer), "must contain at most " +
+                                                         std::to_string(context->max_invitations) +
+                                                         " invitations, not " + std::to_string(count));
             return skip_array(array, 2);
         }
         out.invitations.reserve(count);
@@ -609,8 +596,8 @@ struct request_parser::impl {
                 report(item_pointer(targets_pointer, index), "must be a string");
             } else if (auto target = find_target(*name); !target) {
                 report(item_pointer(targets_pointer, index),
-                       "unknown target " + quoted(*name) + "; this route's targets are: " +
-                           list_of(context->route_targets));
+                       "unknown target " + quoted(*name) +
+                           "; this route's targets are: " + list_of(context->route_targets));
             } else if (target_position[*target] >= 0) {
                 report(item_pointer(targets_pointer, index),
                        "duplicate of /targets/" + std::to_string(target_position[*target]));

@@ -37,7 +37,7 @@ using role_value = std::variant<unsupported_role, std::string, std::int64_t, std
 
 struct target_config {
     std::string name;
-    std::string provider;                      // providers/<provider>.yaml
+    std::string provider; // providers/<provider>.yaml
     base_url url;
     std::map<std::string, std::string> params; // e.g. organization_id, tenant
     std::map<std::string, std::string> secrets;
@@ -65,8 +65,8 @@ struct route_config {
 struct client_config {
     std::string name;
     std::array<std::uint8_t, 32> key_sha256{}; // never the key itself
-    std::vector<std::string> routes;          // allowed route paths; empty: all
-    bool admin = false;                       // may call /admin/reload
+    std::vector<std::string> routes;           // allowed route paths; empty: all
+    bool admin = false;                        // may call /admin/reload
 };
 
 struct listener_config {
@@ -83,16 +83,16 @@ struct limits_config {
     std::size_t max_connections_per_peer = 1000; // per client IP address
     std::size_t max_target_bytes = 8 * 1024;     // request-target (path and query); beyond, 414
     std::size_t max_in_flight_requests = 4096;
-    duration read_timeout{10'000};     // whole request, headers and body
-    duration idle_timeout{60'000};     // keep-alive connection with no request (after the first)
-    duration request_timeout{30'000};  // deadline for a whole fan-out
+    duration read_timeout{10'000};    // whole request, headers and body
+    duration idle_timeout{60'000};    // keep-alive connection with no request (after the first)
+    duration request_timeout{30'000}; // deadline for a whole fan-out
     duration shutdown_grace{10'000};
 };
 
 struct log_config {
-    std::string level = "info";          // debug, info, warn, error
-    std::string destination = "stderr";  // stderr, stdout, or a file path (appended to)
-    bool requests = true;                // one line per request (an access log)
+    std::string level = "info";         // debug, info, warn, error
+    std::string destination = "stderr"; // stderr, stdout, or a file path (appended to)
+    bool requests = true;               // one line per request (an access log)
 };
 
 // Where the ledger keeps requests, items and idempotency keys (README "Ledger"). Only a
@@ -105,11 +105,11 @@ struct state_config {
     // SQLite's file: `state.path` resolved against the config's folder; without one,
     // $INVITEGW_STATE_PATH, else ledger.db beside the config file.
     std::string path;
-    std::string url;                    // PostgreSQL connection URI; a secret (may hold a password)
+    std::string url; // PostgreSQL connection URI; a secret (may hold a password)
     duration retention{30LL * 24 * 3600 * 1000};
     duration idempotency_retention{24LL * 3600 * 1000};
-    duration timeout{2'000};            // a ledger operation's deadline; past it, 503
-    std::string instance;               // empty: the host name
+    duration timeout{2'000}; // a ledger operation's deadline; past it, 503
+    std::string instance;    // empty: the host name
 
     bool enabled() const noexcept { return backend != backend_kind::none; }
 };

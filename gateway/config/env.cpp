@@ -5,10 +5,7 @@
 namespace igw::config {
 namespace {
 
-bool is_name_start(char c) noexcept
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
+bool is_name_start(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 
 bool is_name_char(char c) noexcept { return is_name_start(c) || (c >= '0' && c <= '9'); }
 
@@ -87,8 +84,8 @@ substitution_result substitute_variables(std::string_view text, const env_lookup
         } else if (value) {
             out.append(*value);
         } else {
-            result.error = "environment variable " + std::string(name) +
-                           " is not set (use ${" + std::string(name) + ":-default} for a default)";
+            result.error = "environment variable " + std::string(name) + " is not set (use ${" + std::string(name) +
+                           ":-default} for a default)";
             return result;
         }
         i = close + 1;

@@ -54,8 +54,9 @@ public:
         reader_.throw_if_errors();
         if (!reader_.expect_map(root, "(top level)"))
             reader_.throw_if_errors();
-        reader_.check_keys(root, "", {"listen", "threads", "providers_dir", "limits", "log", "state",
-                                      "roles", "clients", "routes", "targets"});
+        reader_.check_keys(
+            root, "",
+            {"listen", "threads", "providers_dir", "limits", "log", "state", "roles", "clients", "routes", "targets"});
 
         if (const YAML::Node n = root["listen"]; n.IsDefined())
             read_listen(n, config.listener);
@@ -171,8 +172,8 @@ private:
     {
         state_config& state = config.state;
         if (node.IsDefined() && reader_.expect_map(node, "state")) {
-            reader_.check_keys(node, "state", {"backend", "path", "url", "retention", "idempotency_retention",
-                                               "timeout", "instance"});
+            reader_.check_keys(node, "state",
+                               {"backend", "path", "url", "retention", "idempotency_retention", "timeout", "instance"});
             if (const YAML::Node n = node["backend"]; n.IsDefined())
                 if (auto v = reader_.string(n, "state.backend")) {
                     if (*v == "sqlite")
@@ -311,15 +312,15 @@ private:
             const std::string key = index_key("targets", i);
             if (!reader_.expect_map(t, key))
                 continue;
-            reader_.check_keys(t, key, {"name", "provider", "base_url", "params", "secrets", "roles",
-                                        "timeout", "max_in_flight", "batch_size", "ca_file"});
+            reader_.check_keys(t, key,
+                               {"name", "provider", "base_url", "params", "secrets", "roles", "timeout",
+                                "max_in_flight", "batch_size", "ca_file"});
             target_config target;
             target.origin = reader_.origin(t);
             // required() already reported a missing name; reading the absent node would
             // add a second, position-less diagnostic (or throw YAML::InvalidNode).
             const YAML::Node name_node = reader_.required(t, key, "name");
-            if (auto v = name_node.IsDefined() ? reader_.string(name_node, child_key(key, "name"))
-                                               : std::nullopt) {
+            if (auto v = name_node.IsDefined() ? reader_.string(name_node, child_key(key, "name")) : std::nullopt) {
                 target.name = *v;
                 if (target.name.empty())
                     reader_.error(t["name"], child_key(key, "name"), "must not be empty");
@@ -363,8 +364,8 @@ private:
         }
     }
 
-    void read_role_map(const YAML::Node& node, const std::string& key,
-                       const std::vector<std::string>& canonical, std::map<std::string, role_value>& out)
+    void read_role_map(const YAML::Node& node, const std::string& key, const std::vector<std::string>& canonical,
+                       std::map<std::string, role_value>& out)
     {
         if (!reader_.expect_map(node, key))
             return;
@@ -451,8 +452,7 @@ private:
             reader_.check_keys(c, key, {"name", "key", "key_sha256", "routes", "admin"});
             client_config client;
             const YAML::Node name_node = reader_.required(c, key, "name");
-            if (auto v = name_node.IsDefined() ? reader_.string(name_node, child_key(key, "name"))
-                                               : std::nullopt) {
+            if (auto v = name_node.IsDefined() ? reader_.string(name_node, child_key(key, "name")) : std::nullopt) {
                 client.name = *v;
                 if (!names.insert(client.name).second)
                     reader_.error(c["name"], child_key(key, "name"),

@@ -11,8 +11,7 @@ namespace igw::config {
 // Loads and validates the file; throws config_error listing every problem as
 // "file:line:column: key: message". Relative paths in the file (providers_dir,
 // ca_file) are taken relative to the file's own folder.
-gateway_config load_gateway_config(const std::string& path,
-                                   const env_lookup& env = process_environment());
+gateway_config load_gateway_config(const std::string& path, const env_lookup& env = process_environment());
 
 // SHA-256 of a client key, as stored in client_config::key_sha256.
 std::array<std::uint8_t, 32> sha256(std::string_view data);

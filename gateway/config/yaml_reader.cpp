@@ -216,14 +216,13 @@ std::optional<std::string> yaml_reader::secret(const YAML::Node& node, std::stri
     return scalar(node, key, "a string", recording);
 }
 
-std::optional<std::string> yaml_reader::scalar(const YAML::Node& node, std::string_view key,
-                                               std::string_view expected)
+std::optional<std::string> yaml_reader::scalar(const YAML::Node& node, std::string_view key, std::string_view expected)
 {
     return scalar(node, key, expected, env_);
 }
 
-std::optional<std::string> yaml_reader::scalar(const YAML::Node& node, std::string_view key,
-                                               std::string_view expected, const env_lookup& env)
+std::optional<std::string> yaml_reader::scalar(const YAML::Node& node, std::string_view key, std::string_view expected,
+                                               const env_lookup& env)
 {
     if (!node.IsDefined() || !node.IsScalar()) {
         error(node, key, "must be " + std::string(expected) + ", not " + std::string(kind_name(node)));
@@ -237,8 +236,8 @@ std::optional<std::string> yaml_reader::scalar(const YAML::Node& node, std::stri
     return std::move(result.value);
 }
 
-std::optional<std::int64_t> yaml_reader::integer(const YAML::Node& node, std::string_view key,
-                                                 std::int64_t min, std::int64_t max)
+std::optional<std::int64_t> yaml_reader::integer(const YAML::Node& node, std::string_view key, std::int64_t min,
+                                                 std::int64_t max)
 {
     const std::optional<std::string> text = scalar(node, key, "an integer");
     if (!text)
@@ -285,8 +284,7 @@ std::optional<duration> yaml_reader::duration_value(const YAML::Node& node, std:
     return std::nullopt;
 }
 
-std::optional<std::vector<std::string>> yaml_reader::string_list(const YAML::Node& node,
-                                                                 std::string_view key)
+std::optional<std::vector<std::string>> yaml_reader::string_list(const YAML::Node& node, std::string_view key)
 {
     if (!expect_sequence(node, key))
         return std::nullopt;

@@ -56,8 +56,8 @@ public:
     // to `variables`, so that what is derived from a config can leave their values out.
     std::optional<std::string> secret(const YAML::Node& node, std::string_view key,
                                       std::set<std::string, std::less<>>& variables);
-    std::optional<std::int64_t> integer(const YAML::Node& node, std::string_view key,
-                                        std::int64_t min, std::int64_t max);
+    std::optional<std::int64_t> integer(const YAML::Node& node, std::string_view key, std::int64_t min,
+                                        std::int64_t max);
     std::optional<bool> boolean(const YAML::Node& node, std::string_view key);
     std::optional<duration> duration_value(const YAML::Node& node, std::string_view key);
     std::optional<std::vector<std::string>> string_list(const YAML::Node& node, std::string_view key);
@@ -65,8 +65,7 @@ public:
 
     // Records an error for each key of `map` not in `allowed`, and for each key given
     // twice (YAML parsers silently keep one of the two).
-    void check_keys(const YAML::Node& map, std::string_view key,
-                    std::initializer_list<std::string_view> allowed);
+    void check_keys(const YAML::Node& map, std::string_view key, std::initializer_list<std::string_view> allowed);
     // Records an error unless `map` has `name`; returns the member (or an undefined node).
     // Records an error for each key given twice, for maps whose keys are free names.
     void check_unique_keys(const YAML::Node& map, std::string_view key);

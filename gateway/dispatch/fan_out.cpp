@@ -13,8 +13,8 @@
 
 #include <algorithm>
 #include <array>
-#include <span>
 #include <random>
+#include <span>
 
 namespace igw::dispatch {
 namespace {
@@ -72,7 +72,8 @@ void append_hex(std::string& out, std::size_t digits)
 
 bool is_lower_hex(std::string_view text)
 {
-    return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 // Upstream headers of one call: the target's, plus this call's traceparent. Kept in
@@ -165,7 +166,8 @@ void report_call(const mapping::upstream_call& call, const target_route& route, 
         cells->retries.add(attempt - 1);
         cells->call_duration.observe(elapsed);
         for (std::size_t i = first_result; i < results.size(); ++i)
-            cells->results[static_cast<std::size_t>(results[i].status)][static_cast<std::size_t>(results[i].error)].add();
+            cells->results[static_cast<std::size_t>(results[i].status)][static_cast<std::size_t>(results[i].error)]
+                .add();
         const auto pool = context.client->stats(route.endpoint);
         cells->open_connections.set(static_cast<std::int64_t>(pool.open));
         cells->idle_connections.set(static_cast<std::int64_t>(pool.idle));
@@ -288,8 +290,9 @@ net::awaitable<void> run_calls(const canonical::invite_request& request, const m
             what = "an exception that is not a std::exception";
         }
         if (!what.empty())
-            telemetry::log(telemetry::log_level::error, "call_crashed",
-                           {{"request_id", context.request_id}, {"target", plan.calls.front().target->name}, {"what", what}});
+            telemetry::log(
+                telemetry::log_level::error, "call_crashed",
+                {{"request_id", context.request_id}, {"target", plan.calls.front().target->name}, {"what", what}});
         co_return;
     }
     const auto executor = co_await net::this_coro::executor;

@@ -14,8 +14,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <span>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,8 +51,8 @@ private:
 // What the calls of one request share besides the plan.
 struct call_context {
     std::string_view request_id;
-    std::string_view trace_id; // 32 lower-case hex digits; each call gets its own span
-    std::string_view trace_flags = "01"; // 2 hex digits: the client's, so its sampling decision holds
+    std::string_view trace_id;                         // 32 lower-case hex digits; each call gets its own span
+    std::string_view trace_flags = "01";               // 2 hex digits: the client's, so its sampling decision holds
     const std::vector<target_route>* routes = nullptr; // by target_plan::config_index
     std::shared_ptr<const std::vector<target_route>> routes_owner; // keeps *routes alive, when set
     upstream::client* client = nullptr;

@@ -28,7 +28,8 @@ boost::asio::awaitable<ledger::result<T>> await_ledger(Start start)
     return net::async_initiate<const net::use_awaitable_t<>, void(ledger::result<T>)>(
         [start = std::move(start)](auto handler) mutable {
             using handler_type = decltype(handler);
-            auto executor = net::prefer(net::get_associated_executor(handler), net::execution::outstanding_work.tracked);
+            auto executor = net::prefer(net::get_associated_executor(handler),
+                                        net::execution::outstanding_work.tracked);
             // std::function needs a copyable callback; the awaitable's handler is move-only.
             auto shared = std::make_shared<handler_type>(std::move(handler));
             start(ledger::callback<T>([shared, executor](ledger::result<T> r) {

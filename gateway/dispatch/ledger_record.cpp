@@ -147,11 +147,10 @@ canonical::invite_request rebuild_request(const ledger::request_with_items& reco
             outcome.target = item.target;
             outcome.status = ledger::item_status::failed;
             outcome.error_code = mapping::to_string(role == roles.end() ? mapping::error_code::role_not_supported
-                                                                         : mapping::error_code::target_unavailable);
-            outcome.message = role == roles.end()
-                                  ? "role " + item.role + " is no longer configured; nothing was sent"
-                                  : "target " + item.target_name + " is no longer on route " + route.path +
-                                        "; nothing was sent";
+                                                                        : mapping::error_code::target_unavailable);
+            outcome.message = role == roles.end() ? "role " + item.role + " is no longer configured; nothing was sent"
+                                                  : "target " + item.target_name + " is no longer on route " +
+                                                        route.path + "; nothing was sent";
             cannot_send.push_back(std::move(outcome));
         }
         invitation.role = role == roles.end() ? 0 : static_cast<std::uint32_t>(role - roles.begin());

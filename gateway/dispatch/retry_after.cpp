@@ -10,7 +10,7 @@ namespace {
 namespace chrono = std::chrono;
 
 constexpr std::array<std::string_view, 7> short_days{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-constexpr std::array<std::string_view, 7> long_days{"Monday", "Tuesday", "Wednesday", "Thursday",
+constexpr std::array<std::string_view, 7> long_days{"Monday", "Tuesday",  "Wednesday", "Thursday",
                                                     "Friday", "Saturday", "Sunday"};
 constexpr std::array<std::string_view, 12> months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -96,7 +96,8 @@ bool rfc850_date(std::string_view text, chrono::year this_year, date_parts& d)
     cursor c(text);
     int yy = 0;
     if (!(c.name(long_days) && c.literal(", ") && c.digits(2, d.day) && c.literal("-") && c.name(months, &d.month) &&
-          c.literal("-") && c.digits(2, yy) && c.literal(" ") && c.time_of_day(d.time) && c.literal(" GMT") && c.done()))
+          c.literal("-") && c.digits(2, yy) && c.literal(" ") && c.time_of_day(d.time) && c.literal(" GMT") &&
+          c.done()))
         return false;
     const int now = static_cast<int>(this_year);
     d.year = now - now % 100 + yy;
@@ -110,8 +111,8 @@ bool asctime_date(std::string_view text, date_parts& d)
 {
     cursor c(text);
     return c.name(short_days) && c.literal(" ") && c.name(months, &d.month) && c.literal(" ") &&
-           (c.digits(2, d.day) || (c.literal(" ") && c.digits(1, d.day))) && c.literal(" ") &&
-           c.time_of_day(d.time) && c.literal(" ") && c.digits(4, d.year) && c.done();
+           (c.digits(2, d.day) || (c.literal(" ") && c.digits(1, d.day))) && c.literal(" ") && c.time_of_day(d.time) &&
+           c.literal(" ") && c.digits(4, d.year) && c.done();
 }
 
 std::string_view trim_ows(std::string_view value)

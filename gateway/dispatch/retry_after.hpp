@@ -16,7 +16,8 @@ inline constexpr std::chrono::seconds max_retry_after{2'147'483'647};
 // 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37 1994") forms, counted from `now`.
 // A date in the past is 0; a number too large to represent is max_retry_after;
 // anything else (empty, negative, fractional, a malformed date) is nullopt.
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now);
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
+                                                      std::chrono::system_clock::time_point now);
 
 inline std::optional<std::chrono::seconds> parse_retry_after(std::string_view value)
 {

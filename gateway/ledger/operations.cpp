@@ -33,7 +33,8 @@ struct loaded_request {
     time_point lease_until{};
 };
 
-loaded_request read_request(const sql::row& r) {
+loaded_request read_request(const sql::row& r)
+{
     loaded_request out;
     request_record& q = out.record;
     q.request_id = r.text(0);
@@ -56,7 +57,8 @@ loaded_request read_request(const sql::row& r) {
     return out;
 }
 
-item_record read_item(const sql::row& r) {
+item_record read_item(const sql::row& r)
+{
     item_record i;
     i.request_id = r.text(0);
     i.invitation = static_cast<std::uint32_t>(r.integer(1));
@@ -78,7 +80,8 @@ item_record read_item(const sql::row& r) {
     return i;
 }
 
-std::optional<loaded_request> load_request(context& c, const std::string& request_id) {
+std::optional<loaded_request> load_request(context& c, const std::string& request_id)
+{
     const auto res = c.db.exec(std::string("SELECT ") + request_columns + " FROM requests WHERE request_id = $1",
                                params{text(request_id)}, c.until);
     if (res.rows.empty()) {
@@ -87,7 +90,8 @@ std::optional<loaded_request> load_request(context& c, const std::string& reques
     return read_request(res.rows.front());
 }
 
-std::vector<item_record> load_items(context& c, const std::string& request_id) {
+std::vector<item_record> load_items(context& c, const std::string& request_id)
+{
     const auto res = c.db.exec(std::string("SELECT ") + item_columns +
                                    " FROM items WHERE request_id = $1 ORDER BY invitation, target",
                                params{text(request_id)}, c.until);
@@ -99,7 +103,8 @@ std::vector<item_record> load_items(context& c, const std::string& request_id) {
     return items;
 }
 
-std::optional<request_with_items> load_full(context& c, const std::string& request_id) {
+std::optional<request_with_items> load_full(context& c, const std::string& request_id)
+{
     auto request = load_request(c, request_id);
     if (!request) {
         return std::nullopt;
@@ -109,7 +114,8 @@ std::optional<request_with_items> load_full(context& c, const std::string& reque
 
 // "$k, $k+1, ..." for n parameters starting at k, each wrapped by `wrap` when given.
 std::string placeholders(std::size_t first, std::size_t n, std::string_view wrap_before = {},
-                         std::string_view wrap_after = {}) {
+                         std::string_view wrap_after = {})
+{
     std::string out;
     for (std::size_t i = 0; i < n; ++i) {
         if (i) {
@@ -130,7 +136,8 @@ std::int64_t lease_end(const context& c) { return ms(c.now + c.config.request_le
 // waits, re-reads the now live lease and takes nothing.
 // `holder` names the operation that took it (the begin's own request id), so that only
 // that operation's failure releases it again.
-bool take_over(context& c, const std::string& request_id, const std::string& holder) {
+bool take_over(context& c, const std::string& request_id, const std::string& holder)
+{
     const auto taken = c.db.exec(
         "UPDATE requests SET owner = $2, owner_token = $3, lease_until = $4, updated_at = $5, lease_holder = $6 "
         "WHERE request_id = $1 AND state = 'running' AND lease_until <= $5",
@@ -149,7 +156,8 @@ bool take_over(context& c, const std::string& request_id, const std::string& hol
 }
 
 // What a key (or a resume) finds when the request is not the caller's new one.
-result<begin_outcome> existing_outcome(context& c, const std::string& request_id, const std::string& holder) {
+result<begin_outcome> existing_outcome(context& c, const std::string& request_id, const std::string& holder)
+{
     auto request = load_request(c, request_id);
     if (!request) {
         return fail<begin_outcome>(errc::not_found, "no such request");
@@ -163,7 +171,8 @@ result<begin_outcome> existing_outcome(context& c, const std::string& request_id
     return {{}, begin_outcome{begin_kind::resumed, load_full(c, request_id)}};
 }
 
-void insert_items(context& c, const new_request& r) {
+void insert_items(context& c, const new_request& r)
+{
     constexpr std::size_t columns = 9;
     for (std::size_t start = 0; start < r.items.size(); start += rows_per_statement) {
         const std::size_t n = std::min(rows_per_statement, r.items.size() - start);
@@ -179,9 +188,9 @@ void insert_items(context& c, const new_request& r) {
             }
             const std::size_t k = i * columns + 1;
             statement += "($" + std::to_string(k) + ", $" + std::to_string(k + 1) + ", $" + std::to_string(k + 2) +
-                         ", $" + std::to_string(k + 3) + ", $" + std::to_string(k + 4) + ", $" +
-                         std::to_string(k + 5) + ", $" + std::to_string(k + 6) + ", 'pending', $" +
-                         std::to_string(k + 7) + ", $" + std::to_string(k + 8) + ")";
+                         ", $" + std::to_string(k + 3) + ", $" + std::to_string(k + 4) + ", $" + std::to_string(k + 5) +
+                         ", $" + std::to_string(k + 6) + ", 'pending', $" + std::to_string(k + 7) + ", $" +
+                         std::to_string(k + 8) + ")";
             p.push_back(text(r.request_id));
             p.push_back(num(item.invitation));
             p.push_back(num(item.target));
@@ -200,9 +209,9 @@ void insert_items(context& c, const new_request& r) {
 
 // Renews the lease when the caller still owns the request. Returns false when it does not
 // (or the request is gone, or already completed).
-bool renew(context& c, const std::string& request_id) {
-    return c.db
-               .exec("UPDATE requests SET lease_until = $2, updated_at = $3 "
+bool renew(context& c, const std::string& request_id)
+{
+    return c.db.exec("UPDATE requests SET lease_until = $2, updated_at = $3 "
                      "WHERE request_id = $1 AND owner_token = $4 AND state = 'running'",
                      params{text(request_id), num(lease_end(c)), num(ms(c.now)), text(c.token)}, c.until)
                .affected > 0;
@@ -210,7 +219,8 @@ bool renew(context& c, const std::string& request_id) {
 
 } // namespace
 
-std::string encode_headers(const std::vector<header>& headers) {
+std::string encode_headers(const std::vector<header>& headers)
+{
     std::string out;
     for (const auto& h : headers) {
         out += h.name;
@@ -221,7 +231,8 @@ std::string encode_headers(const std::vector<header>& headers) {
     return out;
 }
 
-std::vector<header> decode_headers(std::string_view text) {
+std::vector<header> decode_headers(std::string_view text)
+{
     std::vector<header> out;
     while (!text.empty()) {
         const auto end = text.find('\n');
@@ -235,7 +246,8 @@ std::vector<header> decode_headers(std::string_view text) {
     return out;
 }
 
-result<begin_outcome> begin_request(context& c, const new_request& r) {
+result<begin_outcome> begin_request(context& c, const new_request& r)
+{
     if (r.request_id.empty() || r.client.empty()) {
         return fail<begin_outcome>(errc::invalid, "a request needs an id and a client");
     }
@@ -314,11 +326,13 @@ result<begin_outcome> begin_request(context& c, const new_request& r) {
     return {{}, begin_outcome{begin_kind::claimed, std::nullopt}};
 }
 
-result<begin_outcome> resume(context& c, const std::string& request_id) {
+result<begin_outcome> resume(context& c, const std::string& request_id)
+{
     return existing_outcome(c, request_id, request_id);
 }
 
-result<done> release(context& c, const std::string& request_id) {
+result<done> release(context& c, const std::string& request_id)
+{
     // Only what this very begin claimed or took over: a request of the same key that this
     // store is working on for an earlier call keeps its lease.
     c.db.exec("UPDATE requests SET lease_until = 0, updated_at = $2 "
@@ -327,7 +341,8 @@ result<done> release(context& c, const std::string& request_id) {
     return {};
 }
 
-result<done> mark_sending(context& c, const std::string& request_id, const std::vector<item_key>& items) {
+result<done> mark_sending(context& c, const std::string& request_id, const std::vector<item_key>& items)
+{
     if (!renew(c, request_id)) {
         auto request = load_request(c, request_id);
         if (!request) {
@@ -354,7 +369,8 @@ result<done> mark_sending(context& c, const std::string& request_id, const std::
     return {};
 }
 
-result<done> settle(context& c, const std::string& request_id, const std::vector<item_outcome>& outcomes) {
+result<done> settle(context& c, const std::string& request_id, const std::vector<item_outcome>& outcomes)
+{
     for (const auto& o : outcomes) {
         if (o.status == item_status::pending || o.status == item_status::sending) {
             return fail<done>(errc::invalid, "an outcome is invited, failed or unknown");
@@ -366,10 +382,9 @@ result<done> settle(context& c, const std::string& request_id, const std::vector
     for (std::size_t start = 0; start < outcomes.size(); start += rows_per_statement) {
         const std::size_t n = std::min(rows_per_statement, outcomes.size() - start);
         // VALUES columns are column1..column9 on both backends.
-        std::string statement =
-            "UPDATE items SET status = v.column3, error_code = v.column4, message = v.column5, "
-            "invitation_id = v.column6, expires_at = v.column7, vendor_status = v.column8, "
-            "upstream_status = v.column9, updated_at = $2 FROM (VALUES ";
+        std::string statement = "UPDATE items SET status = v.column3, error_code = v.column4, message = v.column5, "
+                                "invitation_id = v.column6, expires_at = v.column7, vendor_status = v.column8, "
+                                "upstream_status = v.column9, updated_at = $2 FROM (VALUES ";
         params p{text(request_id), num(ms(c.now))};
         for (std::size_t i = 0; i < n; ++i) {
             const item_outcome& o = outcomes[start + i];
@@ -397,7 +412,8 @@ result<done> settle(context& c, const std::string& request_id, const std::vector
     return {};
 }
 
-result<done> complete_request(context& c, const std::string& request_id, const stored_reply& reply) {
+result<done> complete_request(context& c, const std::string& request_id, const stored_reply& reply)
+{
     const auto res = c.db.exec(
         "UPDATE requests SET state = 'completed', reply_status = $2, reply_headers = $3, reply_body = $4, "
         "completed_at = $5, updated_at = $5 WHERE request_id = $1 AND owner_token = $6 AND state = 'running'",
@@ -418,7 +434,8 @@ result<done> complete_request(context& c, const std::string& request_id, const s
 }
 
 result<request_with_items> find_request(context& c, const std::string& request_id,
-                                        const std::optional<std::string>& client) {
+                                        const std::optional<std::string>& client)
+{
     auto full = load_full(c, request_id);
     if (!full || (client && full->request.client != *client)) {
         return fail<request_with_items>(errc::not_found, "no such request");
@@ -426,7 +443,8 @@ result<request_with_items> find_request(context& c, const std::string& request_i
     return {{}, std::move(*full)};
 }
 
-result<recovered> recover(context& c) {
+result<recovered> recover(context& c)
+{
     // Ours from an earlier run (same instance name, another token), or anyone's whose lease
     // ran out: their processes stopped with these requests unfinished.
     constexpr const char* abandoned = "state = 'running' AND ((owner = $1 AND owner_token <> $2) OR lease_until <= $3)";
@@ -435,12 +453,11 @@ result<recovered> recover(context& c) {
         std::string("UPDATE items SET status = 'unknown', error_code = $4, message = $5, updated_at = $3 "
                     "WHERE status = 'sending' AND request_id IN (SELECT request_id FROM requests WHERE ") +
             abandoned + ")",
-        params{p[0], p[1], p[2], text(std::string(interrupted_code)), text(std::string(interrupted_message))},
-        c.until);
+        params{p[0], p[1], p[2], text(std::string(interrupted_code)), text(std::string(interrupted_message))}, c.until);
     // Released (lease 0), so that the first retry with the key, or resume(), takes it.
-    const auto released = c.db.exec(
-        std::string("UPDATE requests SET lease_until = 0, owner_token = '' WHERE ") + abandoned + " RETURNING request_id",
-        p, c.until);
+    const auto released = c.db.exec(std::string("UPDATE requests SET lease_until = 0, owner_token = '' WHERE ") +
+                                        abandoned + " RETURNING request_id",
+                                    p, c.until);
     recovered out;
     out.interrupted_items = interrupted.affected;
     for (const auto& row : released.rows) {
@@ -448,13 +465,13 @@ result<recovered> recover(context& c) {
             out.requests.push_back(std::move(*full));
         }
     }
-    std::sort(out.requests.begin(), out.requests.end(), [](const auto& a, const auto& b) {
-        return a.request.created_at < b.request.created_at;
-    });
+    std::sort(out.requests.begin(), out.requests.end(),
+              [](const auto& a, const auto& b) { return a.request.created_at < b.request.created_at; });
     return {{}, std::move(out)};
 }
 
-result<prune_counts> prune_chunk(context& c, time_point now, bool& more) {
+result<prune_counts> prune_chunk(context& c, time_point now, bool& more)
+{
     const std::int64_t cutoff = ms(now - c.config.retention);
     const auto limit = static_cast<std::int64_t>(c.config.prune_batch);
     // The same ordered selection twice in one transaction: the items of exactly the
@@ -477,7 +494,8 @@ result<prune_counts> prune_chunk(context& c, time_point now, bool& more) {
     return {{}, counts};
 }
 
-result<std::vector<request_summary>> list_recent(context& c, std::size_t limit) {
+result<std::vector<request_summary>> list_recent(context& c, std::size_t limit)
+{
     const auto res = c.db.exec(std::string("SELECT ") + request_columns +
                                    " FROM requests ORDER BY created_at DESC, request_id LIMIT $1",
                                params{num(static_cast<std::int64_t>(limit))}, c.until);
@@ -503,7 +521,8 @@ result<std::vector<request_summary>> list_recent(context& c, std::size_t limit) 
     return {{}, std::move(out)};
 }
 
-result<std::vector<item_record>> list_unknown(context& c, std::size_t limit) {
+result<std::vector<item_record>> list_unknown(context& c, std::size_t limit)
+{
     const auto res = c.db.exec(std::string("SELECT ") + item_columns +
                                    " FROM items WHERE status = 'unknown' ORDER BY updated_at DESC, request_id, "
                                    "invitation, target LIMIT $1",

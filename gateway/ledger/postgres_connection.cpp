@@ -24,7 +24,8 @@ public:
     using connection::exec;
     ~postgres_connection() override { close(); }
 
-    void open(deadline until) override {
+    void open(deadline until) override
+    {
         if (conn_) {
             return;
         }
@@ -37,7 +38,8 @@ public:
             fail_connection("cannot connect");
         }
         // Notices ("relation already exists, skipping") are not errors; keep them off stderr.
-        PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+        PQsetNoticeProcessor(
+            conn_, [](void*, const char*) {}, nullptr);
         PostgresPollingStatusType state = PGRES_POLLING_WRITING;
         for (;;) {
             if (state == PGRES_POLLING_OK) {
@@ -56,7 +58,8 @@ public:
 
     bool is_open() const noexcept override { return conn_ != nullptr; }
 
-    void close() noexcept override {
+    void close() noexcept override
+    {
         if (conn_) {
             // Dropping the connection is what aborts a query that overran its deadline: the
             // server rolls the transaction back when it notices.
@@ -66,7 +69,8 @@ public:
         }
     }
 
-    result exec(std::string_view statement, std::span<const value> params, deadline until) override {
+    result exec(std::string_view statement, std::span<const value> params, deadline until) override
+    {
         if (!conn_) {
             throw error(failure::unavailable, "postgres: not connected");
         }
@@ -117,7 +121,8 @@ public:
         return collect(until);
     }
 
-    result collect(deadline until) {
+    result collect(deadline until)
+    {
         for (;;) {
             const int flushed = PQflush(conn_);
             if (flushed == 0) {
@@ -155,8 +160,8 @@ public:
                         if (PQgetisnull(res, r, c)) {
                             cells.emplace_back();
                         } else {
-                            cells.emplace_back(std::string(PQgetvalue(res, r, c),
-                                                           static_cast<std::size_t>(PQgetlength(res, r, c))));
+                            cells.emplace_back(
+                                std::string(PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c))));
                         }
                     }
                     out.rows.emplace_back(std::move(cells));
@@ -179,7 +184,8 @@ public:
 
     void begin(deadline until) override { exec("BEGIN", until); }
     void commit(deadline until) override { exec("COMMIT", until); }
-    void rollback() noexcept override {
+    void rollback() noexcept override
+    {
         if (!conn_ || PQtransactionStatus(conn_) == PQTRANS_IDLE) {
             return;
         }
@@ -192,22 +198,26 @@ public:
             close();
         }
     }
-    void lock_schema(deadline until) override {
+    void lock_schema(deadline until) override
+    {
         exec(std::string("SELECT pg_advisory_lock(") + schema_lock_key + ")", until);
     }
-    void unlock_schema(deadline until) override {
+    void unlock_schema(deadline until) override
+    {
         exec(std::string("SELECT pg_advisory_unlock(") + schema_lock_key + ")", until);
     }
     std::string_view name() const noexcept override { return "postgres"; }
 
 private:
-    void wait(short events, deadline until, const char* doing) {
+    void wait(short events, deadline until, const char* doing)
+    {
         const int fd = PQsocket(conn_);
         if (fd < 0) {
             fail_connection("no socket");
         }
         for (;;) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until -
+                                                                                    std::chrono::steady_clock::now());
             if (left.count() <= 0) {
                 close();
                 throw error(failure::unavailable, std::string("postgres: timed out ") + doing);
@@ -223,7 +233,8 @@ private:
         }
     }
 
-    [[noreturn]] void fail_connection(const char* what) {
+    [[noreturn]] void fail_connection(const char* what)
+    {
         std::string message = std::string("postgres: ") + what;
         if (conn_) {
             const char* detail = PQerrorMessage(conn_);
@@ -239,7 +250,8 @@ private:
         throw error(failure::unavailable, message);
     }
 
-    static error classify(const PGresult* res) {
+    static error classify(const PGresult* res)
+    {
         const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         const std::string sqlstate = state ? state : "";
         std::string message = std::string("postgres: ") + PQresultErrorMessage(res);

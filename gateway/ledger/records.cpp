@@ -10,15 +10,18 @@
 
 namespace igw::ledger {
 
-time_point now() noexcept {
+time_point now() noexcept
+{
     return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
-std::string_view to_string(request_state state) noexcept {
+std::string_view to_string(request_state state) noexcept
+{
     return state == request_state::completed ? "completed" : "running";
 }
 
-std::string_view to_string(item_status status) noexcept {
+std::string_view to_string(item_status status) noexcept
+{
     switch (status) {
     case item_status::pending: return "pending";
     case item_status::sending: return "sending";
@@ -29,7 +32,8 @@ std::string_view to_string(item_status status) noexcept {
     return "unknown";
 }
 
-std::optional<request_state> parse_request_state(std::string_view text) noexcept {
+std::optional<request_state> parse_request_state(std::string_view text) noexcept
+{
     if (text == "running") {
         return request_state::running;
     }
@@ -39,7 +43,8 @@ std::optional<request_state> parse_request_state(std::string_view text) noexcept
     return std::nullopt;
 }
 
-std::optional<item_status> parse_item_status(std::string_view text) noexcept {
+std::optional<item_status> parse_item_status(std::string_view text) noexcept
+{
     for (auto s : {item_status::pending, item_status::sending, item_status::invited, item_status::failed,
                    item_status::unknown}) {
         if (to_string(s) == text) {
@@ -49,7 +54,8 @@ std::optional<item_status> parse_item_status(std::string_view text) noexcept {
     return std::nullopt;
 }
 
-std::string_view to_string(begin_kind kind) noexcept {
+std::string_view to_string(begin_kind kind) noexcept
+{
     switch (kind) {
     case begin_kind::claimed: return "claimed";
     case begin_kind::replay: return "replay";
@@ -61,7 +67,8 @@ std::string_view to_string(begin_kind kind) noexcept {
     return "claimed";
 }
 
-std::string_view to_string(errc code) noexcept {
+std::string_view to_string(errc code) noexcept
+{
     switch (code) {
     case errc::ok: return "ok";
     case errc::unavailable: return "unavailable";
@@ -73,9 +80,13 @@ std::string_view to_string(errc code) noexcept {
     return "internal";
 }
 
-std::string_view to_string(backend_kind kind) noexcept { return kind == backend_kind::postgres ? "postgres" : "sqlite"; }
+std::string_view to_string(backend_kind kind) noexcept
+{
+    return kind == backend_kind::postgres ? "postgres" : "sqlite";
+}
 
-bool is_valid_key(std::string_view key) noexcept {
+bool is_valid_key(std::string_view key) noexcept
+{
     if (key.empty() || key.size() > 255) {
         return false;
     }
@@ -87,7 +98,8 @@ bool is_valid_key(std::string_view key) noexcept {
     return true;
 }
 
-std::string describe_target(const settings& s) {
+std::string describe_target(const settings& s)
+{
     if (s.backend == backend_kind::sqlite) {
         return "sqlite:" + s.path;
     }
@@ -114,7 +126,8 @@ std::string describe_target(const settings& s) {
            dbname;
 }
 
-void stats::record_latency(std::chrono::steady_clock::duration d) noexcept {
+void stats::record_latency(std::chrono::steady_clock::duration d) noexcept
+{
     const double ms = std::chrono::duration<double, std::milli>(d).count();
     std::size_t bucket = 0;
     while (bucket < latency_bounds_ms.size() && ms > latency_bounds_ms[bucket]) {
@@ -126,7 +139,8 @@ void stats::record_latency(std::chrono::steady_clock::duration d) noexcept {
         std::memory_order_relaxed);
 }
 
-stats_snapshot stats::snapshot() const noexcept {
+stats_snapshot stats::snapshot() const noexcept
+{
     stats_snapshot s;
     s.operations = operations.load(std::memory_order_relaxed);
     s.unavailable = unavailable.load(std::memory_order_relaxed);
@@ -150,13 +164,15 @@ stats_snapshot stats::snapshot() const noexcept {
 
 namespace sql {
 
-const std::string& row::text(std::size_t i) const {
+const std::string& row::text(std::size_t i) const
+{
     static const std::string empty;
     const auto& cell = cells_.at(i);
     return cell ? *cell : empty;
 }
 
-std::int64_t row::integer(std::size_t i) const {
+std::int64_t row::integer(std::size_t i) const
+{
     const auto& cell = cells_.at(i);
     if (!cell || cell->empty()) {
         return 0;

@@ -140,14 +140,14 @@ struct item_outcome {
 };
 
 enum class begin_kind : std::uint8_t {
-    claimed,     // recorded; the caller sends every item
-    replay,      // the key's request completed: answer with `reply`, send nothing
-    in_progress, // the key's request is still running elsewhere: 409 with Retry-After
-    mismatch,    // the key was used for a different request: 422
+    claimed,      // recorded; the caller sends every item
+    replay,       // the key's request completed: answer with `reply`, send nothing
+    in_progress,  // the key's request is still running elsewhere: 409 with Retry-After
+    mismatch,     // the key was used for a different request: 422
     duplicate_id, // the request id already names another recorded request: nothing recorded
-    resumed,     // the key's request was left unfinished by a stopped process and is now the
-                 // caller's: send its `pending` items, merge the rest (`sending` ones became
-                 // `unknown`/interrupted), then complete it
+    resumed,      // the key's request was left unfinished by a stopped process and is now the
+                  // caller's: send its `pending` items, merge the rest (`sending` ones became
+                  // `unknown`/interrupted), then complete it
 };
 
 std::string_view to_string(begin_kind kind) noexcept;

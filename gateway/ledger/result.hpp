@@ -37,7 +37,8 @@ struct result {
 };
 
 template <class T>
-result<T> fail(errc code, std::string message) {
+result<T> fail(errc code, std::string message)
+{
     return result<T>{ledger::error{code, std::move(message)}, T{}};
 }
 

@@ -18,7 +18,8 @@ struct migration {
 // integer milliseconds since the epoch; statuses are the lower-case names of records.hpp.
 // The owner/lease columns on requests are the hook the durable job queue builds on (it
 // claims rows with FOR UPDATE SKIP LOCKED on PostgreSQL).
-const std::vector<migration>& migrations() {
+const std::vector<migration>& migrations()
+{
     static const std::vector<migration> list{
         {1,
          {
@@ -83,13 +84,15 @@ const std::vector<migration>& migrations() {
 
 int latest_version() noexcept { return migrations().back().version; }
 
-void migrate(sql::connection& db, sql::deadline until) {
+void migrate(sql::connection& db, sql::deadline until)
+{
     db.lock_schema(until);
     struct unlock_on_exit {
         sql::connection& db;
         sql::deadline until;
         bool armed = true;
-        ~unlock_on_exit() {
+        ~unlock_on_exit()
+        {
             if (armed && db.is_open()) {
                 try {
                     db.unlock_schema(until);

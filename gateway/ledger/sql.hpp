@@ -31,9 +31,9 @@ class row {
 public:
     explicit row(std::vector<std::optional<std::string>> cells) : cells_(std::move(cells)) {}
     bool is_null(std::size_t i) const { return !cells_.at(i); }
-    const std::string& text(std::size_t i) const;         // "" when NULL
+    const std::string& text(std::size_t i) const; // "" when NULL
     std::optional<std::string> opt_text(std::size_t i) const { return cells_.at(i); }
-    std::int64_t integer(std::size_t i) const;            // 0 when NULL
+    std::int64_t integer(std::size_t i) const; // 0 when NULL
 
 private:
     std::vector<std::optional<std::string>> cells_;

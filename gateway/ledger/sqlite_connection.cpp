@@ -19,7 +19,8 @@ public:
     using connection::exec;
     ~sqlite_connection() override { close(); }
 
-    void open(deadline until) override {
+    void open(deadline until) override
+    {
         if (db_) {
             return;
         }
@@ -62,7 +63,8 @@ public:
 
     bool is_open() const noexcept override { return db_ != nullptr; }
 
-    void close() noexcept override {
+    void close() noexcept override
+    {
         for (auto& [text, statement] : statements_) {
             sqlite3_finalize(statement);
         }
@@ -73,7 +75,8 @@ public:
         }
     }
 
-    result exec(std::string_view text, std::span<const value> params, deadline until) override {
+    result exec(std::string_view text, std::span<const value> params, deadline until) override
+    {
         if (!db_) {
             throw error(failure::unavailable, "the ledger database is not open");
         }
@@ -81,7 +84,8 @@ public:
         sqlite3_stmt* statement = prepare(text);
         struct reset_on_exit {
             sqlite3_stmt* s;
-            ~reset_on_exit() {
+            ~reset_on_exit()
+            {
                 sqlite3_reset(s);
                 sqlite3_clear_bindings(s);
             }
@@ -131,13 +135,15 @@ public:
         return out;
     }
 
-    void begin(deadline until) override {
+    void begin(deadline until) override
+    {
         // IMMEDIATE takes the write lock now, so that a busy database is found before any
         // work is done rather than at COMMIT.
         exec("BEGIN IMMEDIATE", until);
     }
     void commit(deadline until) override { exec("COMMIT", until); }
-    void rollback() noexcept override {
+    void rollback() noexcept override
+    {
         if (db_ && !sqlite3_get_autocommit(db_)) {
             sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         }
@@ -148,7 +154,8 @@ public:
     std::string_view name() const noexcept override { return "sqlite"; }
 
 private:
-    static int on_busy(void* self, int count) {
+    static int on_busy(void* self, int count)
+    {
         auto* c = static_cast<sqlite_connection*>(self);
         if (std::chrono::steady_clock::now() >= c->until_) {
             return 0;
@@ -157,7 +164,8 @@ private:
         return 1;
     }
 
-    sqlite3_stmt* prepare(std::string_view text) {
+    sqlite3_stmt* prepare(std::string_view text)
+    {
         auto it = statements_.find(std::string(text));
         if (it != statements_.end()) {
             return it->second;
@@ -172,21 +180,19 @@ private:
         return statement;
     }
 
-    [[noreturn]] void fail(int rc) {
+    [[noreturn]] void fail(int rc)
+    {
         const std::string message = std::string("sqlite: ") + sqlite3_errmsg(db_);
         switch (rc & 0xff) {
         case SQLITE_BUSY:
-        case SQLITE_LOCKED:
-            throw error(failure::unavailable, "the ledger database is busy (" + message + ")");
+        case SQLITE_LOCKED: throw error(failure::unavailable, "the ledger database is busy (" + message + ")");
         case SQLITE_IOERR:
         case SQLITE_FULL:
         case SQLITE_CANTOPEN:
         case SQLITE_READONLY:
         case SQLITE_CORRUPT:
-        case SQLITE_NOTADB:
-            throw error(failure::unavailable, message);
-        default:
-            throw error(failure::rejected, message);
+        case SQLITE_NOTADB: throw error(failure::unavailable, message);
+        default: throw error(failure::rejected, message);
         }
     }
 

@@ -14,8 +14,8 @@ namespace igw::ledger {
 inline constexpr std::array<double, 12> latency_bounds_ms{0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000};
 
 struct stats_snapshot {
-    std::uint64_t operations = 0;   // completed, with success or error
-    std::uint64_t unavailable = 0;  // operations answered `unavailable`
+    std::uint64_t operations = 0;  // completed, with success or error
+    std::uint64_t unavailable = 0; // operations answered `unavailable`
     std::uint64_t internal_errors = 0;
     std::uint64_t rejected_full = 0; // refused because the queue was full
     std::uint64_t transactions = 0;  // committed; operations / transactions = batching

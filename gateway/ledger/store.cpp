@@ -20,7 +20,8 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-std::string host_name() {
+std::string host_name()
+{
     char name[256] = {};
     if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') {
         return "localhost";
@@ -28,7 +29,8 @@ std::string host_name() {
     return name;
 }
 
-std::string random_token() {
+std::string random_token()
+{
     std::random_device rd;
     char out[33];
     for (int i = 0; i < 4; ++i) {
@@ -43,8 +45,8 @@ struct queued_op {
     // Runs inside the batch's transaction and keeps its result; may run again when the
     // batch is retried. Returns the result's code, for the stats.
     std::function<errc(ops::context&)> run;
-    std::function<void()> deliver;     // the kept result, after the commit
-    std::function<void(error)> fail;   // an error instead
+    std::function<void()> deliver;   // the kept result, after the commit
+    std::function<void(error)> fail; // an error instead
     // An outcome (settle, complete): when the database is unavailable its caller is told,
     // and the writer keeps it and tries again until it is stored.
     bool durable = false;
@@ -65,7 +67,8 @@ struct op_state {
 } // namespace
 
 struct store::impl {
-    explicit impl(ledger::settings s) : config(std::move(s)), token(random_token()) {
+    explicit impl(ledger::settings s) : config(std::move(s)), token(random_token())
+    {
         if (config.instance.empty()) {
             config.instance = host_name();
         }
@@ -85,7 +88,8 @@ struct store::impl {
         writer = std::thread([this] { run(); });
     }
 
-    ~impl() {
+    ~impl()
+    {
         {
             std::lock_guard lock(mutex);
             stopping = true;
@@ -99,7 +103,8 @@ struct store::impl {
 
     template <class T, class Body>
     void submit(callback<T> done, Body body, bool internal = false, bool durable = false,
-                std::function<void()> on_unavailable = {}) {
+                std::function<void()> on_unavailable = {})
+    {
         auto state = std::make_shared<op_state<T>>();
         state->done = std::move(done);
         queued_op op;
@@ -116,7 +121,8 @@ struct store::impl {
         enqueue(std::move(op), internal);
     }
 
-    void enqueue(queued_op op, bool internal) {
+    void enqueue(queued_op op, bool internal)
+    {
         std::unique_lock lock(mutex);
         if (stopping) {
             lock.unlock();
@@ -142,7 +148,8 @@ struct store::impl {
 
     // `reached_database`: the operation ran in a transaction whose fate is unknown (not
     // refused at the door nor expired in the queue).
-    void finish_failed(queued_op& op, error e, bool reached_database = false) {
+    void finish_failed(queued_op& op, error e, bool reached_database = false)
+    {
         if (reached_database && e.code == errc::unavailable && op.on_unavailable && !op.retry) {
             op.on_unavailable();
         }
@@ -163,7 +170,8 @@ struct store::impl {
 
     // Kept work of the store's own, with nobody to call back.
     template <class Body>
-    void keep_internal(Body body) {
+    void keep_internal(Body body)
+    {
         queued_op op;
         op.enqueued = steady::now();
         op.deadline = op.enqueued + config.op_timeout;
@@ -175,7 +183,8 @@ struct store::impl {
         keep(op);
     }
 
-    void keep(const queued_op& op) {
+    void keep(const queued_op& op)
+    {
         queued_op copy = op;
         copy.retry = true;
         copy.deliver = [] {};
@@ -194,7 +203,8 @@ struct store::impl {
         stat.kept_outcomes.store(kept.size(), std::memory_order_relaxed);
     }
 
-    void count_error(errc code) {
+    void count_error(errc code)
+    {
         if (code == errc::unavailable) {
             stat.unavailable.fetch_add(1, std::memory_order_relaxed);
         } else if (code == errc::internal) {
@@ -202,7 +212,8 @@ struct store::impl {
         }
     }
 
-    void run() {
+    void run()
+    {
         std::unique_lock lock(mutex);
         for (;;) {
             const bool pruning = config.prune_interval.count() > 0 && !stopping;
@@ -261,7 +272,8 @@ struct store::impl {
         }
     }
 
-    std::vector<queued_op> take_kept() {
+    std::vector<queued_op> take_kept()
+    {
         std::vector<queued_op> batch;
         const auto deadline = steady::now() + config.op_timeout;
         while (!kept.empty() && batch.size() < config.max_batch) {
@@ -273,7 +285,8 @@ struct store::impl {
         return batch;
     }
 
-    void open(sql::deadline until) {
+    void open(sql::deadline until)
+    {
         if (db->is_open()) {
             return;
         }
@@ -290,7 +303,8 @@ struct store::impl {
         opened_once = true;
     }
 
-    void run_batch(std::vector<queued_op>& batch) {
+    void run_batch(std::vector<queued_op>& batch)
+    {
         const auto start = steady::now();
         std::vector<queued_op*> live;
         live.reserve(batch.size());
@@ -306,7 +320,8 @@ struct store::impl {
         }
     }
 
-    void run_ops(const std::vector<queued_op*>& live) {
+    void run_ops(const std::vector<queued_op*>& live)
+    {
         sql::deadline until = live.front()->deadline;
         for (const auto* op : live) {
             until = std::min(until, op->deadline);
@@ -360,7 +375,8 @@ struct store::impl {
 
     // One operation's statement failed: the others of its batch must not pay for it, so
     // each runs again alone and only the faulty one gets the error.
-    void isolate(const std::vector<queued_op*>& live, const std::string& message) {
+    void isolate(const std::vector<queued_op*>& live, const std::string& message)
+    {
         if (live.size() == 1) {
             fail_all(live, {errc::internal, message});
             return;
@@ -370,7 +386,8 @@ struct store::impl {
         }
     }
 
-    void fail_all(const std::vector<queued_op*>& live, const error& e) {
+    void fail_all(const std::vector<queued_op*>& live, const error& e)
+    {
         for (auto* op : live) {
             finish_failed(*op, e, true);
         }
@@ -378,7 +395,8 @@ struct store::impl {
 
     // Chunk after chunk, each its own operation, so that requests queued meanwhile get
     // their turn between two chunks.
-    void prune_from(time_point at, std::shared_ptr<prune_counts> total, callback<prune_counts> done, bool internal) {
+    void prune_from(time_point at, std::shared_ptr<prune_counts> total, callback<prune_counts> done, bool internal)
+    {
         auto more = std::make_shared<bool>(false);
         submit<prune_counts>(
             [this, at, total, more, done = std::move(done), internal](result<prune_counts> r) mutable {
@@ -401,7 +419,8 @@ struct store::impl {
             [at, more](ops::context& c) { return ops::prune_chunk(c, at, *more); }, internal);
     }
 
-    void background_prune() {
+    void background_prune()
+    {
         callback<prune_counts> report;
         if (config.on_prune) {
             report = [this](result<prune_counts> r) {
@@ -433,7 +452,8 @@ struct store::impl {
 store::store(ledger::settings s) : impl_(std::make_unique<impl>(std::move(s))) {}
 store::~store() = default;
 
-void store::begin_request(new_request request, callback<begin_outcome> done) {
+void store::begin_request(new_request request, callback<begin_outcome> done)
+{
     // `unavailable` may hide a commit that happened (the connection died while COMMIT's
     // answer was on its way). The caller sends nothing then, so every item is still
     // pending: releasing the request lets the client's retry resume it at once instead of
@@ -442,25 +462,31 @@ void store::begin_request(new_request request, callback<begin_outcome> done) {
     auto shared = std::make_shared<const new_request>(std::move(request));
     impl_->submit(
         std::move(done), [shared](ops::context& c) { return ops::begin_request(c, *shared); }, false, false,
-        [self, shared] { self->keep_internal([shared](ops::context& c) { return ops::release(c, shared->request_id); }); });
+        [self, shared] {
+            self->keep_internal([shared](ops::context& c) { return ops::release(c, shared->request_id); });
+        });
 }
 
-void store::release(std::string request_id, callback<ledger::done> done) {
+void store::release(std::string request_id, callback<ledger::done> done)
+{
     impl_->submit(
         std::move(done), [id = std::move(request_id)](ops::context& c) { return ops::release(c, id); }, false, true);
 }
 
-void store::resume(std::string request_id, callback<begin_outcome> done) {
+void store::resume(std::string request_id, callback<begin_outcome> done)
+{
     impl_->submit(std::move(done), [id = std::move(request_id)](ops::context& c) { return ops::resume(c, id); });
 }
 
-void store::mark_sending(std::string request_id, std::vector<item_key> items, callback<ledger::done> done) {
+void store::mark_sending(std::string request_id, std::vector<item_key> items, callback<ledger::done> done)
+{
     impl_->submit(std::move(done), [id = std::move(request_id), items = std::move(items)](ops::context& c) {
         return ops::mark_sending(c, id, items);
     });
 }
 
-void store::settle(std::string request_id, std::vector<item_outcome> outcomes, callback<ledger::done> done) {
+void store::settle(std::string request_id, std::vector<item_outcome> outcomes, callback<ledger::done> done)
+{
     impl_->submit(
         std::move(done),
         [id = std::move(request_id), outcomes = std::move(outcomes)](ops::context& c) {
@@ -469,7 +495,8 @@ void store::settle(std::string request_id, std::vector<item_outcome> outcomes, c
         false, true);
 }
 
-void store::complete_request(std::string request_id, stored_reply reply, callback<ledger::done> done) {
+void store::complete_request(std::string request_id, stored_reply reply, callback<ledger::done> done)
+{
     impl_->submit(
         std::move(done),
         [id = std::move(request_id), reply = std::move(reply)](ops::context& c) {
@@ -478,30 +505,35 @@ void store::complete_request(std::string request_id, stored_reply reply, callbac
         false, true);
 }
 
-void store::find_request(std::string request_id, std::optional<std::string> client,
-                         callback<request_with_items> done) {
+void store::find_request(std::string request_id, std::optional<std::string> client, callback<request_with_items> done)
+{
     impl_->submit(std::move(done), [id = std::move(request_id), client = std::move(client)](ops::context& c) {
         return ops::find_request(c, id, client);
     });
 }
 
-void store::recover(callback<recovered> done) {
+void store::recover(callback<recovered> done)
+{
     impl_->submit(std::move(done), [](ops::context& c) { return ops::recover(c); });
 }
 
-void store::prune(time_point now, callback<prune_counts> done) {
+void store::prune(time_point now, callback<prune_counts> done)
+{
     impl_->prune_from(now, std::make_shared<prune_counts>(), std::move(done), false);
 }
 
-void store::list_recent(std::size_t limit, callback<std::vector<request_summary>> done) {
+void store::list_recent(std::size_t limit, callback<std::vector<request_summary>> done)
+{
     impl_->submit(std::move(done), [limit](ops::context& c) { return ops::list_recent(c, limit); });
 }
 
-void store::list_unknown(std::size_t limit, callback<std::vector<item_record>> done) {
+void store::list_unknown(std::size_t limit, callback<std::vector<item_record>> done)
+{
     impl_->submit(std::move(done), [limit](ops::context& c) { return ops::list_unknown(c, limit); });
 }
 
-void store::ping(callback<ledger::done> done) {
+void store::ping(callback<ledger::done> done)
+{
     impl_->submit(std::move(done), [](ops::context&) { return result<ledger::done>{}; });
 }
 

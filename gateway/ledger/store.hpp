@@ -84,8 +84,7 @@ public:
     void release(std::string request_id, callback<done> done);
     // The request with its items; not_found when it does not exist or belongs to another
     // client (nothing tells the two apart). No client: any (for operators).
-    void find_request(std::string request_id, std::optional<std::string> client,
-                      callback<request_with_items> done);
+    void find_request(std::string request_id, std::optional<std::string> client, callback<request_with_items> done);
     // At start: interrupts the `sending` items of every request this instance left
     // unfinished (or whose owner's lease expired) and releases those requests.
     void recover(callback<recovered> done);

@@ -20,14 +20,14 @@ struct upstream_call {
     std::uint32_t target_index = 0; // in the route's targets
     std::uint32_t first_item = 0;   // range in dispatch_plan::items
     std::uint32_t item_count = 0;
-    std::size_t body_offset = 0;    // range in dispatch_plan::bodies
+    std::size_t body_offset = 0; // range in dispatch_plan::bodies
     std::size_t body_size = 0;
 };
 
 struct dispatch_plan {
     std::vector<upstream_call> calls;
-    std::vector<std::uint32_t> items; // invitation indexes, call after call
-    std::string bodies;               // all bodies, call after call
+    std::vector<std::uint32_t> items;   // invitation indexes, call after call
+    std::string bodies;                 // all bodies, call after call
     std::vector<item_result> immediate; // e.g. role_not_supported
 
     std::span<const std::uint32_t> items_of(const upstream_call& call) const noexcept

@@ -16,8 +16,7 @@ mapping_set compile_mappings(const config::gateway_config& config, const config:
     for (const auto& target : config.targets) {
         if (by_name.contains(target.provider))
             continue;
-        const bool valid_name = !target.provider.empty() &&
-                                target.provider.find_first_of("/\\") == std::string::npos &&
+        const bool valid_name = !target.provider.empty() && target.provider.find_first_of("/\\") == std::string::npos &&
                                 target.provider.front() != '.';
         const std::string file = (std::filesystem::path(config.providers_dir) / (target.provider + ".yaml")).string();
         if (!valid_name || !std::filesystem::is_regular_file(file)) {

@@ -28,9 +28,11 @@ outcome outcome_of_transport_failure(upstream::failure failed, upstream::connect
     case failure::connect_failed:
         // Nothing was sent, whichever step failed.
         if (step == upstream::connect_step::tls_handshake)
-            return make(item_status::failed, error_code::upstream_unreachable, "TLS handshake with target " + name + " failed");
+            return make(item_status::failed, error_code::upstream_unreachable,
+                        "TLS handshake with target " + name + " failed");
         if (step == upstream::connect_step::tls_setup)
-            return make(item_status::failed, error_code::upstream_unreachable, "TLS setup for target " + name + " failed");
+            return make(item_status::failed, error_code::upstream_unreachable,
+                        "TLS setup for target " + name + " failed");
         return make(item_status::failed, error_code::upstream_unreachable, "could not reach target " + name);
     case failure::timeout_before_send:
         return make(item_status::failed, error_code::upstream_timeout,
@@ -58,8 +60,8 @@ outcome outcome_of_status(unsigned status, std::string_view target, std::string_
     if (status < 400) // a 1xx-3xx the provider does not list as success: nothing to read
         return make(item_status::unknown, error_code::bad_upstream_response,
                     "unexpected HTTP " + std::to_string(status) + " from target " + name);
-    std::string message =
-        vendor_text.empty() ? "HTTP " + std::to_string(status) + " from target " + name : std::string(vendor_text);
+    std::string message = vendor_text.empty() ? "HTTP " + std::to_string(status) + " from target " + name
+                                              : std::string(vendor_text);
     if (status == 401 || status == 403)
         return make(item_status::failed, error_code::upstream_unauthorized, std::move(message));
     if (status == 429)

@@ -34,8 +34,7 @@ outcome outcome_of_unsupported_role(std::string_view role, std::string_view targ
 // A call that got no usable HTTP reply. `step` says which connection step failed, for
 // connect_failed. The upstream client's own detail (hosts, ports, resolver and TLS
 // errors) never reaches the outcome: it is for operators' logs.
-outcome outcome_of_transport_failure(upstream::failure failed, upstream::connect_step step,
-                                     std::string_view target);
+outcome outcome_of_transport_failure(upstream::failure failed, upstream::connect_step step, std::string_view target);
 
 // A complete reply whose status is not one of the provider's success statuses.
 // `vendor_text` is the vendor's own message from its error body, "" when it had none;

@@ -246,8 +246,8 @@ private:
                     reader_.error(at, key, "an optional parameter cannot be part of the path");
                 result.parts.push_back({text_template::part::kind::param, name});
             } else {
-                reader_.error(at, key, "unknown reference {" + std::string(ref) +
-                                           "} (use {secret.NAME} or {param.NAME})");
+                reader_.error(at, key,
+                              "unknown reference {" + std::string(ref) + "} (use {secret.NAME} or {param.NAME})");
             }
             i = close;
         }
@@ -336,7 +336,8 @@ private:
             if (!name)
                 return;
             if (!contains(plan_.required_params, *name))
-                reader_.error(argument, dkey, "\"" + *name + "\" must be listed under `params.required` to be used in a body");
+                reader_.error(argument, dkey,
+                              "\"" + *name + "\" must be listed under `params.required` to be used in a body");
             auto kind = body_node::kind::param_string;
             if (const YAML::Node as = node["as"]; as.IsDefined()) {
                 auto type = reader_.string(as, child_key(key, "as"));
@@ -407,7 +408,8 @@ private:
             return;
         reader_.check_keys(node, "reply", {"success", "items", "root", "match", "fields", "error_message"});
         reply_plan& reply = plan_.reply;
-        if (const YAML::Node n = reader_.required(node, "reply", "success"); n.IsDefined() && reader_.expect_sequence(n, "reply.success"))
+        if (const YAML::Node n = reader_.required(node, "reply", "success");
+            n.IsDefined() && reader_.expect_sequence(n, "reply.success"))
             for (std::size_t i = 0; i < n.size(); ++i)
                 if (auto status = reader_.integer(n[i], index_key("reply.success", i), 200, 299))
                     reply.success_statuses.push_back(static_cast<unsigned>(*status));
@@ -460,7 +462,8 @@ private:
                 if (!field->empty())
                     *field = reply.root_pointer + *field;
         }
-        if (const YAML::Node n = node["error_message"]; n.IsDefined() && reader_.expect_sequence(n, "reply.error_message"))
+        if (const YAML::Node n = node["error_message"];
+            n.IsDefined() && reader_.expect_sequence(n, "reply.error_message"))
             for (std::size_t i = 0; i < n.size(); ++i)
                 if (auto p = pointer(n[i], index_key("reply.error_message", i)))
                     reply.error_message_pointers.push_back(*p);

@@ -31,19 +31,19 @@ struct body_node {
         object_end,
         array_begin,
         array_end,
-        key,          // text: the member name
-        string_value, // text
-        integer_value,// number
-        bool_value,   // flag
+        key,           // text: the member name
+        string_value,  // text
+        integer_value, // number
+        bool_value,    // flag
         null_value,
-        item_email,   // the invitation's normalised email
-        item_role,    // the target's mapped value for the invitation's role
-        item_ref,     // the client's ref, or null
-        send_email,   // the request's send_email
-        param_string, // text: parameter name (bound to a constant per target)
-        param_integer,// text: parameter name, written as a JSON integer
-        each_begin,   // jump: index of the matching each_end
-        each_end,     // jump: index of the matching each_begin
+        item_email,    // the invitation's normalised email
+        item_role,     // the target's mapped value for the invitation's role
+        item_ref,      // the client's ref, or null
+        send_email,    // the request's send_email
+        param_string,  // text: parameter name (bound to a constant per target)
+        param_integer, // text: parameter name, written as a JSON integer
+        each_begin,    // jump: index of the matching each_end
+        each_end,      // jump: index of the matching each_begin
     };
     kind what = kind::null_value;
     bool flag = false;
@@ -67,8 +67,8 @@ struct reply_plan {
     };
     std::vector<unsigned> success_statuses;
     items_kind items = items_kind::none;
-    std::string root_pointer;   // RFC 6901 pointer to the object or array; "" = the document
-    std::string match_member;   // array: the element member holding the email
+    std::string root_pointer; // RFC 6901 pointer to the object or array; "" = the document
+    std::string match_member; // array: the element member holding the email
     // Object replies: absolute pointers (YAML gives them relative to `root`);
     // array replies: member names of each element.
     std::string invitation_id, expires_at, vendor_status;

@@ -51,10 +51,7 @@ bool scalar_text(od::value value, std::string& out)
     return false; // null, objects and arrays are not field values
 }
 
-bool only_whitespace(std::string_view text)
-{
-    return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
+bool only_whitespace(std::string_view text) { return text.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
 // No invite reply nests this deep; the bound also keeps the walk below off the stack's edge.
 constexpr int max_reply_depth = 64;
@@ -121,8 +118,7 @@ bool well_formed_document(od::document& doc)
 {
     od::value root;
     // Past the root value, the iterator is past the end unless more text follows.
-    if (doc.get_value().get(root) || !well_formed(root, 1) ||
-        doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+    if (doc.get_value().get(root) || !well_formed(root, 1) || doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
         return false;
     doc.rewind();
     return true;
@@ -258,8 +254,9 @@ void map_array(const reply_context& ctx, od::document& doc, std::vector<reply_el
 
     for (std::uint32_t invitation : ctx.plan.items_of(ctx.call)) {
         const std::string& email = ctx.request.invitations[invitation].email;
-        const auto found = std::lower_bound(elements.begin(), elements.end(), email,
-                                            [](const reply_element& e, const std::string& key) { return e.email < key; });
+        const auto found = std::lower_bound(
+            elements.begin(), elements.end(), email,
+            [](const reply_element& e, const std::string& key) { return e.email < key; });
         if (found == elements.end() || found->email != email) {
             const outcome unlisted = outcome_of_unlisted_item(ctx.target().name);
             item_result& result = ctx.out.emplace_back();
@@ -318,12 +315,11 @@ void reply_mapper::map_reply(const canonical::invite_request& request, const dis
                              std::vector<item_result>& out)
 {
     body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-    const reply_context ctx{request, plan, call, status,
-                            simdjson::padded_string_view(body.data(), body.size(), body.capacity()),
-                            state_->parser, out};
+    const reply_context ctx{
+        request,        plan, call, status, simdjson::padded_string_view(body.data(), body.size(), body.capacity()),
+        state_->parser, out};
     const reply_plan& reply = ctx.reply();
-    if (std::find(reply.success_statuses.begin(), reply.success_statuses.end(), status) ==
-        reply.success_statuses.end())
+    if (std::find(reply.success_statuses.begin(), reply.success_statuses.end(), status) == reply.success_statuses.end())
         return ctx.fail(outcome_of_status(status, call.target->name, vendor_error_text(ctx, body)));
 
     if (reply.items == reply_plan::items_kind::none)

@@ -195,8 +195,8 @@ public:
             const std::string& role = canonical_roles[i];
             const auto it = target_.roles.find(role);
             if (it == target_.roles.end()) {
-                error("roles", "canonical role `" + role + "` has no mapping; map it or write `" + role +
-                                   ": unsupported`");
+                error("roles",
+                      "canonical role `" + role + "` has no mapping; map it or write `" + role + ": unsupported`");
                 continue;
             }
             config::role_value value = it->second;
@@ -222,8 +222,8 @@ public:
                 error(key, "provider " + provider_.name + " takes a string role");
                 return false;
             }
-            if (!spec.allowed.empty() &&
-                std::find(spec.allowed.begin(), spec.allowed.end(), std::get<std::string>(value)) == spec.allowed.end()) {
+            if (!spec.allowed.empty() && std::find(spec.allowed.begin(), spec.allowed.end(),
+                                                   std::get<std::string>(value)) == spec.allowed.end()) {
                 std::string allowed;
                 for (const auto& a : spec.allowed)
                     allowed += (allowed.empty() ? "" : ", ") + a;
@@ -274,10 +274,7 @@ void append_path_segment(std::string& out, std::string_view value)
     }
 }
 
-std::string target_plan::url() const
-{
-    return (tls ? "https://" : "http://") + host_header + target;
-}
+std::string target_plan::url() const { return (tls ? "https://" : "http://") + host_header + target; }
 
 std::string target_plan::redact(std::string_view text, std::size_t max_bytes) const
 {
@@ -320,9 +317,8 @@ std::string target_plan::redact(std::string_view text, std::size_t max_bytes) co
     return out;
 }
 
-target_plan bind_target(const provider_plan& provider, const config::target_config& target,
-                        std::uint32_t config_index, const std::vector<std::string>& canonical_roles,
-                        std::vector<std::string>& errors)
+target_plan bind_target(const provider_plan& provider, const config::target_config& target, std::uint32_t config_index,
+                        const std::vector<std::string>& canonical_roles, std::vector<std::string>& errors)
 {
     return binder(provider, target, errors).bind(config_index, canonical_roles);
 }

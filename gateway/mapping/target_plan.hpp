@@ -33,7 +33,7 @@ struct target_plan {
     std::string host_header; // "host" or "host:port" when the port is not the default
 
     std::string method;
-    std::string target;      // origin-form path: base URL prefix + rendered, percent-encoded path
+    std::string target;                // origin-form path: base URL prefix + rendered, percent-encoded path
     std::vector<header_field> headers; // everything but Host and Content-Length
 
     // Per canonical role: the vendor value, or unsupported_role.
@@ -69,9 +69,8 @@ struct target_plan {
 
 // Binds `provider` to `target`; problems are appended to `errors` (prefixed with the
 // target's origin) and the plan is only usable when none were added.
-target_plan bind_target(const provider_plan& provider, const config::target_config& target,
-                        std::uint32_t config_index, const std::vector<std::string>& canonical_roles,
-                        std::vector<std::string>& errors);
+target_plan bind_target(const provider_plan& provider, const config::target_config& target, std::uint32_t config_index,
+                        const std::vector<std::string>& canonical_roles, std::vector<std::string>& errors);
 
 // Percent-encodes `value` as one path segment: everything but RFC 3986 unreserved
 // characters, and "." / ".." in full, so a value can never change the path's shape.

@@ -21,8 +21,7 @@ in_flight_slot::in_flight_slot(std::atomic<std::size_t>& in_flight, telemetry::t
         metrics_->in_flight.add(1);
 }
 
-in_flight_slot::in_flight_slot(in_flight_slot&& other) noexcept
-    : in_flight_(other.in_flight_), metrics_(other.metrics_)
+in_flight_slot::in_flight_slot(in_flight_slot&& other) noexcept : in_flight_(other.in_flight_), metrics_(other.metrics_)
 {
     other.in_flight_ = nullptr;
     other.metrics_ = nullptr;

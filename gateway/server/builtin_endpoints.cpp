@@ -11,10 +11,7 @@
 namespace igw::server::detail {
 namespace {
 
-plain_reply json_reply(unsigned status, std::string body)
-{
-    return {status, "application/json", std::move(body), {}};
-}
+plain_reply json_reply(unsigned status, std::string body) { return {status, "application/json", std::move(body), {}}; }
 
 // The probes are outside the in-flight cap: an overloaded gateway is alive and should
 // not be restarted for answering 503 to invites.
@@ -30,7 +27,11 @@ std::optional<plain_reply> readyz(const builtin_request& request)
     if (!request.ready)
         return problem_reply(canonical::http_problem(503, "the gateway is shutting down"));
     std::string body;
-    json::writer(body).begin_object().member("status", "ready").member("config_version", request.config_version).end_object();
+    json::writer(body)
+        .begin_object()
+        .member("status", "ready")
+        .member("config_version", request.config_version)
+        .end_object();
     return json_reply(200, std::move(body));
 }
 

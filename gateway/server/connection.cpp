@@ -57,8 +57,7 @@ void log_unexpected(std::exception_ptr e, std::string_view where)
 }
 
 connection::connection(worker& w, tcp::socket socket, net::ip::address peer, admission how)
-    : worker_(w), config_(w.shared.config), limits_(config_.limits), peer_(peer), how_(how),
-      stream_(std::move(socket)),
+    : worker_(w), config_(w.shared.config), limits_(config_.limits), peer_(peer), how_(how), stream_(std::move(socket)),
       // Only unparsed bytes stay in the buffer: at most one header, or a chunk-size
       // line or trailer still being received. Without a bound, a chunk extension or
       // trailer that never ends grows it for as long as the client sends.
@@ -176,7 +175,7 @@ net::awaitable<bool> connection::serve_request()
     head_ = req.method() == http::verb::head;
     const std::string_view presented_id = req["X-Request-Id"];
     const std::string request_id = is_valid_request_id(presented_id) ? std::string(presented_id)
-                                                                      : generate_request_id();
+                                                                     : generate_request_id();
     if (auto problem = check_request(parser)) {
         // The framing of what follows is unknown or refused: nothing more is read.
         auto res = make_problem(*problem, req.version(), request_id);
@@ -219,16 +218,15 @@ net::awaitable<bool> connection::route_request(request_parser& parser, std::stri
     const bool body_pending = !parser.is_done();
     const route_match match = match_route(req.method_string(), target_, snapshot_->config.routes);
     if (how_ == admission::probes_only && !probes_only_admits(match)) {
-        auto res = make_problem(http_problem(503, "the gateway is at its connection limit; retry later"),
-                                req.version(), request_id);
+        auto res = make_problem(http_problem(503, "the gateway is at its connection limit; retry later"), req.version(),
+                                request_id);
         res.set(http::field::retry_after, "1");
         co_return co_await send(res, false, body_pending);
     }
     if (match.kind != endpoint::not_found && !match.method_allowed) {
         // A connection from the probes' reserve carries one request (see probe_reserve).
         const bool keep_alive = req.keep_alive() && !body_pending && how_ == admission::full;
-        auto res = make_problem(canonical::method_not_allowed_problem(req.method_string()), req.version(),
-                                request_id);
+        auto res = make_problem(canonical::method_not_allowed_problem(req.method_string()), req.version(), request_id);
         res.set(http::field::allow, match.allow);
         co_return co_await send(res, keep_alive, body_pending);
     }
@@ -250,8 +248,8 @@ net::awaitable<bool> connection::serve_builtin(request_parser& parser, const rou
     if (builtin) {
         disarm_deadline(); // a reload may take a few milliseconds: not the client's time
         const bool ready = worker_.shared.listening.load(std::memory_order_relaxed) && !stopping();
-        reply = builtin->handle({worker_.shared.services, snapshot_->config.clients,
-                                 req[http::field::authorization], snapshot_->version, ready});
+        reply = builtin->handle({worker_.shared.services, snapshot_->config.clients, req[http::field::authorization],
+                                 snapshot_->version, ready});
         if (builtin->changes_config)
             snapshot_ = worker_.current_config(); // the reply names the config now served
     }
@@ -267,8 +265,7 @@ void serve_connection(worker& w, tcp::socket socket, net::ip::address peer, admi
 {
     auto c = std::make_shared<connection>(w, std::move(socket), peer, how);
     auto slot = c->cancellation_slot();
-    net::co_spawn(w.ioc, c->run(),
-                  net::bind_cancellation_slot(slot, [c, &w](std::exception_ptr e) {
+    net::co_spawn(w.ioc, c->run(), net::bind_cancellation_slot(slot, [c, &w](std::exception_ptr e) {
                       log_unexpected(e, "connection");
                       w.shared.connections.fetch_sub(1, std::memory_order_relaxed);
                       w.shared.peers.remove(c->peer());

@@ -36,8 +36,8 @@ std::string_view coding_name(std::string_view coding) noexcept { return trim(cod
 
 } // namespace
 
-framing_check check_transfer_encoding(std::span<const std::string_view> transfer_encodings,
-                                      bool has_content_length, unsigned version)
+framing_check check_transfer_encoding(std::span<const std::string_view> transfer_encodings, bool has_content_length,
+                                      unsigned version)
 {
     if (transfer_encodings.empty())
         return {};

@@ -24,8 +24,8 @@ struct framing_check {
 // length: a parser that ignores such a coding would read the body as the next request
 // (RFC 9112 §6.3), so it is refused, as is Transfer-Encoding beside Content-Length or in
 // HTTP/1.0 (§6.1), and `chunked` applied twice or with parameters.
-framing_check check_transfer_encoding(std::span<const std::string_view> transfer_encodings,
-                                      bool has_content_length, unsigned version);
+framing_check check_transfer_encoding(std::span<const std::string_view> transfer_encodings, bool has_content_length,
+                                      unsigned version);
 
 // The origin-form (path and query) of an absolute-form target (RFC 9112 §3.2.2:
 // "http://host/v1/x?q" -> "/v1/x?q"); any other target unchanged.

@@ -42,12 +42,12 @@ struct handler_reply {
 // One authenticated, size-checked request on a configured route. Everything it refers to
 // lives until handle() completes.
 struct handler_request {
-    std::size_t route_index;            // index into the config's routes
+    std::size_t route_index;             // index into the config's routes
     const config::client_config* client; // never null: the request is authenticated
     std::string_view request_id;
-    std::string_view target;            // full request target incl. query ("?dry_run=true")
-    std::string& body;                  // the handler may take or grow it (simdjson padding);
-                                        // capacity() >= size() + 64 already
+    std::string_view target;                        // full request target incl. query ("?dry_run=true")
+    std::string& body;                              // the handler may take or grow it (simdjson padding);
+                                                    // capacity() >= size() + 64 already
     std::chrono::steady_clock::time_point deadline; // now + limits.request_timeout
     // The config the server routed and authenticated this request with; the handler
     // uses the same one, so a reload never splits a request between two configs.

@@ -18,7 +18,6 @@ namespace {
 namespace net = boost::asio;
 namespace http = boost::beast::http;
 
-
 } // namespace
 
 net::awaitable<bool> connection::serve_invite(request_parser& parser, const route_match& match,
@@ -115,9 +114,16 @@ net::awaitable<bool> connection::run_handler(request_parser& parser, const route
         co_return co_await send(res, req.keep_alive(), false);
     }
 
-    handler_request request{match.route_index, &client, request_id, target_, req.body(),
-                            clock::now() + limits_.request_timeout, snapshot_, req["traceparent"],
-                            req.count("Idempotency-Key"), req["Idempotency-Key"]};
+    handler_request request{match.route_index,
+                            &client,
+                            request_id,
+                            target_,
+                            req.body(),
+                            clock::now() + limits_.request_timeout,
+                            snapshot_,
+                            req["traceparent"],
+                            req.count("Idempotency-Key"),
+                            req["Idempotency-Key"]};
     handler_reply reply;
     std::string failure;
     try {

@@ -28,8 +28,8 @@ std::string_view http_date()
     return {text.data(), length};
 }
 
-response make_response(unsigned status, unsigned version, std::string_view request_id,
-                       std::string_view content_type, std::string body)
+response make_response(unsigned status, unsigned version, std::string_view request_id, std::string_view content_type,
+                       std::string body)
 {
     response res{static_cast<http::status>(status), version};
     res.set(http::field::content_type, content_type);

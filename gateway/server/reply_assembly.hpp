@@ -19,8 +19,8 @@ using response = boost::beast::http::response<boost::beast::http::string_body>;
 // The Date header (RFC 9110 §6.6.1), formatted once a second per thread.
 std::string_view http_date();
 
-response make_response(unsigned status, unsigned version, std::string_view request_id,
-                       std::string_view content_type, std::string body);
+response make_response(unsigned status, unsigned version, std::string_view request_id, std::string_view content_type,
+                       std::string body);
 response make_problem(const canonical::problem& p, unsigned version, std::string_view request_id);
 response make_reply(plain_reply reply, unsigned version, std::string_view request_id);
 

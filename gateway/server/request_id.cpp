@@ -9,8 +9,8 @@ bool is_valid_request_id(std::string_view id) noexcept
     if (id.empty() || id.size() > 128)
         return false;
     for (const char c : id) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                        c == '.' || c == '_' || c == ':' || c == '-';
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                        c == '_' || c == ':' || c == '-';
         if (!ok)
             return false;
     }

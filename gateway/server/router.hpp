@@ -17,10 +17,10 @@ inline constexpr std::string_view request_lookup_prefix = "/v1/requests/";
 
 struct route_match {
     endpoint kind = endpoint::not_found;
-    std::size_t route_index = 0;  // for endpoint::invite
+    std::size_t route_index = 0; // for endpoint::invite
     bool method_allowed = false;
     std::string_view allow;       // the Allow header when the method is not allowed
-    std::string_view resource_id; // for endpoint::request_lookup: the {id}, a view into the target
+    std::string_view resource_id{}; // for endpoint::request_lookup: the {id}, a view into the target
 };
 
 // `target` is the request target in origin-form (see origin_form()); its query is ignored. Paths are matched

@@ -51,7 +51,7 @@ struct server::impl {
 
     detail::shared_state shared;
     std::vector<std::unique_ptr<detail::worker>> workers;
-    tcp::acceptor acceptor; // on workers[0]; declared after workers so it goes first
+    tcp::acceptor acceptor;                 // on workers[0]; declared after workers so it goes first
     std::optional<net::signal_set> signals; // on workers[0]
     std::uint16_t port = 0;
     std::size_t next_worker = 0; // touched by accept_loop only
@@ -74,8 +74,7 @@ unsigned worker_count(const config::listener_config& listener)
 
 server::impl::impl(std::shared_ptr<mapping::config_source> configs, const handler_factory& make_handler,
                    server_services services)
-    : shared(std::move(configs), std::move(services)),
-      workers([&] {
+    : shared(std::move(configs), std::move(services)), workers([&] {
           if (!make_handler)
               throw std::invalid_argument("the server needs an invite handler factory");
           std::vector<std::unique_ptr<detail::worker>> made;
@@ -182,8 +181,7 @@ server::server(const config::gateway_config& config, handler_factory make_handle
 {
 }
 
-server::server(std::shared_ptr<mapping::config_source> configs, handler_factory make_handler,
-               server_services services)
+server::server(std::shared_ptr<mapping::config_source> configs, handler_factory make_handler, server_services services)
     : impl_(std::make_unique<impl>(std::move(configs), make_handler, std::move(services)))
 {
 }

@@ -105,8 +105,7 @@ void force_close(connection& c);
 // Serves HTTP on an accepted socket until it closes. Runs on `w`'s thread. The
 // connection was counted in shared.connections and, for `peer`, in shared.peers; both
 // are uncounted when it ends.
-void serve_connection(worker& w, boost::asio::ip::tcp::socket socket, boost::asio::ip::address peer,
-                      admission how);
+void serve_connection(worker& w, boost::asio::ip::tcp::socket socket, boost::asio::ip::address peer, admission how);
 // Answers 503 (Retry-After: 1) without reading a request, then closes.
 void refuse_connection(shared_state& shared, boost::asio::ip::tcp::socket socket, std::string_view why);
 

@@ -150,7 +150,11 @@ void registry::write_prometheus(std::string& out) const
     for (const auto& [key, n] : requests) {
         out.append("invitegw_requests_total{route=\"");
         append_label_value(out, key.first);
-        out.append("\",status=\"").append(std::to_string(key.second)).append("\"} ").append(std::to_string(n)).append("\n");
+        out.append("\",status=\"")
+            .append(std::to_string(key.second))
+            .append("\"} ")
+            .append(std::to_string(n))
+            .append("\n");
     }
     header(out, "invitegw_request_duration_seconds", "histogram", "Time to answer an invite request.");
     write_histogram(out, "invitegw_request_duration_seconds", "route", request_durations);
@@ -165,7 +169,11 @@ void registry::write_prometheus(std::string& out) const
         append_label_value(out, name);
         out.append("\",status=\"").append(mapping::to_string(static_cast<mapping::item_status>(s)));
         const std::string_view code = mapping::to_string(static_cast<mapping::error_code>(c));
-        out.append("\",code=\"").append(code.empty() ? "none" : code).append("\"} ").append(std::to_string(n)).append("\n");
+        out.append("\",code=\"")
+            .append(code.empty() ? "none" : code)
+            .append("\"} ")
+            .append(std::to_string(n))
+            .append("\n");
     }
     header(out, "invitegw_upstream_calls_total", "counter", "Calls sent to vendors, by target (retries included).");
     for (const auto& [name, n] : calls) {
@@ -181,7 +189,8 @@ void registry::write_prometheus(std::string& out) const
     }
     header(out, "invitegw_upstream_call_duration_seconds", "histogram", "Time of one vendor call, retries included.");
     write_histogram(out, "invitegw_upstream_call_duration_seconds", "target", call_durations);
-    header(out, "invitegw_upstream_connections", "gauge", "Pooled connections per target, open (in use or idle) and idle.");
+    header(out, "invitegw_upstream_connections", "gauge",
+           "Pooled connections per target, open (in use or idle) and idle.");
     for (const auto& [name, counts] : connections) {
         for (const auto& [state, n] : {std::pair{"open", counts.first}, std::pair{"idle", counts.second}}) {
             out.append("invitegw_upstream_connections{target=\"");

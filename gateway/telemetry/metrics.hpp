@@ -23,7 +23,10 @@ namespace igw::telemetry {
 // Written by one thread only, read by any.
 class counter {
 public:
-    void add(std::uint64_t n = 1) noexcept { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    void add(std::uint64_t n = 1) noexcept
+    {
+        value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
     std::uint64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
 
 private:
@@ -33,7 +36,10 @@ private:
 class gauge {
 public:
     void set(std::int64_t v) noexcept { value_.store(v, std::memory_order_relaxed); }
-    void add(std::int64_t n) noexcept { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    void add(std::int64_t n) noexcept
+    {
+        value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
     std::int64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
 
 private:
@@ -54,7 +60,7 @@ public:
 
 // Per (thread, target). Result counts are per (invitation, target), like the reply.
 struct target_metrics {
-    static constexpr std::size_t statuses = 3;   // mapping::item_status
+    static constexpr std::size_t statuses = 3; // mapping::item_status
     static constexpr std::size_t error_codes = mapping::error_code_count;
     std::array<std::array<counter, error_codes>, statuses> results;
     counter calls;

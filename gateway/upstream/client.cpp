@@ -28,26 +28,31 @@ namespace {
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 struct endpoint_hash {
-    std::size_t operator()(const endpoint& ep) const noexcept {
+    std::size_t operator()(const endpoint& ep) const noexcept
+    {
         std::size_t h = std::hash<std::string_view>{}(ep.host);
         h ^= (std::size_t{ep.port} << 1) ^ (ep.tls ? 0x9e3779b97f4a7c15ull : 0);
-        if (!ep.ca_file.empty()) h ^= std::hash<std::string_view>{}(ep.ca_file) * 31;
+        if (!ep.ca_file.empty())
+            h ^= std::hash<std::string_view>{}(ep.ca_file) * 31;
         return h;
     }
 };
 
-void fail(response& out, failure f, std::string message) {
+void fail(response& out, failure f, std::string message)
+{
     out.error = f;
     out.message = std::move(message);
 }
 
-}  // namespace
+} // namespace
 
-std::string host_port(const endpoint& ep) {
+std::string host_port(const endpoint& ep)
+{
     return (ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host) + ":" + std::to_string(ep.port);
 }
 
-std::string_view to_string(failure f) noexcept {
+std::string_view to_string(failure f) noexcept
+{
     switch (f) {
     case failure::none: return "none";
     case failure::connect_failed: return "connect_failed";
@@ -63,9 +68,12 @@ std::string_view to_string(failure f) noexcept {
 class client::impl : public std::enable_shared_from_this<client::impl> {
 public:
     impl(net::any_io_executor executor, client_options options)
-        : executor_(std::move(executor)), options_(options), sweep_timer_(executor_) {}
+        : executor_(std::move(executor)), options_(options), sweep_timer_(executor_)
+    {
+    }
 
-    ~impl() {
+    ~impl()
+    {
         for (auto& [key, p] : pools_) {
             while (!p->idle.empty()) {
                 detail::close(std::move(p->idle.back()), false);
@@ -75,7 +83,8 @@ public:
     }
 
     net::awaitable<response> send(const endpoint& ep, const request& req, clock::time_point deadline,
-                                  unsigned max_connections) {
+                                  unsigned max_connections)
+    {
         response out;
         if (auto problem = detail::check_request(req); !problem.empty()) {
             fail(out, failure::invalid_request, std::move(problem));
@@ -88,20 +97,25 @@ public:
             impl& self;
             pool& p;
             explicit use(impl& s, pool& q) : self(s), p(q) { ++p.users; }
-            ~use() {
-                if (--p.users == 0 && p.retired) self.free_if_unused(p.key);
+            ~use()
+            {
+                if (--p.users == 0 && p.retired)
+                    self.free_if_unused(p.key);
             }
         } in_use(*this, p);
 
         for (bool retried = false;; retried = true) {
             auto c = co_await acquire(p, deadline, retried, out);
-            if (!c) co_return out;
+            if (!c)
+                co_return out;
             detail::write_head(c->head, p.key, req);
             const auto result = co_await detail::exchange(
                 *c, req, deadline, {options_.max_response_bytes, options_.max_header_bytes}, out);
             if (out.error == failure::none) {
-                if (result.reusable) release(p, std::move(c));
-                else discard(p, std::move(c), true);
+                if (result.reusable)
+                    release(p, std::move(c));
+                else
+                    discard(p, std::move(c), true);
                 co_return out;
             }
             discard(p, std::move(c), false);
@@ -111,15 +125,18 @@ public:
             // replying may well have acted first (whatever the method: servers do not all
             // honour idempotency), and the caller must know.
             const bool stale = !retried && out.reused_connection && result.peer_gone && result.write_failed;
-            if (!stale) co_return out;
+            if (!stale)
+                co_return out;
             out = response{};
         }
     }
 
-    pool_stats stats(const endpoint& ep) const {
+    pool_stats stats(const endpoint& ep) const
+    {
         pool_stats s;
         auto it = pools_.find(ep);
-        if (it == pools_.end()) return s;
+        if (it == pools_.end())
+            return s;
         const pool& p = *it->second;
         s.open = p.open;
         s.idle = p.idle.size();
@@ -128,7 +145,8 @@ public:
         return s;
     }
 
-    void retain_only(std::span<const endpoint> in_use) {
+    void retain_only(std::span<const endpoint> in_use)
+    {
         for (auto it = pools_.begin(); it != pools_.end();) {
             pool& p = *it->second;
             p.retired = std::find(in_use.begin(), in_use.end(), p.key) == in_use.end();
@@ -141,19 +159,24 @@ public:
                 p.idle.pop_back();
                 discard(p, std::move(c), true);
             }
-            if (unused(p)) it = pools_.erase(it);
-            else ++it;
+            if (unused(p))
+                it = pools_.erase(it);
+            else
+                ++it;
         }
     }
 
     std::size_t pool_count() const { return pools_.size(); }
 
-    void free_if_unused(const endpoint& key) {
+    void free_if_unused(const endpoint& key)
+    {
         const auto it = pools_.find(key);
-        if (it != pools_.end() && it->second->retired && unused(*it->second)) pools_.erase(it);
+        if (it != pools_.end() && it->second->retired && unused(*it->second))
+            pools_.erase(it);
     }
 
-    void close_idle() {
+    void close_idle()
+    {
         for (auto& [key, p] : pools_) {
             while (!p->idle.empty()) {
                 auto c = std::move(p->idle.back());
@@ -166,9 +189,11 @@ public:
 private:
     static bool unused(const pool& p) { return p.users == 0 && p.open == 0 && p.waiters.empty(); }
 
-    pool& pool_for(const endpoint& ep) {
+    pool& pool_for(const endpoint& ep)
+    {
         auto it = pools_.find(ep);
-        if (it != pools_.end()) return *it->second;
+        if (it != pools_.end())
+            return *it->second;
         auto p = std::make_unique<pool>(ep);
         error_code ec;
         const auto address = net::ip::make_address(ep.host, ec);
@@ -183,7 +208,8 @@ private:
     // handed over by an earlier caller. Null, with `out` filled, on failure.
     // `fresh_only` skips idle connections (for the one retry after a stale one).
     net::awaitable<std::unique_ptr<connection>> acquire(pool& p, clock::time_point deadline, bool fresh_only,
-                                                        response& out) {
+                                                        response& out)
+    {
         if (clock::now() >= deadline) {
             fail(out, failure::timeout_before_send, "the deadline passed before the request could be sent");
             co_return nullptr;
@@ -208,13 +234,16 @@ private:
         w.timer.expires_at(deadline);
         p.waiters.push_back(w);
         auto [ec] = co_await w.timer.async_wait(use_tuple);
-        (void)ec;  // granted, deadline or cancellation: the waiter's state says which
-        if (w.is_linked()) w.unlink();
+        (void)ec; // granted, deadline or cancellation: the waiter's state says which
+        if (w.is_linked())
+            w.unlink();
         if (w.handed || w.slot) {
             if (clock::now() >= deadline) {
                 // Granted just as the deadline passed: pass it on rather than use it late.
-                if (w.handed) release(p, std::move(w.handed));
-                else release_slot(p);
+                if (w.handed)
+                    release(p, std::move(w.handed));
+                else
+                    release_slot(p);
             } else if (w.handed && !fresh_only) {
                 out.reused_connection = true;
                 co_return std::move(w.handed);
@@ -224,15 +253,15 @@ private:
             }
         }
         fail(out, failure::timeout_before_send,
-             "no connection to " + host_port(p.key) + " became free before the deadline (" +
-                 std::to_string(p.open) + " open, limit " + std::to_string(p.cap) + ")");
+             "no connection to " + host_port(p.key) + " became free before the deadline (" + std::to_string(p.open) +
+                 " open, limit " + std::to_string(p.cap) + ")");
         co_return nullptr;
     }
 
     // Opens a connection in a slot the caller already holds; gives the slot back if
     // that fails.
-    net::awaitable<std::unique_ptr<connection>> open_connection(pool& p, clock::time_point deadline,
-                                                                response& out) {
+    net::awaitable<std::unique_ptr<connection>> open_connection(pool& p, clock::time_point deadline, response& out)
+    {
         out.reused_connection = false;
         if (!p.literal && (p.addresses.empty() || clock::now() >= p.addresses_expire)) {
             co_await resolve(p, deadline, out);
@@ -263,7 +292,8 @@ private:
         co_return c;
     }
 
-    net::awaitable<void> resolve(pool& p, clock::time_point deadline, response& out) {
+    net::awaitable<void> resolve(pool& p, clock::time_point deadline, response& out)
+    {
         if (!p.resolving) {
             auto query = std::make_shared<detail::resolution>(executor_);
             p.resolving = query;
@@ -273,7 +303,8 @@ private:
                                               query->error = ec;
                                               for (const auto& entry : results)
                                                   query->addresses.push_back(entry.endpoint());
-                                              for (auto* timer : query->waiting) timer->cancel();
+                                              for (auto* timer : query->waiting)
+                                                  timer->cancel();
                                           });
         }
         const auto query = p.resolving;
@@ -304,14 +335,16 @@ private:
         }
         if (query->error || query->addresses.empty()) {
             fail(out, failure::connect_failed,
-                 "cannot resolve " + p.key.host + ": " + (query->error ? query->error.message() : std::string("no address")));
+                 "cannot resolve " + p.key.host + ": " +
+                     (query->error ? query->error.message() : std::string("no address")));
             out.step = connect_step::resolve;
         }
     }
 
     // Returns a healthy keep-alive connection: to the first waiter, else to the idle list.
-    void release(pool& p, std::unique_ptr<connection> c) {
-        if (p.open > p.cap) {  // the cap was lowered since this connection opened
+    void release(pool& p, std::unique_ptr<connection> c)
+    {
+        if (p.open > p.cap) { // the cap was lowered since this connection opened
             discard(p, std::move(c), true);
             return;
         }
@@ -331,13 +364,15 @@ private:
         arm_sweep(p.idle.back()->idle_since + options_.idle_timeout);
     }
 
-    void discard(pool& p, std::unique_ptr<connection> c, bool graceful) {
+    void discard(pool& p, std::unique_ptr<connection> c, bool graceful)
+    {
         detail::close(std::move(c), graceful);
         release_slot(p);
     }
 
     // A slot freed up: it goes to the first waiter, who opens a connection in it.
-    void release_slot(pool& p) {
+    void release_slot(pool& p)
+    {
         if (!p.waiters.empty() && p.open <= p.cap) {
             auto& w = p.waiters.front();
             p.waiters.pop_front();
@@ -350,19 +385,24 @@ private:
 
     // One timer for all pools closes idle connections as they expire, so that an
     // unused pool does not keep sockets open on either side.
-    void arm_sweep(clock::time_point at) {
-        if (sweep_armed_) return;
+    void arm_sweep(clock::time_point at)
+    {
+        if (sweep_armed_)
+            return;
         sweep_armed_ = true;
         sweep_timer_.expires_at(at);
         sweep_timer_.async_wait([weak = weak_from_this()](const error_code& ec) {
             auto self = weak.lock();
-            if (!self) return;
+            if (!self)
+                return;
             self->sweep_armed_ = false;
-            if (!ec) self->sweep();
+            if (!ec)
+                self->sweep();
         });
     }
 
-    void sweep() {
+    void sweep()
+    {
         const auto now = clock::now();
         std::optional<clock::time_point> next;
         for (auto& [key, p] : pools_) {
@@ -373,10 +413,12 @@ private:
             }
             if (!p->idle.empty()) {
                 const auto at = p->idle.front()->idle_since + options_.idle_timeout;
-                if (!next || at < *next) next = at;
+                if (!next || at < *next)
+                    next = at;
             }
         }
-        if (next) arm_sweep(*next);
+        if (next)
+            arm_sweep(*next);
     }
 
     net::any_io_executor executor_;
@@ -390,12 +432,15 @@ private:
 };
 
 client::client(net::any_io_executor executor, client_options options)
-    : impl_(std::make_shared<impl>(std::move(executor), options)) {}
+    : impl_(std::make_shared<impl>(std::move(executor), options))
+{
+}
 
 client::~client() = default;
 
 net::awaitable<response> client::send(const endpoint& ep, const request& req, clock::time_point deadline,
-                                      unsigned max_connections) {
+                                      unsigned max_connections)
+{
     return impl_->send(ep, req, deadline, max_connections);
 }
 
@@ -407,4 +452,4 @@ void client::retain_only(std::span<const endpoint> in_use) { impl_->retain_only(
 
 std::size_t client::pool_count() const { return impl_->pool_count(); }
 
-}  // namespace igw::upstream
+} // namespace igw::upstream

@@ -22,9 +22,9 @@ namespace igw::upstream {
 // scheme, host, port and trust settings.
 struct endpoint {
     bool tls = false;
-    std::string host;     // DNS name or IP literal (IPv6 without brackets)
+    std::string host; // DNS name or IP literal (IPv6 without brackets)
     std::uint16_t port = 0;
-    std::string ca_file;  // extra trusted CA (PEM) besides the system store; may be empty
+    std::string ca_file; // extra trusted CA (PEM) besides the system store; may be empty
 
     bool operator==(const endpoint&) const = default;
 };
@@ -38,27 +38,27 @@ struct header {
 
 // Views only: everything must stay alive until send() completes.
 struct request {
-    std::string_view method;          // "POST"
-    std::string_view target;          // origin-form path + query, already percent-encoded
-    std::span<const header> headers;  // besides Host and Content-Length, which the client sets
+    std::string_view method;         // "POST"
+    std::string_view target;         // origin-form path + query, already percent-encoded
+    std::span<const header> headers; // besides Host and Content-Length, which the client sets
     std::string_view body;
 };
 
 struct response {
     failure error = failure::none;
-    std::string message;      // why it failed, for operators' logs; empty on success
-    connect_step step = connect_step::none;  // for connect_failed and timeout_before_send
-    unsigned status = 0;      // final (non-1xx) status code, once its whole header arrived
+    std::string message;                    // why it failed, for operators' logs; empty on success
+    connect_step step = connect_step::none; // for connect_failed and timeout_before_send
+    unsigned status = 0;                    // final (non-1xx) status code, once its whole header arrived
     std::string body;
-    std::string retry_after;  // raw Retry-After header value, if any
+    std::string retry_after; // raw Retry-After header value, if any
     bool reused_connection = false;
 };
 
 struct client_options {
-    std::chrono::milliseconds idle_timeout{30'000};  // idle keep-alive connections are closed after this
-    std::chrono::seconds dns_ttl{30};                // resolver results are reused this long
-    std::size_t max_response_bytes = 4 << 20;        // larger reply bodies fail with bad_reply
-    std::size_t max_header_bytes = 64 * 1024;        // larger reply headers fail with bad_reply
+    std::chrono::milliseconds idle_timeout{30'000}; // idle keep-alive connections are closed after this
+    std::chrono::seconds dns_ttl{30};               // resolver results are reused this long
+    std::size_t max_response_bytes = 4 << 20;       // larger reply bodies fail with bad_reply
+    std::size_t max_header_bytes = 64 * 1024;       // larger reply headers fail with bad_reply
     // A chunk header or trailer is never buffered beyond max_response_bytes +
     // max_header_bytes either: past that, bad_reply.
     std::size_t max_idle_per_endpoint = 64;
@@ -81,16 +81,15 @@ public:
     // beyond that wait, in FIFO order, until one frees up or their deadline passes.
     // The client must outlive every send() it started.
     boost::asio::awaitable<response> send(const endpoint& ep, const request& req,
-                                          std::chrono::steady_clock::time_point deadline,
-                                          unsigned max_connections);
+                                          std::chrono::steady_clock::time_point deadline, unsigned max_connections);
 
     struct pool_stats {
-        std::size_t open = 0;          // connections in use, idle or being opened
+        std::size_t open = 0; // connections in use, idle or being opened
         std::size_t idle = 0;
-        std::size_t waiting = 0;       // callers waiting for a connection
-        std::size_t opened_total = 0;  // connections successfully established, ever
+        std::size_t waiting = 0;      // callers waiting for a connection
+        std::size_t opened_total = 0; // connections successfully established, ever
     };
-    pool_stats stats(const endpoint&) const;  // for metrics and tests
+    pool_stats stats(const endpoint&) const; // for metrics and tests
 
     // Closes every idle connection now (TLS ones with a close_notify, in the background);
     // connections in use go back to the pool as usual when their call completes. The
@@ -102,12 +101,12 @@ public:
     // call is using it; its connections in use are closed when their calls complete.
     // A later send() to such an endpoint simply opens a new pool.
     void retain_only(std::span<const endpoint> in_use);
-    std::size_t pool_count() const;  // pools held, for tests
+    std::size_t pool_count() const; // pools held, for tests
 
     class impl;
 
 private:
-    std::shared_ptr<impl> impl_;  // shared so that timer callbacks can tell it is gone
+    std::shared_ptr<impl> impl_; // shared so that timer callbacks can tell it is gone
 };
 
-}  // namespace igw::upstream
+} // namespace igw::upstream

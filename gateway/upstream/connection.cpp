@@ -48,29 +48,36 @@ public:
 private:
     void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code&) override {}
 
-    void on_response_impl(int code, beast::string_view, int, error_code&) override {
+    void on_response_impl(int code, beast::string_view, int, error_code&) override
+    {
         out_.status = static_cast<unsigned>(code);
     }
 
-    void on_field_impl(http::field name, beast::string_view, beast::string_view value, error_code&) override {
-        if (name == http::field::retry_after) out_.retry_after.assign(value.data(), value.size());
+    void on_field_impl(http::field name, beast::string_view, beast::string_view value, error_code&) override
+    {
+        if (name == http::field::retry_after)
+            out_.retry_after.assign(value.data(), value.size());
     }
 
     void on_header_impl(error_code&) override {}
 
-    void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override
+    {
         // basic_parser has already checked the length against body_limit.
-        if (length) out_.body.reserve(static_cast<std::size_t>(*length));
+        if (length)
+            out_.body.reserve(static_cast<std::size_t>(*length));
     }
 
-    std::size_t on_body_impl(beast::string_view body, error_code&) override {
+    std::size_t on_body_impl(beast::string_view body, error_code&) override
+    {
         out_.body.append(body.data(), body.size());
         return body.size();
     }
 
     void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
 
-    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code&) override {
+    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code&) override
+    {
         out_.body.append(body.data(), body.size());
         return body.size();
     }
@@ -80,49 +87,71 @@ private:
     response& out_;
 };
 
-bool is_http_error(const error_code& ec) {
+bool is_http_error(const error_code& ec)
+{
     static const auto& category = http::make_error_code(http::error::end_of_stream).category();
     return ec.category() == category;
 }
 
 // The peer closed or reset the connection (as opposed to a timeout or a parse error).
-bool is_peer_gone(const error_code& ec) {
+bool is_peer_gone(const error_code& ec)
+{
     return ec == http::error::end_of_stream || ec == http::error::partial_message || ec == net::error::eof ||
            ec == net::error::connection_reset || ec == net::error::broken_pipe ||
            ec == net::error::connection_aborted || ec == ssl::error::stream_truncated;
 }
 
-void fail(response& out, failure f, std::string message) {
+void fail(response& out, failure f, std::string message)
+{
     out.error = f;
     out.message = std::move(message);
 }
 
-bool idempotent_without_body(std::string_view method) {
-    return method == "GET" || method == "HEAD" || method == "DELETE" || method == "OPTIONS" ||
-           method == "TRACE" || method == "CONNECT";
+bool idempotent_without_body(std::string_view method)
+{
+    return method == "GET" || method == "HEAD" || method == "DELETE" || method == "OPTIONS" || method == "TRACE" ||
+           method == "CONNECT";
 }
 
-bool is_tchar(char ch) {
+bool is_tchar(char ch)
+{
     const auto c = static_cast<unsigned char>(ch);
-    if (c >= '0' && c <= '9') return true;
-    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+    if (c >= '0' && c <= '9')
         return true;
-    default:
-        return false;
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+        return true;
+    switch (c) {
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~': return true;
+    default: return false;
     }
 }
 
-bool is_token(std::string_view s) {
-    if (s.empty()) return false;
+bool is_token(std::string_view s)
+{
+    if (s.empty())
+        return false;
     for (char c : s)
-        if (!is_tchar(c)) return false;
+        if (!is_tchar(c))
+            return false;
     return true;
 }
 
-std::string tls_failure_message(SSL* handle, const endpoint& ep, const error_code& ec) {
+std::string tls_failure_message(SSL* handle, const endpoint& ep, const error_code& ec)
+{
     std::string msg = "TLS handshake with " + host_port(ep) + " failed: " + ec.message();
     const long verify = SSL_get_verify_result(handle);
     if (verify != X509_V_OK) {
@@ -135,8 +164,9 @@ std::string tls_failure_message(SSL* handle, const endpoint& ep, const error_cod
 }
 
 template <class Stream>
-net::awaitable<exchange_result> exchange_on(Stream& stream, connection& c, const request& req,
-                                            reply_limits limits, response& out) {
+net::awaitable<exchange_result> exchange_on(Stream& stream, connection& c, const request& req, reply_limits limits,
+                                            response& out)
+{
     exchange_result result;
     const std::array<net::const_buffer, 2> buffers{net::buffer(c.head), net::buffer(req.body)};
     auto [write_ec, written] = co_await net::async_write(stream, buffers, use_tuple);
@@ -155,7 +185,8 @@ net::awaitable<exchange_result> exchange_on(Stream& stream, connection& c, const
         reply_parser parser(out);
         parser.body_limit(limits.max_body_bytes);
         parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-        if (req.method == "HEAD") parser.skip(true);
+        if (req.method == "HEAD")
+            parser.skip(true);
         auto [ec, n] = co_await http::async_read(stream, c.buffer, parser, use_tuple);
         (void)n;
         result.reply_started = result.reply_started || parser.got_some();
@@ -186,7 +217,7 @@ net::awaitable<exchange_result> exchange_on(Stream& stream, connection& c, const
         // An interim 1xx reply (none is asked for, but servers may send 100 Continue)
         // is followed by the real one on the same connection.
         if (out.status >= 100 && out.status < 200 && out.status != 101) {
-            out.status = 0;  // not the reply: a failure reading the real one has no status
+            out.status = 0; // not the reply: a failure reading the real one has no status
             out.body.clear();
             out.retry_after.clear();
             continue;
@@ -196,7 +227,8 @@ net::awaitable<exchange_result> exchange_on(Stream& stream, connection& c, const
     }
 }
 
-net::awaitable<void> shutdown_tls(std::unique_ptr<connection> c) {
+net::awaitable<void> shutdown_tls(std::unique_ptr<connection> c)
+{
     c->tcp().expires_after(tls_shutdown_timeout);
     // stream_truncated, eof and timeout all mean the peer went away first: the
     // connection is being dropped anyway, so none of them is worth reporting.
@@ -206,28 +238,36 @@ net::awaitable<void> shutdown_tls(std::unique_ptr<connection> c) {
     c->tcp().socket().close(ignored);
 }
 
-}  // namespace
+} // namespace
 
 connection::connection(const net::any_io_executor& executor, ssl::context* tls_context, std::size_t max_buffer_bytes)
-    : buffer(max_buffer_bytes) {
-    if (tls_context) tls_.emplace(executor, *tls_context);
-    else plain_.emplace(executor);
+    : buffer(max_buffer_bytes)
+{
+    if (tls_context)
+        tls_.emplace(executor, *tls_context);
+    else
+        plain_.emplace(executor);
 }
 
-bool connection::looks_closed() {
-    if (buffer.size() != 0) return true;
+bool connection::looks_closed()
+{
+    if (buffer.size() != 0)
+        return true;
     auto& socket = tcp().socket();
-    if (!socket.is_open()) return true;
+    if (!socket.is_open())
+        return true;
     char byte;
     const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    if (n < 0)
+        return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
     // 0: the peer closed it. > 0: bytes nobody asked for (a TLS close_notify, or a
     // server's unsolicited 408): either way the next reply could not be trusted.
     return true;
 }
 
 net::awaitable<void> establish(connection& c, std::span<const net::ip::tcp::endpoint> addresses, const endpoint& ep,
-                               clock::time_point deadline, response& out) {
+                               clock::time_point deadline, response& out)
+{
     auto& tcp = c.tcp();
     tcp.expires_at(deadline);
     auto [ec, connected] = co_await tcp.async_connect(addresses, use_tuple);
@@ -242,7 +282,8 @@ net::awaitable<void> establish(connection& c, std::span<const net::ip::tcp::endp
     }
     error_code ignored;
     tcp.socket().set_option(net::ip::tcp::no_delay(true), ignored);
-    if (!c.tls()) co_return;
+    if (!c.tls())
+        co_return;
 
     SSL* ssl_handle = c.tls_stream().native_handle();
     error_code not_ip;
@@ -250,9 +291,9 @@ net::awaitable<void> establish(connection& c, std::span<const net::ip::tcp::endp
     // Verify the certificate names what we dialled: a DNS name (and announce it with
     // SNI), or an IP literal, which OpenSSL checks against iPAddress SANs; SNI must
     // not carry an IP literal (RFC 6066).
-    const bool configured =
-        not_ip ? SSL_set_tlsext_host_name(ssl_handle, ep.host.c_str()) == 1 && SSL_set1_host(ssl_handle, ep.host.c_str()) == 1
-               : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), ep.host.c_str()) == 1;
+    const bool configured = not_ip ? SSL_set_tlsext_host_name(ssl_handle, ep.host.c_str()) == 1 &&
+                                         SSL_set1_host(ssl_handle, ep.host.c_str()) == 1
+                                   : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), ep.host.c_str()) == 1;
     if (!configured) {
         fail(out, failure::connect_failed, "cannot set up TLS verification for host " + ep.host);
         out.step = connect_step::tls_setup;
@@ -269,18 +310,23 @@ net::awaitable<void> establish(connection& c, std::span<const net::ip::tcp::endp
 }
 
 net::awaitable<exchange_result> exchange(connection& c, const request& req, clock::time_point deadline,
-                                         reply_limits limits, response& out) {
+                                         reply_limits limits, response& out)
+{
     c.tcp().expires_at(deadline);
-    if (c.tls()) co_return co_await exchange_on(c.tls_stream(), c, req, limits, out);
+    if (c.tls())
+        co_return co_await exchange_on(c.tls_stream(), c, req, limits, out);
     co_return co_await exchange_on(c.tcp(), c, req, limits, out);
 }
 
-void write_head(std::string& out, const endpoint& ep, const request& req) {
+void write_head(std::string& out, const endpoint& ep, const request& req)
+{
     out.clear();
     out.append(req.method).append(" ").append(req.target.empty() ? std::string_view{"/"} : req.target);
     out.append(" HTTP/1.1\r\nHost: ");
-    if (ep.host.find(':') != std::string::npos) out.append("[").append(ep.host).append("]");
-    else out.append(ep.host);
+    if (ep.host.find(':') != std::string::npos)
+        out.append("[").append(ep.host).append("]");
+    else
+        out.append(ep.host);
     if (ep.port != (ep.tls ? 443 : 80)) {
         char digits[8];
         auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ep.port);
@@ -288,7 +334,8 @@ void write_head(std::string& out, const endpoint& ep, const request& req) {
         out.append(":").append(digits, end);
     }
     out.append("\r\n");
-    for (const auto& h : req.headers) out.append(h.name).append(": ").append(h.value).append("\r\n");
+    for (const auto& h : req.headers)
+        out.append(h.name).append(": ").append(h.value).append("\r\n");
     // A method that defines a body gets Content-Length even when it is empty, or the
     // server could not tell where this request ends.
     if (!req.body.empty() || !idempotent_without_body(req.method)) {
@@ -300,28 +347,36 @@ void write_head(std::string& out, const endpoint& ep, const request& req) {
     out.append("\r\n");
 }
 
-std::string check_request(const request& req) {
-    if (!is_token(req.method)) return "invalid method '" + std::string(req.method) + "'";
+std::string check_request(const request& req)
+{
+    if (!is_token(req.method))
+        return "invalid method '" + std::string(req.method) + "'";
     for (char ch : req.target) {
         const auto c = static_cast<unsigned char>(ch);
-        if (c <= 0x20 || c == 0x7f) return "invalid character in request target";
+        if (c <= 0x20 || c == 0x7f)
+            return "invalid character in request target";
     }
     for (const auto& h : req.headers) {
-        if (!is_token(h.name)) return "invalid header name '" + std::string(h.name) + "'";
+        if (!is_token(h.name))
+            return "invalid header name '" + std::string(h.name) + "'";
         for (char ch : h.value) {
             const auto c = static_cast<unsigned char>(ch);
-            if (c == '\r' || c == '\n' || c == 0) return "invalid character in the value of header " + std::string(h.name);
+            if (c == '\r' || c == '\n' || c == 0)
+                return "invalid character in the value of header " + std::string(h.name);
         }
     }
     return {};
 }
 
-void close(std::unique_ptr<connection> c, bool graceful) {
-    if (!c) return;
+void close(std::unique_ptr<connection> c, bool graceful)
+{
+    if (!c)
+        return;
     if (graceful && c->tls() && c->tcp().socket().is_open()) {
         auto executor = c->tcp().get_executor();
         net::co_spawn(executor, shutdown_tls(std::move(c)), [](std::exception_ptr e) {
-            if (!e) return;
+            if (!e)
+                return;
             try {
                 std::rethrow_exception(e);
             } catch (const std::exception& x) {
@@ -335,4 +390,4 @@ void close(std::unique_ptr<connection> c, bool graceful) {
     c->tcp().socket().close(ignored);
 }
 
-}  // namespace igw::upstream::detail
+} // namespace igw::upstream::detail

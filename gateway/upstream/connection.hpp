@@ -56,10 +56,10 @@ boost::asio::awaitable<void> establish(connection& c, std::span<const boost::asi
                                        const endpoint& ep, clock::time_point deadline, response& out);
 
 struct exchange_result {
-    bool reusable = false;           // complete reply, and the connection may carry another request
-    bool write_failed = false;       // the request was not completely written
-    bool reply_started = false;      // at least one byte of a reply arrived
-    bool peer_gone = false;          // the failure was the peer closing or resetting the connection
+    bool reusable = false;      // complete reply, and the connection may carry another request
+    bool write_failed = false;  // the request was not completely written
+    bool reply_started = false; // at least one byte of a reply arrived
+    bool peer_gone = false;     // the failure was the peer closing or resetting the connection
 };
 
 // Writes `c.head` and `req.body`, then reads the reply into `out` (status, body,
@@ -82,4 +82,4 @@ std::string check_request(const request& req);
 // background and bounded by a short timeout; the others are simply closed.
 void close(std::unique_ptr<connection> c, bool graceful);
 
-}  // namespace igw::upstream::detail
+} // namespace igw::upstream::detail

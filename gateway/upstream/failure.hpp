@@ -11,16 +11,16 @@ namespace igw::upstream {
 // have acted on the request (`unknown`) or certainly not (`failed`)?
 enum class failure {
     none,
-    connect_failed,       // DNS, TCP connect, TLS setup or the TLS handshake failed:
-                          // nothing was sent (connect_step says which)
-    timeout_before_send,  // the deadline passed before the request was written (waiting
-                          // for a pooled connection, resolving, connecting, handshaking)
-    timeout_after_send,   // the request was (possibly partly) sent, no complete reply in time
-    connection_lost,      // closed/reset after the request was (possibly partly) sent,
-                          // before a complete reply
-    bad_reply,            // unparsable HTTP, or a reply larger than the limit
-    invalid_request,      // the request itself cannot be sent (CR/LF in a header, bad
-                          // method...): nothing was sent; a bug in the caller or its data
+    connect_failed,      // DNS, TCP connect, TLS setup or the TLS handshake failed:
+                         // nothing was sent (connect_step says which)
+    timeout_before_send, // the deadline passed before the request was written (waiting
+                         // for a pooled connection, resolving, connecting, handshaking)
+    timeout_after_send,  // the request was (possibly partly) sent, no complete reply in time
+    connection_lost,     // closed/reset after the request was (possibly partly) sent,
+                         // before a complete reply
+    bad_reply,           // unparsable HTTP, or a reply larger than the limit
+    invalid_request,     // the request itself cannot be sent (CR/LF in a header, bad
+                         // method...): nothing was sent; a bug in the caller or its data
 };
 
 // A stable name for a failure ("connect_failed"...), for logs and messages.
@@ -31,10 +31,10 @@ std::string_view to_string(failure) noexcept;
 // files and resolver or TLS library errors (for operators).
 enum class connect_step {
     none,
-    resolve,        // DNS
-    connect,        // TCP
-    tls_setup,      // loading the CA file, configuring verification
-    tls_handshake,  // the handshake, certificate verification included
+    resolve,       // DNS
+    connect,       // TCP
+    tls_setup,     // loading the CA file, configuring verification
+    tls_handshake, // the handshake, certificate verification included
 };
 
 } // namespace igw::upstream

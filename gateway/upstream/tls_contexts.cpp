@@ -6,8 +6,10 @@ namespace igw::upstream::detail {
 
 namespace ssl = boost::asio::ssl;
 
-ssl::context* tls_contexts::get(const std::string& ca_file, std::string& error) {
-    if (auto it = contexts_.find(ca_file); it != contexts_.end()) return it->second.get();
+ssl::context* tls_contexts::get(const std::string& ca_file, std::string& error)
+{
+    if (auto it = contexts_.find(ca_file); it != contexts_.end())
+        return it->second.get();
 
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
     boost::system::error_code ec;
@@ -29,4 +31,4 @@ ssl::context* tls_contexts::get(const std::string& ca_file, std::string& error) 
     return contexts_.emplace(ca_file, std::move(ctx)).first->second.get();
 }
 
-}  // namespace igw::upstream::detail
+} // namespace igw::upstream::detail

@@ -23,4 +23,4 @@ private:
     std::unordered_map<std::string, std::unique_ptr<boost::asio::ssl::context>> contexts_;
 };
 
-}  // namespace igw::upstream::detail
+} // namespace igw::upstream::detail

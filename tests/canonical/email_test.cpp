@@ -111,10 +111,7 @@ BOOST_DATA_TEST_CASE(rejects_with_a_clear_reason, bdata::make(rejected_addresses
     BOOST_TEST(*problem == c.reason);
 }
 
-BOOST_AUTO_TEST_CASE(the_longest_accepted_address_is_254_bytes)
-{
-    BOOST_TEST(longest.size() == 254u);
-}
+BOOST_AUTO_TEST_CASE(the_longest_accepted_address_is_254_bytes) { BOOST_TEST(longest.size() == 254u); }
 
 BOOST_AUTO_TEST_CASE(huge_inputs_are_rejected_for_their_length)
 {

@@ -21,10 +21,7 @@ const std::string bad_utf8 = "the request body is not valid JSON: it is not vali
 constexpr std::string_view unknown_top_member =
     "unknown member; the request may only have \"invitations\", \"targets\" and \"send_email\"";
 
-std::string nested_arrays(std::size_t depth)
-{
-    return std::string(depth, '[') + std::string(depth, ']');
-}
+std::string nested_arrays(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
 std::string with_item(std::string_view item_members)
 {
@@ -66,21 +63,23 @@ BOOST_AUTO_TEST_CASE(huge_strings_are_field_errors)
     const std::string huge_local(800'000, 'a');
     const std::string huge_role(100'000, 'r');
     const std::string huge_ref(50'000, 'x');
-    BOOST_TEST(problem_json(with_item(R"("email":")" + huge_local + R"(@example.com","role":")" + huge_role +
-                                      R"(","ref":")" + huge_ref + "\"")) ==
-               expected_invalid({{"/invitations/0/email", "invalid email address: the address is longer than 254 bytes"},
-                                 {"/invitations/0/role", "unknown role \"" + std::string(64, 'r') +
-                                                             "...\"; the roles are: admin, developer, member, billing"},
-                                 {"/invitations/0/ref", "must be at most 256 bytes long"}}));
+    BOOST_TEST(
+        problem_json(with_item(R"("email":")" + huge_local + R"(@example.com","role":")" + huge_role + R"(","ref":")" +
+                               huge_ref + "\"")) ==
+        expected_invalid({{"/invitations/0/email", "invalid email address: the address is longer than 254 bytes"},
+                          {"/invitations/0/role", "unknown role \"" + std::string(64, 'r') +
+                                                      "...\"; the roles are: admin, developer, member, billing"},
+                          {"/invitations/0/ref", "must be at most 256 bytes long"}}));
 }
 
 BOOST_AUTO_TEST_CASE(echoed_values_are_cut_at_a_character_boundary)
 {
     // 63 ASCII bytes, then a 3-byte character across the 64-byte cut.
     const std::string role = std::string(63, 'r') + "\xE2\x82\xAC" + "tail";
-    BOOST_TEST(problem_json(with_item(R"("email":"a@example.com","role":")" + role + "\"")) ==
-               expected_invalid({{"/invitations/0/role", "unknown role \"" + std::string(63, 'r') +
-                                                             "...\"; the roles are: admin, developer, member, billing"}}));
+    BOOST_TEST(
+        problem_json(with_item(R"("email":"a@example.com","role":")" + role + "\"")) ==
+        expected_invalid({{"/invitations/0/role", "unknown role \"" + std::string(63, 'r') +
+                                                      "...\"; the roles are: admin, developer, member, billing"}}));
 }
 
 BOOST_AUTO_TEST_CASE(huge_member_names_are_reported_once)
@@ -113,8 +112,9 @@ BOOST_AUTO_TEST_CASE(nul_bytes_are_malformed_and_escaped_nul_is_a_field_error)
                expected_malformed("the request body is not valid JSON: it contains a NUL byte at byte 26"));
     BOOST_TEST(problem_json(std::string(1, '\0')) ==
                expected_malformed("the request body is not valid JSON: it contains a NUL byte at byte 0"));
-    BOOST_TEST(problem_json(with_item(R"("email":"a\u0000@example.com","role":"admin")")) ==
-               expected_invalid({{"/invitations/0/email", "invalid email address: control characters are not allowed"}}));
+    BOOST_TEST(
+        problem_json(with_item(R"("email":"a\u0000@example.com","role":"admin")")) ==
+        expected_invalid({{"/invitations/0/email", "invalid email address: control characters are not allowed"}}));
 }
 
 BOOST_AUTO_TEST_CASE(a_byte_order_mark_is_refused_by_name)
@@ -127,31 +127,26 @@ BOOST_AUTO_TEST_CASE(a_byte_order_mark_is_refused_by_name)
 BOOST_AUTO_TEST_CASE(numbers_where_strings_are_expected)
 {
     BOOST_TEST(problem_json(R"({"invitations":[{"email":1e308,"role":-0.0,"ref":18446744073709551616}],)"
-                            R"("targets":[0]})") ==
-               expected_invalid({{"/invitations/0/email", "must be a string"},
-                                 {"/invitations/0/role", "must be a string"},
-                                 {"/invitations/0/ref", "must be a string"},
-                                 {"/targets/0", "must be a string"}}));
+                            R"("targets":[0]})") == expected_invalid({{"/invitations/0/email", "must be a string"},
+                                                                      {"/invitations/0/role", "must be a string"},
+                                                                      {"/invitations/0/ref", "must be a string"},
+                                                                      {"/targets/0", "must be a string"}}));
 }
 
 BOOST_AUTO_TEST_CASE(ten_megabytes_of_whitespace)
 {
     const std::string spaces(10 << 20, ' ');
-    BOOST_TEST(problem_json(spaces) ==
-               expected_problem("/problems/payload-too-large", "Payload too large", 413,
-                                "the request body is larger than the limit of 1048576 bytes", {}));
+    BOOST_TEST(problem_json(spaces) == expected_problem("/problems/payload-too-large", "Payload too large", 413,
+                                                        "the request body is larger than the limit of 1048576 bytes",
+                                                        {}));
     context.max_body_bytes = 32 << 20;
     BOOST_TEST(problem_json(spaces) == expected_malformed("the request body is empty"));
     // Whitespace is legal padding around a real request.
-    const invite_request request =
-        accepted(spaces + with_item(R"("email":"a@example.com","role":"admin")") + spaces);
+    const invite_request request = accepted(spaces + with_item(R"("email":"a@example.com","role":"admin")") + spaces);
     BOOST_TEST(request.invitations.size() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(empty_body)
-{
-    BOOST_TEST(problem_json("") == expected_malformed("the request body is empty"));
-}
+BOOST_AUTO_TEST_CASE(empty_body) { BOOST_TEST(problem_json("") == expected_malformed("the request body is empty")); }
 
 BOOST_AUTO_TEST_CASE(huge_arrays_past_the_cap_cost_one_error)
 {
@@ -229,11 +224,11 @@ BOOST_AUTO_TEST_CASE(one_parser_serves_many_requests)
     valid_large += R"(],"targets":["delta","alpha"],"send_email":false})";
     const std::string invalid = with_item(R"("email":"nope","role":"admin")");
     const std::string malformed = with_item(R"("email":"a@example.com","role":"admin",)");
-    const std::string invalid_expected =
-        expected_invalid({{"/invitations/0/email", "invalid email address: '@' is missing"}});
-    const std::string malformed_expected =
-        expected_malformed("the request body is not valid JSON: the structure is invalid (a comma, colon, bracket, "
-                           "brace or quote is missing or out of place)");
+    const std::string invalid_expected = expected_invalid(
+        {{"/invitations/0/email", "invalid email address: '@' is missing"}});
+    const std::string malformed_expected = expected_malformed(
+        "the request body is not valid JSON: the structure is invalid (a comma, colon, bracket, "
+        "brace or quote is missing or out of place)");
 
     for (int round = 0; round < 200; ++round) {
         switch (round % 4) {
@@ -246,9 +241,7 @@ BOOST_AUTO_TEST_CASE(one_parser_serves_many_requests)
             BOOST_TEST(request.send_email);
             break;
         }
-        case 1:
-            BOOST_TEST(problem_json(invalid) == invalid_expected);
-            break;
+        case 1: BOOST_TEST(problem_json(invalid) == invalid_expected); break;
         case 2: {
             const invite_request request = accepted(valid_large);
             BOOST_REQUIRE_EQUAL(request.invitations.size(), 1000u);
@@ -258,9 +251,7 @@ BOOST_AUTO_TEST_CASE(one_parser_serves_many_requests)
             BOOST_TEST(!request.send_email);
             break;
         }
-        default:
-            BOOST_TEST(problem_json(malformed) == malformed_expected);
-            break;
+        default: BOOST_TEST(problem_json(malformed) == malformed_expected); break;
         }
     }
 }

@@ -45,10 +45,9 @@ BOOST_AUTO_TEST_CASE(writes_every_error_with_pointer_and_detail)
     p.title = "Invalid request";
     p.detail = "2 problems in the request";
     p.errors = {{"/invitations/0/email", "must be a string"}, {"", "whole body"}};
-    BOOST_TEST(json_of(p) ==
-               R"({"type":"/problems/invalid-request","title":"Invalid request","status":422,)"
-               R"("detail":"2 problems in the request","errors":[{"pointer":"/invitations/0/email",)"
-               R"("detail":"must be a string"},{"pointer":"","detail":"whole body"}]})");
+    BOOST_TEST(json_of(p) == R"({"type":"/problems/invalid-request","title":"Invalid request","status":422,)"
+                             R"("detail":"2 problems in the request","errors":[{"pointer":"/invitations/0/email",)"
+                             R"("detail":"must be a string"},{"pointer":"","detail":"whole body"}]})");
 }
 
 BOOST_AUTO_TEST_CASE(appends_to_the_buffer_it_is_given)
@@ -137,9 +136,10 @@ BOOST_AUTO_TEST_CASE(plain_http_refusals_are_about_blank_titled_with_the_reason_
     BOOST_TEST(json_of(http_problem(408, "too slow")) ==
                expected_problem("about:blank", "Request Timeout", 408, "too slow", {}));
     const std::pair<unsigned, std::string_view> phrases[] = {
-        {400, "Bad Request"}, {408, "Request Timeout"}, {414, "URI Too Long"},
-        {431, "Request Header Fields Too Large"}, {500, "Internal Server Error"}, {501, "Not Implemented"},
-        {503, "Service Unavailable"}, {418, "Error"}};
+        {400, "Bad Request"},           {408, "Request Timeout"},
+        {414, "URI Too Long"},          {431, "Request Header Fields Too Large"},
+        {500, "Internal Server Error"}, {501, "Not Implemented"},
+        {503, "Service Unavailable"},   {418, "Error"}};
     for (const auto& [status, title] : phrases) {
         const problem p = http_problem(status, "why");
         BOOST_TEST(p.status == status);

@@ -62,8 +62,8 @@ BOOST_AUTO_TEST_CASE(defaults_to_every_route_target_and_sending_email)
 
 BOOST_AUTO_TEST_CASE(member_names_are_compared_after_unescaping)
 {
-    const invite_request request =
-        accepted(R"({"invit\u0061tions":[{"em\u0061il":"A\u0040example.com","role":"\u0061dmin"}]})");
+    const invite_request request = accepted(
+        R"({"invit\u0061tions":[{"em\u0061il":"A\u0040example.com","role":"\u0061dmin"}]})");
     BOOST_REQUIRE_EQUAL(request.invitations.size(), 1u);
     BOOST_TEST(request.invitations[0].email == "a@example.com");
     BOOST_TEST(request.invitations[0].role == 0u);
@@ -173,9 +173,9 @@ BOOST_AUTO_TEST_CASE(email_and_role_are_required)
 
 BOOST_AUTO_TEST_CASE(unknown_and_duplicate_invitation_members_are_rejected)
 {
-    BOOST_TEST(problem_json(R"({"invitations":[{"email":"a@example.com","role":"admin","name":"A","x/y":{}}]})") ==
-               expected_invalid({{"/invitations/0/name", unknown_item_member},
-                                 {"/invitations/0/x~1y", unknown_item_member}}));
+    BOOST_TEST(
+        problem_json(R"({"invitations":[{"email":"a@example.com","role":"admin","name":"A","x/y":{}}]})") ==
+        expected_invalid({{"/invitations/0/name", unknown_item_member}, {"/invitations/0/x~1y", unknown_item_member}}));
     BOOST_TEST(problem_json(R"({"invitations":[{"email":"a@example.com","role":"admin","role":"member"}]})") ==
                expected_invalid({{"/invitations/0/role", "duplicate member \"role\""}}));
 }
@@ -194,16 +194,17 @@ BOOST_AUTO_TEST_CASE(members_of_the_wrong_type_are_named)
 
 BOOST_AUTO_TEST_CASE(invalid_emails_give_the_reason)
 {
-    BOOST_TEST(problem_json(R"({"invitations":[{"email":"jane","role":"admin"},)"
-                            R"({"email":"\"jane\"@example.com","role":"admin"},)"
-                            R"({"email":"   ","role":"admin"},)"
-                            R"({"email":"j\u00f6rg@example.com","role":"admin"}]})") ==
-               expected_invalid({{"/invitations/0/email", "invalid email address: '@' is missing"},
-                                 {"/invitations/1/email", "invalid email address: quoted local parts are not supported"},
-                                 {"/invitations/2/email", "invalid email address: the address is empty"},
-                                 {"/invitations/3/email",
-                                  "invalid email address: internationalised addresses (non-ASCII characters) are not "
-                                  "supported"}}));
+    BOOST_TEST(
+        problem_json(R"({"invitations":[{"email":"jane","role":"admin"},)"
+                     R"({"email":"\"jane\"@example.com","role":"admin"},)"
+                     R"({"email":"   ","role":"admin"},)"
+                     R"({"email":"j\u00f6rg@example.com","role":"admin"}]})") ==
+        expected_invalid({{"/invitations/0/email", "invalid email address: '@' is missing"},
+                          {"/invitations/1/email", "invalid email address: quoted local parts are not supported"},
+                          {"/invitations/2/email", "invalid email address: the address is empty"},
+                          {"/invitations/3/email",
+                           "invalid email address: internationalised addresses (non-ASCII characters) are not "
+                           "supported"}}));
 }
 
 BOOST_AUTO_TEST_CASE(roles_must_be_configured_and_match_exactly)
@@ -220,15 +221,14 @@ BOOST_AUTO_TEST_CASE(roles_must_be_configured_and_match_exactly)
 BOOST_AUTO_TEST_CASE(ref_is_optional_and_at_most_256_bytes)
 {
     const std::string ref_256(256, 'r');
-    const invite_request request =
-        accepted(R"({"invitations":[{"email":"a@example.com","role":"admin","ref":")" + ref_256 + "\"}]}");
+    const invite_request request = accepted(R"({"invitations":[{"email":"a@example.com","role":"admin","ref":")" +
+                                            ref_256 + "\"}]}");
     BOOST_TEST(request.invitations[0].ref.value_or("") == ref_256);
     BOOST_TEST(accepted(R"({"invitations":[{"email":"a@example.com","role":"admin","ref":""}]})")
                    .invitations[0]
                    .ref.value_or("<none>") == "");
     BOOST_TEST(problem_json(R"({"invitations":[{"email":"a@example.com","role":"admin","ref":")" + ref_256 +
-                            "r\"}]}") ==
-               expected_invalid({{"/invitations/0/ref", "must be at most 256 bytes long"}}));
+                            "r\"}]}") == expected_invalid({{"/invitations/0/ref", "must be at most 256 bytes long"}}));
 }
 
 BOOST_AUTO_TEST_CASE(duplicate_emails_after_normalisation_name_the_first)
@@ -252,8 +252,7 @@ BOOST_AUTO_TEST_CASE(targets_are_returned_in_route_order_without_duplicates)
 {
     const invite_request request = accepted(one_invitation(R"(,"targets":["delta","beta","alpha"])"));
     BOOST_TEST(request.targets == (std::vector<std::uint32_t>{0, 1, 3}), boost::test_tools::per_element());
-    BOOST_TEST(accepted(one_invitation(R"(,"targets":["gamma"])")).targets ==
-                   (std::vector<std::uint32_t>{2}),
+    BOOST_TEST(accepted(one_invitation(R"(,"targets":["gamma"])")).targets == (std::vector<std::uint32_t>{2}),
                boost::test_tools::per_element());
 }
 
@@ -264,8 +263,8 @@ BOOST_AUTO_TEST_CASE(targets_must_be_a_non_empty_array_of_known_unique_names)
     BOOST_TEST(problem_json(one_invitation(R"(,"targets":null)")) ==
                expected_invalid({{"/targets", "must be an array of target names"}}));
     BOOST_TEST(problem_json(one_invitation(R"(,"targets":[])")) ==
-               expected_invalid({{"/targets",
-                                  "must name at least one target; leave it out to use all of the route's targets"}}));
+               expected_invalid(
+                   {{"/targets", "must name at least one target; leave it out to use all of the route's targets"}}));
     BOOST_TEST(problem_json(one_invitation(R"(,"targets":["alpha","omega","alpha",3,"Beta"])")) ==
                expected_invalid({{"/targets/1", "unknown target \"omega\"; this route's targets are: alpha, beta, "
                                                 "gamma, delta"},
@@ -348,11 +347,10 @@ BOOST_AUTO_TEST_CASE(bodies_over_the_limit_are_413)
     context.max_body_bytes = body.size();
     accepted(body);
     context.max_body_bytes = body.size() - 1;
-    BOOST_TEST(problem_json(body) ==
-               expected_problem("/problems/payload-too-large", "Payload too large", 413,
-                                "the request body is larger than the limit of " + std::to_string(body.size() - 1) +
-                                    " bytes",
-                                {}));
+    BOOST_TEST(problem_json(body) == expected_problem("/problems/payload-too-large", "Payload too large", 413,
+                                                      "the request body is larger than the limit of " +
+                                                          std::to_string(body.size() - 1) + " bytes",
+                                                      {}));
 }
 
 BOOST_AUTO_TEST_CASE(malformed_json_is_400_with_one_error)
@@ -401,10 +399,12 @@ BOOST_AUTO_TEST_CASE(trailing_content_is_malformed)
 {
     BOOST_TEST(problem_json(one_invitation() + "}") ==
                expected_malformed("the request body is not valid JSON: unexpected content after the JSON value at "
-                                  "byte " + std::to_string(one_invitation().size())));
+                                  "byte " +
+                                  std::to_string(one_invitation().size())));
     BOOST_TEST(problem_json(one_invitation() + one_invitation()) ==
                expected_malformed("the request body is not valid JSON: unexpected content after the JSON value at "
-                                  "byte " + std::to_string(one_invitation().size())));
+                                  "byte " +
+                                  std::to_string(one_invitation().size())));
     BOOST_TEST(problem_json("[1] [2]") ==
                expected_malformed("the request body is not valid JSON: unexpected content after the JSON value at "
                                   "byte 4"));

@@ -2,7 +2,6 @@
 
 #include <boost/test/unit_test.hpp>
 
-
 using igw::config::duration;
 using igw::config::parse_duration;
 
@@ -40,9 +39,9 @@ BOOST_AUTO_TEST_CASE(nothing_longer_than_the_maximum_and_no_overflow)
 {
     // Each is a well-formed duration, longer than max_duration; several overflow int64
     // milliseconds when multiplied out, or nanoseconds when added to a clock.
-    for (const char* text : {"8761h", "525601m", "31536000001ms", "31536001s", "9223372037s", "1099511627776h",
-                             "2562047788015216h", "9223372036854775807ms", "9223372036854775807h",
-                             "153722867280912931m", "99999999999999999999s"}) {
+    for (const char* text :
+         {"8761h", "525601m", "31536000001ms", "31536001s", "9223372037s", "1099511627776h", "2562047788015216h",
+          "9223372036854775807ms", "9223372036854775807h", "153722867280912931m", "99999999999999999999s"}) {
         bool too_long = false;
         BOOST_TEST(!parse_duration(text, &too_long).has_value(), "\"" << text << "\"");
         BOOST_TEST(too_long, "\"" << text << "\"");
@@ -51,8 +50,26 @@ BOOST_AUTO_TEST_CASE(nothing_longer_than_the_maximum_and_no_overflow)
 
 BOOST_AUTO_TEST_CASE(rejects_what_would_be_guessed)
 {
-    for (const char* text : {"", "10", "5x", "ms", "s", "-5s", "+5s", "1.5s", " 5s", "5s ", "5 s", "5S", "5MS",
-                             "5sec", "5min", "1d", "5s5", "0x10s", "99999999999999999999", "-99999999999999999999s"}) {
+    for (const char* text : {"",
+                             "10",
+                             "5x",
+                             "ms",
+                             "s",
+                             "-5s",
+                             "+5s",
+                             "1.5s",
+                             " 5s",
+                             "5s ",
+                             "5 s",
+                             "5S",
+                             "5MS",
+                             "5sec",
+                             "5min",
+                             "1d",
+                             "5s5",
+                             "0x10s",
+                             "99999999999999999999",
+                             "-99999999999999999999s"}) {
         bool too_long = true;
         BOOST_TEST(!parse_duration(text, &too_long).has_value(), "\"" << text << "\"");
         BOOST_TEST(!too_long, "\"" << text << "\" is malformed, not too long");

@@ -13,11 +13,8 @@ using igw::config::test::map_env;
 namespace {
 
 const std::map<std::string, std::string> vars = {
-    {"HOST", "api.example.com"},
-    {"EMPTY", ""},
-    {"TENANT", "acme"},
-    {"URL", "https://set.example.com"},
-    {"_under_9", "u9"},
+    {"HOST", "api.example.com"},        {"EMPTY", ""},      {"TENANT", "acme"},
+    {"URL", "https://set.example.com"}, {"_under_9", "u9"},
 };
 
 std::string value_of(std::string_view text)
@@ -103,8 +100,8 @@ BOOST_AUTO_TEST_CASE(malformed_references_are_errors)
 BOOST_AUTO_TEST_CASE(errors_do_not_echo_the_text_around_the_reference)
 {
     // The scalar may be a secret written inline; only the variable name may appear.
-    for (const char* text : {"sk-live-TOPSECRET${", "sk-live-TOPSECRET${TOKEN", "${1x:-TOPSECRET}",
-                             "TOPSECRET-${NOT_SET}"}) {
+    for (const char* text :
+         {"sk-live-TOPSECRET${", "sk-live-TOPSECRET${TOKEN", "${1x:-TOPSECRET}", "TOPSECRET-${NOT_SET}"}) {
         const auto result = substitute_variables(text, map_env(vars));
         BOOST_TEST(result.error != "", text);
         BOOST_TEST(result.error.find("TOPSECRET") == std::string::npos, result.error);

@@ -8,10 +8,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/paths.hpp"
 #include <map>
 #include <string>
 #include <vector>
-#include "tests/support/paths.hpp"
 
 namespace cfg = igw::config;
 using cfg::test::has_line;
@@ -41,8 +41,7 @@ std::string joined(const std::vector<std::string>& lines)
 }
 
 // Checks that loading `path` (whose content is `text`) fails with exactly `want`.
-std::vector<std::string> check_file(const std::string& path, const std::string& text,
-                                    const std::vector<expected>& want,
+std::vector<std::string> check_file(const std::string& path, const std::string& text, const std::vector<expected>& want,
                                     const std::map<std::string, std::string>& vars = {})
 {
     const std::vector<std::string> diagnostics = cfg::test::load_errors(path, map_env(vars));
@@ -123,8 +122,9 @@ BOOST_AUTO_TEST_CASE(unknown_keys)
     temp_dir dir;
     const std::string path = dir.write("gateway.yaml", top);
     BOOST_TEST(cfg::test::load_errors(path, map_env({})) ==
-                   std::vector<std::string>{path + ":12:1: lisen: unknown key (expected one of: listen, threads, "
-                                                   "providers_dir, limits, log, state, roles, clients, routes, targets)"},
+                   std::vector<std::string>{path +
+                                            ":12:1: lisen: unknown key (expected one of: listen, threads, "
+                                            "providers_dir, limits, log, state, roles, clients, routes, targets)"},
                boost::test_tools::per_element());
 
     check(minimal_config + "limits:\n  max_body: 5\n",
@@ -156,8 +156,10 @@ BOOST_AUTO_TEST_CASE(wrong_types)
           {{"0\n", 1, "targets.t1.batch_size", "must be between 1 and 100000"}});
     check(minimal_config + "limits:\n  max_invitations: 1.5\n",
           {{"1.5", 1, "limits.max_invitations", "must be an integer"}});
-    check(minimal_config + "providers_dir: {a: b}\n", {{"{a: b}", 1, "providers_dir", "must be a string, not a mapping"}});
-    check(edit("    targets: [t1]", "    targets: t1"), {{"t1\n", 2, "routes[0].targets", "must be a list, not a scalar"}});
+    check(minimal_config + "providers_dir: {a: b}\n",
+          {{"{a: b}", 1, "providers_dir", "must be a string, not a mapping"}});
+    check(edit("    targets: [t1]", "    targets: t1"),
+          {{"t1\n", 2, "routes[0].targets", "must be a list, not a scalar"}});
 }
 
 BOOST_AUTO_TEST_CASE(missing_required_fields)
@@ -165,8 +167,7 @@ BOOST_AUTO_TEST_CASE(missing_required_fields)
     // Top-level ones point at the document, which starts at its first key.
     check(edit("roles: [admin, member]\n", ""), {{"clients:", 1, "roles", "is required"}});
     check(edit("targets:\n  - name: t1\n    provider: p1\n" + url_line, ""),
-          {{"roles:", 1, "targets", "is required"},
-           {"t1]", 1, "routes[0].targets[0]", "no target named \"t1\""}});
+          {{"roles:", 1, "targets", "is required"}, {"t1]", 1, "routes[0].targets[0]", "no target named \"t1\""}});
     check(edit("routes:\n  - path: /v1/invitations\n    targets: [t1]\n", ""),
           {{"roles:", 1, "routes", "is required"}});
     check(edit("clients:\n  - name: app\n" + key_line, ""), {{"roles:", 1, "clients", "is required"}});
@@ -191,7 +192,7 @@ BOOST_AUTO_TEST_CASE(empty_lists_and_values)
     check(edit("    targets: [t1]", "    targets: []"),
           {{"[]", 1, "routes[0].targets", "a route needs at least one target"}});
     check(edit("  - name: t1", "  - name: \"\""), {{"\"\"", 1, "targets[0].name", "must not be empty"},
-                                                     {"t1]", 1, "routes[0].targets[0]", "no target named \"t1\""}});
+                                                   {"t1]", 1, "routes[0].targets[0]", "no target named \"t1\""}});
     check(edit("    targets: [t1]", "    targets: [t1, t1]"),
           {{"t1]", 1, "routes[0].targets[1]", "target \"t1\" is listed twice"}});
     check(edit(url_line, url_line + "    roles:\n      admin: []\n"),
@@ -265,8 +266,7 @@ BOOST_AUTO_TEST_CASE(invalid_base_urls)
     temp_dir dir;
     const auto diagnostics = cfg::test::load_errors(dir.write("gateway.yaml", text), map_env({}));
     BOOST_REQUIRE_EQUAL(diagnostics.size(), 1u);
-    BOOST_TEST(diagnostics[0].find("credentials belong in the target's secrets") != std::string::npos,
-               diagnostics[0]);
+    BOOST_TEST(diagnostics[0].find("credentials belong in the target's secrets") != std::string::npos, diagnostics[0]);
     BOOST_TEST(diagnostics[0].find("hunter2-pass") == std::string::npos, diagnostics[0]);
 }
 
@@ -294,11 +294,13 @@ BOOST_AUTO_TEST_CASE(base_url_hosts_must_decode_to_a_host_name_or_an_address)
     // The same from the environment: the position is the scalar's, the text is quoted
     // with control bytes escaped (no raw CR or LF in a diagnostic).
     const std::string from_env = edit(url_line, "    base_url: ${T1_URL}\n");
-    check(from_env, {{"${T1_URL}", 1, "targets.t1.base_url",
-                      "\"https://evil%0d%0aX.example\" is not a usable base URL: " + only + "%0D"}},
+    check(from_env,
+          {{"${T1_URL}", 1, "targets.t1.base_url",
+            "\"https://evil%0d%0aX.example\" is not a usable base URL: " + only + "%0D"}},
           {{"T1_URL", "https://evil%0d%0aX.example"}});
-    check(from_env, {{"${T1_URL}", 1, "targets.t1.base_url",
-                      "\"https://evil%0D%0AX: 1.example\" is not a usable base URL: not an absolute URL"}},
+    check(from_env,
+          {{"${T1_URL}", 1, "targets.t1.base_url",
+            "\"https://evil%0D%0AX: 1.example\" is not a usable base URL: not an absolute URL"}},
           {{"T1_URL", "https://evil\r\nX: 1.example"}});
 }
 
@@ -326,13 +328,14 @@ BOOST_AUTO_TEST_CASE(bad_durations)
           {{"10\n", 1, "limits.read_timeout", "\"10\" is not a duration (write e.g. 500ms, 5s, 2m, 1h)"}});
     check(minimal_config + "limits:\n  idle_timeout: 0s\n",
           {{"0s", 1, "limits.idle_timeout", "must be greater than zero"}});
-    check(edit(url_line, url_line + "    timeout: 0ms\n"), {{"0ms", 1, "targets.t1.timeout", "must be greater than zero"}});
+    check(edit(url_line, url_line + "    timeout: 0ms\n"),
+          {{"0ms", 1, "targets.t1.timeout", "must be greater than zero"}});
 }
 
 BOOST_AUTO_TEST_CASE(bad_listen)
 {
-    for (const std::string value : {"localhost", ":8080", "127.0.0.1:", "127.0.0.1:70000", "127.0.0.1:80x",
-                                    "127.0.0.1:-1"})
+    for (const std::string value :
+         {"localhost", ":8080", "127.0.0.1:", "127.0.0.1:70000", "127.0.0.1:80x", "127.0.0.1:-1"})
         check("listen: \"" + value + "\"\n" + minimal_config,
               {{"\"" + value, 1, "listen", "\"" + value + "\" is not host:port (e.g. 127.0.0.1:8080)"}});
 }
@@ -364,24 +367,24 @@ BOOST_AUTO_TEST_CASE(several_errors_in_one_file_are_all_reported)
 {
     const std::string path = fixtures + "/errors.yaml";
     const std::string text = cfg::test::read_file(path);
-    check_file(path, text,
-               {
-                   {"localhost", 1, "listen", "\"localhost\" is not host:port (e.g. 127.0.0.1:8080)"},
-                   {"lots", 1, "threads", "must be an integer"},
-                   {"max_body", 1, "limits.max_body", ""},
-                   {"10\n", 1, "limits.read_timeout", "\"10\" is not a duration (write e.g. 500ms, 5s, 2m, 1h)"},
-                   {"short", 1, "clients[0].key", "a client key needs at least 16 characters"},
-                   {"name: other", 1, "clients[1]", "give exactly one of `key` or `key_sha256`"},
-                   {"missing]", 1, "routes[0].targets[1]", "no target named \"missing\""},
-                   {"/v1/invitations", 2, "routes[1].path", "route /v1/invitations is declared twice"},
-                   {"ftp://", 1, "targets.t1.base_url",
-                    "\"ftp://t1.example\" is not a usable base URL: the scheme must be http or https"},
-                   {"owner", 1, "targets.t1.roles.owner",
-                    "\"owner\" is not a canonical role (declare it under `roles`)"},
-                   {"5x", 1, "targets.t1.timeout", "\"5x\" is not a duration (write e.g. 500ms, 5s, 2m, 1h)"},
-                   {"t1\n    base_url: https://t2", 1, "targets[1].name", "target \"t1\" is declared twice"},
-                   {"name: t1", 2, "targets.t1.provider", "is required"},
-               });
+    check_file(
+        path, text,
+        {
+            {"localhost", 1, "listen", "\"localhost\" is not host:port (e.g. 127.0.0.1:8080)"},
+            {"lots", 1, "threads", "must be an integer"},
+            {"max_body", 1, "limits.max_body", ""},
+            {"10\n", 1, "limits.read_timeout", "\"10\" is not a duration (write e.g. 500ms, 5s, 2m, 1h)"},
+            {"short", 1, "clients[0].key", "a client key needs at least 16 characters"},
+            {"name: other", 1, "clients[1]", "give exactly one of `key` or `key_sha256`"},
+            {"missing]", 1, "routes[0].targets[1]", "no target named \"missing\""},
+            {"/v1/invitations", 2, "routes[1].path", "route /v1/invitations is declared twice"},
+            {"ftp://", 1, "targets.t1.base_url",
+             "\"ftp://t1.example\" is not a usable base URL: the scheme must be http or https"},
+            {"owner", 1, "targets.t1.roles.owner", "\"owner\" is not a canonical role (declare it under `roles`)"},
+            {"5x", 1, "targets.t1.timeout", "\"5x\" is not a duration (write e.g. 500ms, 5s, 2m, 1h)"},
+            {"t1\n    base_url: https://t2", 1, "targets[1].name", "target \"t1\" is declared twice"},
+            {"name: t1", 2, "targets.t1.provider", "is required"},
+        });
 }
 
 BOOST_AUTO_TEST_CASE(empty_values_point_at_their_key)
@@ -392,8 +395,7 @@ BOOST_AUTO_TEST_CASE(empty_values_point_at_their_key)
     check(minimal_config + "limits:\n", {{"limits", 1, "limits", "must be a mapping, not empty"}});
     check(edit(url_line, url_line + "    params:\n      tenant:\n    timeout: 5s\n"),
           {{"tenant", 1, "targets.t1.params.tenant", "must be a string, not empty"}});
-    check(edit(url_line, url_line + "    roles:\n      admin:\n"),
-          {{"admin:\n", 1, "targets.t1.roles.admin", ""}});
+    check(edit(url_line, url_line + "    roles:\n      admin:\n"), {{"admin:\n", 1, "targets.t1.roles.admin", ""}});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,11 +5,11 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/paths.hpp"
 #include <filesystem>
 #include <map>
 #include <set>
 #include <string>
-#include "tests/support/paths.hpp"
 
 namespace cfg = igw::config;
 using cfg::test::map_env;
@@ -222,10 +222,12 @@ BOOST_AUTO_TEST_CASE(the_variables_read_for_secrets_are_named)
     replace("base_url: https://t1.example",
             "base_url: https://${T1_HOST}\n    params:\n      tenant: ${TENANT}\n"
             "    secrets:\n      token: ${TOKEN:-${FALLBACK_TOKEN}}\n      id: ${TENANT}-${TOKEN_ID}");
-    const std::map<std::string, std::string> vars{
-        {"CLIENT_KEY", "client-key-0123456789"}, {"OPS_KEY_SHA256", std::string(64, 'a')},
-        {"T1_HOST", "t1.example"},               {"TENANT", "acme"},
-        {"FALLBACK_TOKEN", "fallback-token"},     {"TOKEN_ID", "7"}};
+    const std::map<std::string, std::string> vars{{"CLIENT_KEY", "client-key-0123456789"},
+                                                  {"OPS_KEY_SHA256", std::string(64, 'a')},
+                                                  {"T1_HOST", "t1.example"},
+                                                  {"TENANT", "acme"},
+                                                  {"FALLBACK_TOKEN", "fallback-token"},
+                                                  {"TOKEN_ID", "7"}};
     temp_dir dir;
     const auto config = cfg::load_gateway_config(dir.write("gateway.yaml", text), map_env(vars));
     // TOKEN is unset, but its default was read in its place; TENANT is read for a
@@ -284,13 +286,13 @@ BOOST_AUTO_TEST_CASE(the_ledger_is_sqlite_beside_the_config_unless_the_environme
     BOOST_TEST(plain.state.idempotency_retention.count() == 24LL * 3600 * 1000);
     BOOST_TEST(plain.state.timeout.count() == 2000);
 
-    const cfg::gateway_config from_env =
-        cfg::load_gateway_config(path, map_env({{"INVITEGW_STATE_PATH", "/var/lib/invitegw/ledger.db"}}));
+    const cfg::gateway_config from_env = cfg::load_gateway_config(
+        path, map_env({{"INVITEGW_STATE_PATH", "/var/lib/invitegw/ledger.db"}}));
     BOOST_TEST(from_env.state.path == "/var/lib/invitegw/ledger.db");
 
     // A path the config names wins, relative to the config's folder.
-    const std::string named =
-        dir.write("other/gateway.yaml", "state: {backend: sqlite, path: data/l.db, retention: 48h, timeout: 500ms}\n" +
+    const std::string named = dir.write("other/gateway.yaml",
+                                        "state: {backend: sqlite, path: data/l.db, retention: 48h, timeout: 500ms}\n" +
                                             minimal_config);
     const cfg::gateway_config c = cfg::load_gateway_config(named, map_env({{"INVITEGW_STATE_PATH", "/x.db"}}));
     BOOST_TEST(c.state.path == (dir.path() / "other" / "data" / "l.db").string());
@@ -303,8 +305,8 @@ BOOST_AUTO_TEST_CASE(postgres_needs_a_url_which_is_a_secret)
     temp_dir dir;
     const std::string path = dir.write(
         "gateway.yaml", "state:\n  backend: postgres\n  url: ${STATE_URL}\n  instance: gw-1\n" + minimal_config);
-    const cfg::gateway_config c =
-        cfg::load_gateway_config(path, map_env({{"STATE_URL", "postgresql://gw:pw@db/invitegw"}}));
+    const cfg::gateway_config c = cfg::load_gateway_config(path,
+                                                           map_env({{"STATE_URL", "postgresql://gw:pw@db/invitegw"}}));
     BOOST_TEST((c.state.backend == cfg::state_config::backend_kind::postgres));
     BOOST_TEST(c.state.url == "postgresql://gw:pw@db/invitegw");
     BOOST_TEST(c.state.instance == "gw-1");
@@ -323,7 +325,8 @@ BOOST_AUTO_TEST_CASE(state_mistakes_are_reported_where_they_are)
     const std::string path = dir.write("gateway.yaml", text);
     const auto errors = cfg::test::load_errors(path, map_env({}));
     BOOST_TEST(cfg::test::has_prefix(errors, path + ":" + position(text, "mysql") + ": state.backend: must be"));
-    BOOST_TEST(cfg::test::has_prefix(errors, path + ":" + position(text, "postgresql://") + ": state.url: is only read"));
+    BOOST_TEST(
+        cfg::test::has_prefix(errors, path + ":" + position(text, "postgresql://") + ": state.url: is only read"));
     BOOST_TEST(cfg::test::has_prefix(errors, path + ":" + position(text, "0s") + ": state.retention: must be greater"));
     BOOST_TEST(cfg::test::has_prefix(errors, path + ":" + position(text, "extra") + ": state"));
 }
@@ -341,10 +344,11 @@ BOOST_AUTO_TEST_CASE(a_route_may_require_an_idempotency_key_if_there_is_a_ledger
     BOOST_TEST(cfg::test::has_prefix(errors, path + ":" + position(none, "required") +
                                                  ": routes[0].idempotency: required needs a ledger"));
 
-    const std::string reserved = dir.write("c.yaml", "roles: [admin]\nclients:\n  - name: app\n    key: 0123456789abcdef\n"
-                                                     "targets:\n  - name: t1\n    provider: p1\n    base_url: "
-                                                     "https://t1.example\nroutes:\n  - path: /v1/requests/mine\n"
-                                                     "    targets: [t1]\n");
+    const std::string reserved = dir.write("c.yaml",
+                                           "roles: [admin]\nclients:\n  - name: app\n    key: 0123456789abcdef\n"
+                                           "targets:\n  - name: t1\n    provider: p1\n    base_url: "
+                                           "https://t1.example\nroutes:\n  - path: /v1/requests/mine\n"
+                                           "    targets: [t1]\n");
     BOOST_TEST(cfg::test::has_prefix(cfg::test::load_errors(reserved, map_env({})), reserved + ":"));
 }
 

@@ -85,12 +85,16 @@ BOOST_AUTO_TEST_CASE(variables_reach_every_kind_of_scalar)
 {
     temp_dir dir;
     const std::map<std::string, std::string> vars = {
-        {"LISTEN", "10.1.2.3:8181"},   {"THREADS", "6"},
-        {"MAX_INV", "77"},             {"READ_TIMEOUT", "2s"},
+        {"LISTEN", "10.1.2.3:8181"},
+        {"THREADS", "6"},
+        {"MAX_INV", "77"},
+        {"READ_TIMEOUT", "2s"},
         {"CLIENT_KEY", "env-client-key-0123456789"},
         {"T1_URL", "https://t1.example:9443/api/"},
-        {"TENANT", "acme"},            {"TOKEN", "tok-123"},
-        {"ADMIN_ROLE", "Owner"},       {"MEMBER_ID", "41"},
+        {"TENANT", "acme"},
+        {"TOKEN", "tok-123"},
+        {"ADMIN_ROLE", "Owner"},
+        {"MEMBER_ID", "41"},
     };
     const auto c = cfg::load_gateway_config(dir.write("gateway.yaml", every_scalar), map_env(vars));
     BOOST_TEST(c.listener.address == "10.1.2.3");
@@ -116,8 +120,8 @@ BOOST_AUTO_TEST_CASE(defaults_apply_when_unset_or_empty)
     for (const bool empty : {false, true}) {
         std::map<std::string, std::string> vars;
         if (empty)
-            for (const char* name : {"LISTEN", "THREADS", "MAX_INV", "READ_TIMEOUT", "CLIENT_KEY", "T1_URL",
-                                     "T1_HOST", "TENANT", "TOKEN", "ADMIN_ROLE", "MEMBER_ID"})
+            for (const char* name : {"LISTEN", "THREADS", "MAX_INV", "READ_TIMEOUT", "CLIENT_KEY", "T1_URL", "T1_HOST",
+                                     "TENANT", "TOKEN", "ADMIN_ROLE", "MEMBER_ID"})
                 vars[name] = "";
         const auto c = cfg::load_gateway_config(path, map_env(vars));
         BOOST_TEST(c.listener.address == "127.0.0.1");
@@ -189,8 +193,8 @@ BOOST_AUTO_TEST_CASE(every_unset_variable_is_reported_with_its_position)
     };
     BOOST_TEST(diagnostics.size() == key_of.size());
     for (const auto& [name, key] : key_of) {
-        const std::string line =
-            path + ":" + position(every_scalar, "${" + name + "}") + ": " + key + ": " + not_set(name);
+        const std::string line = path + ":" + position(every_scalar, "${" + name + "}") + ": " + key + ": " +
+                                 not_set(name);
         BOOST_TEST(cfg::test::has_line(diagnostics, line), "missing: " << line);
     }
 }
@@ -248,8 +252,10 @@ routes:
     BOOST_TEST(diagnostics.size() == 7u, what);
     BOOST_TEST(cfg::test::has_line(diagnostics, path + ":" + position(text, "${CLIENT_KEY}") +
                                                     ": clients[0].key: a client key needs at least 16 characters"));
-    BOOST_TEST(cfg::test::has_prefix(diagnostics, path + ":" + position(text, "https://svc") + ": targets.t1.base_url: "));
-    BOOST_TEST(cfg::test::has_prefix(diagnostics, path + ":" + position(text, "\"sk-INLINE") + ": targets.t1.secrets.other: "));
+    BOOST_TEST(
+        cfg::test::has_prefix(diagnostics, path + ":" + position(text, "https://svc") + ": targets.t1.base_url: "));
+    BOOST_TEST(cfg::test::has_prefix(diagnostics,
+                                     path + ":" + position(text, "\"sk-INLINE") + ": targets.t1.secrets.other: "));
     BOOST_TEST(cfg::test::has_line(diagnostics, path + ":" + position(text, "[sk-LISTED") +
                                                     ": targets.t1.secrets.listed: must be a string, not a list"));
     for (const char* secret : {"ENV-SECRET-1", "ENV-SECRET-2", "SECRET", "inl1ne", "sk-"})

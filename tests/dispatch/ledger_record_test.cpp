@@ -68,7 +68,8 @@ BOOST_AUTO_TEST_CASE(the_fingerprint_changes_with_every_part_of_the_request_and_
 
 BOOST_AUTO_TEST_CASE(one_pending_item_per_invitation_and_selected_target)
 {
-    const auto record = dispatch::describe_request("req-1", "app", "cfg-1", std::string("key-1"), request(), roles, route());
+    const auto record = dispatch::describe_request("req-1", "app", "cfg-1", std::string("key-1"), request(), roles,
+                                                   route());
     BOOST_TEST(record.request_id == "req-1");
     BOOST_TEST(record.client == "app");
     BOOST_TEST(record.route == "/v1/invitations");

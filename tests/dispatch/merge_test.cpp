@@ -61,7 +61,8 @@ BOOST_AUTO_TEST_CASE(all_invited_is_200_with_results_in_invitation_then_route_or
     request.invitations[1].ref = "crm-2";
     // Results arrive in completion order, not request order.
     std::vector<mapping::item_result> results = {result(1, 1, item_status::invited), result(0, 1, item_status::invited),
-                                                 result(1, 0, item_status::invited), result(0, 0, item_status::invited)};
+                                                 result(1, 0, item_status::invited),
+                                                 result(0, 0, item_status::invited)};
     results[2].invitation_id = "inv-b0";
     results[2].upstream_status = 201;
     merged m(config, request, results);
@@ -96,7 +97,8 @@ BOOST_AUTO_TEST_CASE(any_result_not_invited_is_207_and_counted)
     const auto request = make_request({{"ann@example.com", "admin"}, {"ben@example.com", "developer"}});
     merged m(config, request,
              {result(0, 0, item_status::failed, error_code::role_not_supported, "role admin has no mapping"),
-              result(0, 1, item_status::invited), result(1, 0, item_status::unknown, error_code::upstream_timeout, "late"),
+              result(0, 1, item_status::invited),
+              result(1, 0, item_status::unknown, error_code::upstream_timeout, "late"),
               result(1, 1, item_status::invited)});
     BOOST_TEST(m.summary.status == 207u);
     BOOST_TEST(m.summary.invited == 2u);

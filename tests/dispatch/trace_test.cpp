@@ -15,10 +15,7 @@ namespace {
 const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
 const std::string parent = "00f067aa0ba902b7";
 
-bool lower_hex(std::string_view text)
-{
-    return text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
+bool lower_hex(std::string_view text) { return text.find_first_not_of("0123456789abcdef") == std::string_view::npos; }
 
 } // namespace
 
@@ -38,14 +35,14 @@ BOOST_AUTO_TEST_CASE(malformed_traceparents_are_ignored)
 {
     for (const std::string& header : {
              std::string(),
-             "01-" + trace + "-" + parent + "-01",                          // unknown version
-             "00-" + trace + "-" + parent + "-01-extra",                    // version 00 has no more fields
-             "00-" + trace + "-" + parent + "-1",                           // short flags
-             "00-" + std::string(32, '0') + "-" + parent + "-01",           // all-zero trace id
-             "00-" + trace + "-" + std::string(16, '0') + "-01",            // all-zero parent id
-             "00-4BF92F3577B34DA6A3CE929D0E0E4736-" + parent + "-01",       // upper case
-             "00-" + trace + "_" + parent + "-01",                          // wrong separator
-             "00-" + trace.substr(1) + "x-" + parent + "-01",               // not hex
+             "01-" + trace + "-" + parent + "-01",                    // unknown version
+             "00-" + trace + "-" + parent + "-01-extra",              // version 00 has no more fields
+             "00-" + trace + "-" + parent + "-1",                     // short flags
+             "00-" + std::string(32, '0') + "-" + parent + "-01",     // all-zero trace id
+             "00-" + trace + "-" + std::string(16, '0') + "-01",      // all-zero parent id
+             "00-4BF92F3577B34DA6A3CE929D0E0E4736-" + parent + "-01", // upper case
+             "00-" + trace + "_" + parent + "-01",                    // wrong separator
+             "00-" + trace.substr(1) + "x-" + parent + "-01",         // not hex
              "00-" + trace + "-" + parent + "-0g",
          })
         BOOST_TEST(!dispatch::trace_id_of(header).has_value(), "[" << header << "]");

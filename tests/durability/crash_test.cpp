@@ -56,8 +56,8 @@ BOOST_DATA_TEST_CASE(a_crash_with_calls_in_flight_keeps_what_was_answered_and_re
 {
     deployment d(backend);
     // anthropic answers after the crash; clickhouse answers at once.
-    d.emulators().inject(vendor::anthropic, {.kind = igw::emulator::fault_kind::delay,
-                                             .delay = std::chrono::milliseconds(4000)});
+    d.emulators().inject(vendor::anthropic,
+                         {.kind = igw::emulator::fault_kind::delay, .delay = std::chrono::milliseconds(4000)});
     const std::string body = invite_body({"jane@example.com"}, {"anthropic", "clickhouse"});
     request_options keyed;
     keyed.idempotency_key = "crash-in-flight";
@@ -117,15 +117,16 @@ BOOST_DATA_TEST_CASE(items_a_crash_left_pending_are_sent_at_the_next_start_once,
     // its items, all pending (nothing was sent). Written with the gateway's own record.
     igw::canonical::invite_request invite;
     invite.invitations.push_back({"gus@example.com", 1, std::string("crm-7")}); // developer
-    invite.targets = {0, 1};                                                       // anthropic, clickhouse
+    invite.targets = {0, 1};                                                    // anthropic, clickhouse
     const std::vector<std::string> roles{"admin", "developer", "member", "billing"};
     igw::mapping::route_plan route;
     route.path = std::string(invite_path);
     route.target_names = {"anthropic", "clickhouse", "warpstream", "gorules", "atomicwork"};
     {
         ledger::store writer(d.ledger_settings("instance-a"));
-        const auto begun = igw::test::begin(writer, igw::dispatch::describe_request("crash-a", "default", "before-crash",
-                                                                                    "crash-a-key", invite, roles, route));
+        const auto begun = igw::test::begin(
+            writer,
+            igw::dispatch::describe_request("crash-a", "default", "before-crash", "crash-a-key", invite, roles, route));
         BOOST_REQUIRE_MESSAGE(begun.ok(), begun.error.message);
         BOOST_REQUIRE(begun.value.kind == ledger::begin_kind::claimed);
     }

@@ -14,8 +14,7 @@ using igw::test::both_backends;
 
 BOOST_AUTO_TEST_SUITE(idempotency)
 
-BOOST_DATA_TEST_CASE(a_repeated_key_replays_the_first_reply_and_calls_nobody_again, bdata::make(both_backends),
-                     backend)
+BOOST_DATA_TEST_CASE(a_repeated_key_replays_the_first_reply_and_calls_nobody_again, bdata::make(both_backends), backend)
 {
     deployment d(backend);
     auto gateway = d.start();
@@ -64,7 +63,8 @@ BOOST_DATA_TEST_CASE(the_recorded_result_is_there_by_request_id_for_its_client_o
     auto gateway = d.start();
     request_options options;
     options.headers.emplace_back("X-Request-Id", "lookup-test-1");
-    const auto reply = post(gateway->port(), invite_body({"ann@example.com", "bob@example.com"}, {"anthropic"}), options);
+    const auto reply = post(gateway->port(), invite_body({"ann@example.com", "bob@example.com"}, {"anthropic"}),
+                            options);
     BOOST_REQUIRE_EQUAL(reply.status, 200u);
     BOOST_REQUIRE(reply.header("X-Request-Id").value_or("") == "lookup-test-1");
 
@@ -93,7 +93,8 @@ BOOST_DATA_TEST_CASE(the_recorded_result_is_there_by_request_id_for_its_client_o
     BOOST_TEST(reused.status == 409u);
     BOOST_TEST(json_member(reused.body, "type") == "/problems/request-id-in-use");
     // The same client sending the same request under the same id: a retry of it.
-    const auto again = post(gateway->port(), invite_body({"ann@example.com", "bob@example.com"}, {"anthropic"}), options);
+    const auto again = post(gateway->port(), invite_body({"ann@example.com", "bob@example.com"}, {"anthropic"}),
+                            options);
     BOOST_TEST(again.status == 200u);
     BOOST_TEST(again.body == reply.body);
     BOOST_TEST(calls_to(d.emulators(), vendor::anthropic) == calls);
@@ -103,8 +104,8 @@ BOOST_DATA_TEST_CASE(one_key_from_two_connections_reaches_the_vendor_once, bdata
 {
     deployment d(backend);
     // The first call is slow, so that the second request arrives while it runs.
-    d.emulators().inject(vendor::anthropic, {.kind = igw::emulator::fault_kind::delay,
-                                             .delay = std::chrono::milliseconds(1500)});
+    d.emulators().inject(vendor::anthropic,
+                         {.kind = igw::emulator::fault_kind::delay, .delay = std::chrono::milliseconds(1500)});
     auto gateway = d.start();
     const std::string body = invite_body({"dee@example.com"}, {"anthropic"});
     request_options keyed;
@@ -160,8 +161,8 @@ BOOST_AUTO_TEST_CASE(no_secret_reaches_the_ledger_file)
         request_options keyed;
         keyed.idempotency_key = "secret-check";
         BOOST_REQUIRE_EQUAL(
-            post(gateway->port(), invite_body({"fay@example.com"}, {"anthropic", "clickhouse", "warpstream", "gorules",
-                                                                    "atomicwork"}),
+            post(gateway->port(),
+                 invite_body({"fay@example.com"}, {"anthropic", "clickhouse", "warpstream", "gorules", "atomicwork"}),
                  keyed)
                 .status,
             200u);

@@ -34,8 +34,8 @@ BOOST_AUTO_TEST_CASE(a_request_on_one_instance_replays_on_another)
 BOOST_AUTO_TEST_CASE(one_key_on_two_instances_at_once_reaches_the_vendor_once)
 {
     deployment d(igw::ledger::backend_kind::postgres);
-    d.emulators().inject(vendor::anthropic, {.kind = igw::emulator::fault_kind::delay,
-                                             .delay = std::chrono::milliseconds(1500)});
+    d.emulators().inject(vendor::anthropic,
+                         {.kind = igw::emulator::fault_kind::delay, .delay = std::chrono::milliseconds(1500)});
     auto a = d.start("instance-a");
     auto b = d.start("instance-b");
     const std::string body = invite_body({"lee@example.com"}, {"anthropic"});

@@ -28,8 +28,8 @@ BOOST_AUTO_TEST_CASE(the_request_deadline_bounds_a_vendor_slower_than_it)
     gateway gw(emulators, {.variant = variant, .env = {}});
     emulators.inject(vendor::gorules, fault{.kind = fault_kind::delay, .delay = 2s});
 
-    const auto reply = post_invite(gw.port(), invite_body({{"slow@example.com", "member"}},
-                                                          std::vector<std::string>{"anthropic", "gorules"}));
+    const auto reply = post_invite(
+        gw.port(), invite_body({{"slow@example.com", "member"}}, std::vector<std::string>{"anthropic", "gorules"}));
     BOOST_TEST_REQUIRE(reply.status == 207u, reply.body);
     const merged_reply merged = parse_merged_reply(reply.body);
     BOOST_TEST_REQUIRE(merged.results.size() == 2u);
@@ -46,8 +46,8 @@ BOOST_AUTO_TEST_CASE(an_unreadable_success_reply_is_unknown)
     emulators.inject(vendor::clickhouse, fault{.kind = fault_kind::unreadable_body});
     emulators.inject(vendor::warpstream, fault{.kind = fault_kind::unreadable_body});
 
-    const auto reply = post_invite(gw.port(), invite_body({{"page@example.com", "admin"}},
-                                                          std::vector<std::string>{"clickhouse", "warpstream"}));
+    const auto reply = post_invite(
+        gw.port(), invite_body({{"page@example.com", "admin"}}, std::vector<std::string>{"clickhouse", "warpstream"}));
     BOOST_TEST_REQUIRE(reply.status == 207u, reply.body);
     const merged_reply merged = parse_merged_reply(reply.body);
     BOOST_TEST_REQUIRE(merged.results.size() == 2u);
@@ -80,8 +80,9 @@ BOOST_AUTO_TEST_CASE(results_follow_route_order_whatever_order_the_client_names_
 {
     emulator::server emulators;
     gateway gw(emulators);
-    const auto reply = post_invite(gw.port(), invite_body({{"a@example.com", "member"}, {"b@example.com", "developer"}},
-                                                          std::vector<std::string>{"atomicwork", "gorules", "anthropic"}));
+    const auto reply = post_invite(gw.port(),
+                                   invite_body({{"a@example.com", "member"}, {"b@example.com", "developer"}},
+                                               std::vector<std::string>{"atomicwork", "gorules", "anthropic"}));
     BOOST_TEST_REQUIRE(reply.status == 200u, reply.body);
     const merged_reply merged = parse_merged_reply(reply.body);
     BOOST_TEST(merged.targets == 3u);
@@ -105,7 +106,8 @@ BOOST_AUTO_TEST_CASE(several_requests_on_one_keep_alive_connection)
     for (int i = 0; i < 3; ++i) {
         emulator::test_request request;
         request.target = std::string(invite_path);
-        request.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + std::string(client_key)}};
+        request.headers = {{"Content-Type", "application/json"},
+                           {"Authorization", "Bearer " + std::string(client_key)}};
         request.body = invite_body({{"k" + std::to_string(i) + "@example.com", "member"}},
                                    std::vector<std::string>{"gorules"});
         const auto reply = client.send(request);

@@ -46,8 +46,8 @@ BOOST_AUTO_TEST_CASE(an_untrusted_certificate_is_a_short_message_for_the_client_
 
     captured_log log;
     gateway gw(emulators, {.variant = variant, .env = env});
-    const auto reply =
-        post_invite(gw.port(), invite_body({{"jane@example.com", "developer"}}, std::vector<std::string>{"gorules"}));
+    const auto reply = post_invite(
+        gw.port(), invite_body({{"jane@example.com", "developer"}}, std::vector<std::string>{"gorules"}));
     BOOST_TEST_REQUIRE(reply.status == 207u, reply.body);
     const merged_reply merged = parse_merged_reply(reply.body);
     BOOST_TEST_REQUIRE(merged.results.size() == 1u);
@@ -59,8 +59,8 @@ BOOST_AUTO_TEST_CASE(an_untrusted_certificate_is_a_short_message_for_the_client_
     BOOST_TEST_REQUIRE(lines.size() == 1u);
     const std::string& line = lines[0];
     BOOST_TEST(line.find("\"request_id\":\"" + merged.request_id + "\"") != std::string::npos, line);
-    BOOST_TEST(line.find("\"detail\":\"TLS handshake with 127.0.0.1:" + std::to_string(emulators.port(vendor::gorules))) !=
-                   std::string::npos,
+    BOOST_TEST(line.find("\"detail\":\"TLS handshake with 127.0.0.1:" +
+                         std::to_string(emulators.port(vendor::gorules))) != std::string::npos,
                line);
     BOOST_TEST(line.find("certificate verify failed") != std::string::npos, line);
     BOOST_TEST(emulators.requests().empty());
@@ -71,10 +71,10 @@ BOOST_AUTO_TEST_CASE(a_refused_connection_names_the_target_only)
     emulator::server emulators;
     const std::uint16_t dead = closed_port();
     captured_log log;
-    gateway gw(emulators, {.variant = std::nullopt,
-                           .env = {{"WARPSTREAM_BASE_URL", "http://127.0.0.1:" + std::to_string(dead)}}});
-    const auto reply = post_invite(gw.port(), invite_body({{"dan@example.com", "member"}},
-                                                          std::vector<std::string>{"warpstream"}));
+    gateway gw(emulators,
+               {.variant = std::nullopt, .env = {{"WARPSTREAM_BASE_URL", "http://127.0.0.1:" + std::to_string(dead)}}});
+    const auto reply = post_invite(
+        gw.port(), invite_body({{"dan@example.com", "member"}}, std::vector<std::string>{"warpstream"}));
     BOOST_TEST_REQUIRE(reply.status == 207u, reply.body);
     const merged_reply merged = parse_merged_reply(reply.body);
     BOOST_TEST_REQUIRE(merged.results.size() == 1u);

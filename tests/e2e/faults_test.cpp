@@ -45,7 +45,8 @@ BOOST_AUTO_TEST_CASE(partial_failure_is_a_207_with_each_failure_on_its_own_items
     emulators.inject(vendor::gorules, fault{.kind = fault_kind::delay, .delay = 2s});
 
     const auto started = std::chrono::steady_clock::now();
-    const auto reply = post_invite(gw.port(), invite_body({{"alice@example.com", "developer"}, {"bob@example.com", "member"}}));
+    const auto reply = post_invite(gw.port(),
+                                   invite_body({{"alice@example.com", "developer"}, {"bob@example.com", "member"}}));
     const auto elapsed = std::chrono::steady_clock::now() - started;
     BOOST_REQUIRE_MESSAGE(reply.ok(), reply.error);
     BOOST_TEST_REQUIRE(reply.status == 207u, reply.body);
@@ -143,11 +144,11 @@ BOOST_AUTO_TEST_CASE(a_dead_target_fails_unreachable_and_the_others_are_unaffect
 {
     emulator::server emulators;
     const std::uint16_t dead = closed_port();
-    gateway gw(emulators, {.variant = std::nullopt,
-                           .env = {{"WARPSTREAM_BASE_URL", "http://127.0.0.1:" + std::to_string(dead)}}});
+    gateway gw(emulators,
+               {.variant = std::nullopt, .env = {{"WARPSTREAM_BASE_URL", "http://127.0.0.1:" + std::to_string(dead)}}});
 
-    const auto reply =
-        post_invite(gw.port(), invite_body({{"dan@example.com", "admin"}, {"erin@example.com", "member"}}));
+    const auto reply = post_invite(gw.port(),
+                                   invite_body({{"dan@example.com", "admin"}, {"erin@example.com", "member"}}));
     BOOST_TEST_REQUIRE(reply.status == 207u, reply.body);
     const merged_reply merged = parse_merged_reply(reply.body);
     BOOST_TEST_REQUIRE(merged.results.size() == 10u);
@@ -157,8 +158,7 @@ BOOST_AUTO_TEST_CASE(a_dead_target_fails_unreachable_and_the_others_are_unaffect
             if (r.target == "warpstream") {
                 BOOST_TEST(r.status == "failed");
                 BOOST_TEST(r.error_code.value_or("") == "upstream_unreachable");
-                BOOST_TEST(r.error_message.value_or("").find("could not reach target warpstream") !=
-                               std::string::npos,
+                BOOST_TEST(r.error_message.value_or("").find("could not reach target warpstream") != std::string::npos,
                            r.error_message.value_or(""));
                 BOOST_TEST(!r.upstream_status);
             } else if (r.target == "anthropic" && r.index == 0) {

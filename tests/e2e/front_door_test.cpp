@@ -74,13 +74,13 @@ BOOST_AUTO_TEST_CASE(an_invite_smuggled_behind_a_transfer_coding_is_never_served
 {
     emulator::server emulators;
     gateway gw(emulators);
-    const std::string smuggled =
-        invite(invite_path, good_body, "Content-Length: " + std::to_string(good_body.size()) + "\r\n");
+    const std::string smuggled = invite(invite_path, good_body,
+                                        "Content-Length: " + std::to_string(good_body.size()) + "\r\n");
     for (const char* coding : {"gzip", "identity", "chunked, identity", "gzip, chunked"}) {
         BOOST_TEST_CONTEXT("Transfer-Encoding: " << coding)
         {
-            const std::string received =
-                exchange(gw.port(), invite(invite_path, smuggled, "Transfer-Encoding: " + std::string(coding) + "\r\n"));
+            const std::string received = exchange(
+                gw.port(), invite(invite_path, smuggled, "Transfer-Encoding: " + std::string(coding) + "\r\n"));
             BOOST_TEST(status_lines(received) == 1u, received);
             const bool refused = received.starts_with("HTTP/1.1 400 ") || received.starts_with("HTTP/1.1 501 ");
             BOOST_TEST(refused, received);
@@ -94,9 +94,9 @@ BOOST_AUTO_TEST_CASE(an_absolute_form_target_is_served_like_its_path)
 {
     emulator::server emulators;
     gateway gw(emulators);
-    const std::string received =
-        exchange(gw.port(), invite("http://gateway.example" + std::string(invite_path), good_body,
-                                   "Content-Length: " + std::to_string(good_body.size()) + "\r\nConnection: close\r\n"));
+    const std::string received = exchange(
+        gw.port(), invite("http://gateway.example" + std::string(invite_path), good_body,
+                          "Content-Length: " + std::to_string(good_body.size()) + "\r\nConnection: close\r\n"));
     BOOST_TEST(received.starts_with("HTTP/1.1 200 "), received);
     BOOST_TEST(status_lines(received) == 1u);
     BOOST_TEST(!emulators.requests().empty()); // it reached the vendors
@@ -109,8 +109,8 @@ BOOST_AUTO_TEST_CASE(head_on_the_probes_sends_the_header_alone)
     for (const char* path : {"/healthz", "/readyz"}) {
         BOOST_TEST_CONTEXT(path)
         {
-            const std::string received = exchange(
-                gw.port(), std::string("HEAD ") + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            const std::string received = exchange(gw.port(), std::string("HEAD ") + path +
+                                                                 " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             BOOST_TEST(received.starts_with("HTTP/1.1 200 "), received);
             BOOST_TEST(received.find("Content-Length: ") != std::string::npos);
             BOOST_TEST(received.ends_with("\r\n\r\n"), received); // nothing after the header

@@ -3,14 +3,13 @@
 // read in full and then dropped, replies cut short after their header, and a reload
 // that leaves a vendor's connections behind.
 
-#include "tests/e2e/support/custom_gateway.hpp"
 #include "gateway/json/base64.hpp"
+#include "tests/e2e/support/custom_gateway.hpp"
 #include "tests/e2e/support/harness.hpp"
 #include "tests/e2e/support/merged_reply.hpp"
 #include "tests/e2e/support/scripted_vendor.hpp"
 
 #include <boost/test/unit_test.hpp>
-
 
 #include <atomic>
 #include <chrono>
@@ -29,9 +28,7 @@ const std::string api_key = "sk-live-hostile-0123456789abcdef";
 const std::string key_id = "AKID1234567";
 const std::string key_secret = "s3cr3t-value-xyz"; // "AKID1234567:s3cr3t-value-xyz" pads with "=="
 
-
-const std::map<std::string, std::string> providers{
-    {"keyed", R"(description: a vendor authenticated by an API key
+const std::map<std::string, std::string> providers{{"keyed", R"(description: a vendor authenticated by an API key
 secrets: [api_key]
 request:
   method: PUT
@@ -50,7 +47,7 @@ reply:
   items: none
   error_message: [/message]
 )"},
-    {"basic", R"(description: a vendor authenticated with HTTP Basic
+                                                   {"basic", R"(description: a vendor authenticated with HTTP Basic
 secrets: [key_id, key_secret]
 request:
   method: POST
@@ -77,11 +74,11 @@ struct target_spec {
 std::string config_yaml(const std::vector<target_spec>& targets)
 {
     std::string y = "listen: 127.0.0.1:0\nthreads: 1\nproviders_dir: providers\n"
-                     "limits:\n  request_timeout: 10s\n"
-                     "roles: [member]\n"
-                     "clients:\n  - name: app\n    key: " +
-                     std::string(hostile_client_key) + "\nroutes:\n  - path: " + std::string(invite_path) +
-                     "\n    targets: [";
+                    "limits:\n  request_timeout: 10s\n"
+                    "roles: [member]\n"
+                    "clients:\n  - name: app\n    key: " +
+                    std::string(hostile_client_key) + "\nroutes:\n  - path: " + std::string(invite_path) +
+                    "\n    targets: [";
     for (std::size_t i = 0; i < targets.size(); ++i)
         y += (i ? ", " : "") + targets[i].name;
     y += "]\ntargets:\n";
@@ -123,13 +120,12 @@ BOOST_AUTO_TEST_CASE(endless_reply_framing_is_an_unknown_bad_upstream_response)
 {
     // 64 MiB of one chunk extension, or of one trailer field, that never ends.
     for (const std::string& head : {std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;ext="),
-                                   std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\ny\r\n0\r\n"
-                                               "X-Pad: ")}) {
+                                    std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\ny\r\n0\r\n"
+                                                "X-Pad: ")}) {
         BOOST_TEST_CONTEXT(head.substr(head.size() - 8))
         {
-            scripted_vendor vendor([&](const scripted_request&) {
-                return scripted_reply{.bytes = head, .pad_mebibytes = 64};
-            });
+            scripted_vendor vendor(
+                [&](const scripted_request&) { return scripted_reply{.bytes = head, .pad_mebibytes = 64}; });
             custom_gateway gw(config_yaml({{"keyed", "keyed", vendor.base_url()}}), providers);
             const auto reply = invite(gw, "endless@example.com");
             BOOST_TEST_REQUIRE(reply.status == 207u, reply.body);
@@ -167,7 +163,8 @@ BOOST_AUTO_TEST_CASE(a_vendor_quoting_the_gateways_credentials_never_shows_them)
     BOOST_TEST_REQUIRE(keyed.requests().size() == 1u);
     BOOST_TEST(keyed.requests()[0].header("X-Api-Key").value_or("") == api_key);
     BOOST_TEST_REQUIRE(basic.requests().size() == 1u);
-    BOOST_TEST(basic.requests()[0].header("Authorization").value_or("") == "Basic " + json::base64(key_id + ":" + key_secret));
+    BOOST_TEST(basic.requests()[0].header("Authorization").value_or("") ==
+               "Basic " + json::base64(key_id + ":" + key_secret));
 
     for (const std::string& secret : secret_forms()) {
         BOOST_TEST(reply.body.find(secret) == std::string::npos, secret << " in " << reply.body);
@@ -189,9 +186,8 @@ BOOST_AUTO_TEST_CASE(a_put_the_vendor_read_in_full_then_dropped_is_sent_once_and
     // The first call is answered on a keep-alive connection; the vendor reads the second
     // in full on that same connection, then closes it without a word.
     std::atomic<int> seen{0};
-    scripted_vendor vendor([&](const scripted_request&) {
-        return ++seen == 1 ? http_reply(200, "{}") : scripted_reply{.close = true};
-    });
+    scripted_vendor vendor(
+        [&](const scripted_request&) { return ++seen == 1 ? http_reply(200, "{}") : scripted_reply{.close = true}; });
     custom_gateway gw(config_yaml({{"keyed", "keyed", vendor.base_url()}}), providers);
     const auto first = invite(gw, "first@example.com");
     BOOST_TEST_REQUIRE(first.status == 200u, first.body);
@@ -251,8 +247,8 @@ BOOST_AUTO_TEST_CASE(a_reload_that_drops_a_target_closes_its_pooled_connections)
     const auto after = invite(gw, "after@example.com");
     BOOST_TEST_REQUIRE(after.status == 200u, after.body);
     // Well before the pool's own idle timeout (30 s).
-    BOOST_TEST(dropped.wait_open(0, 5s), "the dropped vendor still has " << dropped.connections_open()
-                                                                          << " connection(s) open");
+    BOOST_TEST(dropped.wait_open(0, 5s),
+               "the dropped vendor still has " << dropped.connections_open() << " connection(s) open");
     BOOST_TEST(kept.connections_open() == 1u); // still pooled, and used again
     BOOST_TEST(kept.connections_accepted() == 1u);
     BOOST_TEST(dropped.requests().size() == 1u);

@@ -151,8 +151,9 @@ BOOST_AUTO_TEST_CASE(dry_run_lists_the_calls_with_secrets_redacted_and_sends_not
             BOOST_TEST(header("X-Api-Key") == "<redacted>");
         }
     }
-    BOOST_TEST(calls_per_target == (std::map<std::string, int>{
-                                       {"anthropic", 1}, {"clickhouse", 2}, {"warpstream", 1}, {"gorules", 1}, {"atomicwork", 2}}));
+    BOOST_TEST(calls_per_target ==
+               (std::map<std::string, int>{
+                   {"anthropic", 1}, {"clickhouse", 2}, {"warpstream", 1}, {"gorules", 1}, {"atomicwork", 2}}));
 
     simdjson::dom::array immediate = root["results"].get_array();
     BOOST_TEST_REQUIRE(immediate.size() == 1u);

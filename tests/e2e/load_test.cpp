@@ -87,8 +87,8 @@ BOOST_AUTO_TEST_CASE(two_hundred_invitations_with_mixed_roles_across_five_target
     for (const auto& [role, count] : per_atomicwork_role)
         atomicwork_calls += (count + 99) / 100;
     const std::map<vendor, std::size_t> expected_calls{
-        {vendor::anthropic, expected_emails["anthropic"].size()},        // one per invitation
-        {vendor::clickhouse, expected_emails["clickhouse"].size()},      // one per invitation
+        {vendor::anthropic, expected_emails["anthropic"].size()},   // one per invitation
+        {vendor::clickhouse, expected_emails["clickhouse"].size()}, // one per invitation
         {vendor::warpstream, (expected_emails["warpstream"].size() + 99) / 100},
         {vendor::gorules, (n + 9) / 10},
         {vendor::atomicwork, atomicwork_calls}, // one per role group per <= 100

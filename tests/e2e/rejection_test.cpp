@@ -62,8 +62,8 @@ BOOST_AUTO_TEST_CASE(a_client_not_allowed_on_the_route_is_403)
     check_nothing_reached_a_vendor(emulators);
 
     // The same key is good on its own route: the 403 is about the route, not the key.
-    const auto allowed = post_invite(
-        gw.port(), good_body, {.target = std::string(limited_route), .key = std::string(limited_client_key)});
+    const auto allowed = post_invite(gw.port(), good_body,
+                                     {.target = std::string(limited_route), .key = std::string(limited_client_key)});
     BOOST_TEST(allowed.status == 200u, allowed.body);
     BOOST_TEST(emulators.requests(vendor::anthropic).size() == 1u);
 }
@@ -114,7 +114,8 @@ BOOST_AUTO_TEST_CASE(an_invalid_email_is_422_pointing_at_it)
     emulator::server emulators;
     gateway gw(emulators);
     const auto reply = post_invite(
-        gw.port(), invite_body({{"ok@example.com", "member"}, {"ok2@example.com", "member"}, {"not-an-email", "member"}}));
+        gw.port(),
+        invite_body({{"ok@example.com", "member"}, {"ok2@example.com", "member"}, {"not-an-email", "member"}}));
     check_problem(reply, 422);
     const problem_reply problem = parse_problem(reply.body);
     BOOST_TEST_REQUIRE(problem.errors.size() == 1u);

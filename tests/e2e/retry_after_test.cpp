@@ -14,10 +14,10 @@
 using namespace igw;
 using namespace igw::e2e;
 using namespace std::chrono_literals;
-using igw::test::imf_fixdate;
 using emulator::fault;
 using emulator::fault_kind;
 using emulator::vendor;
+using igw::test::imf_fixdate;
 
 BOOST_AUTO_TEST_SUITE(retry_after)
 
@@ -28,8 +28,8 @@ BOOST_AUTO_TEST_CASE(a_429_asking_for_120_seconds_is_not_retried_and_says_when_t
     for (int i = 0; i < 3; ++i)
         emulators.inject(vendor::anthropic, fault{.kind = fault_kind::status, .status = 429, .retry_after = "120"});
 
-    const auto reply =
-        post_invite(gw.port(), invite_body({{"busy@example.com", "member"}}, std::vector<std::string>{"anthropic"}));
+    const auto reply = post_invite(
+        gw.port(), invite_body({{"busy@example.com", "member"}}, std::vector<std::string>{"anthropic"}));
     BOOST_TEST_REQUIRE(reply.status == 207u, reply.body);
     const merged_reply merged = parse_merged_reply(reply.body);
     BOOST_TEST_REQUIRE(merged.results.size() == 1u);
@@ -50,8 +50,8 @@ BOOST_AUTO_TEST_CASE(a_429_with_a_far_http_date_is_not_retried)
     for (int i = 0; i < 3; ++i)
         emulators.inject(vendor::gorules, fault{.kind = fault_kind::status, .status = 429, .retry_after = date});
 
-    const auto reply =
-        post_invite(gw.port(), invite_body({{"busy@example.com", "member"}}, std::vector<std::string>{"gorules"}));
+    const auto reply = post_invite(gw.port(),
+                                   invite_body({{"busy@example.com", "member"}}, std::vector<std::string>{"gorules"}));
     BOOST_TEST_REQUIRE(reply.status == 207u, reply.body);
     const merged_reply merged = parse_merged_reply(reply.body);
     BOOST_TEST_REQUIRE(merged.results.size() == 1u);
@@ -70,8 +70,8 @@ BOOST_AUTO_TEST_CASE(a_huge_retry_after_is_not_retried)
     for (int i = 0; i < 3; ++i)
         emulators.inject(vendor::gorules,
                          fault{.kind = fault_kind::status, .status = 429, .retry_after = "99999999999999999999"});
-    const auto reply =
-        post_invite(gw.port(), invite_body({{"busy@example.com", "member"}}, std::vector<std::string>{"gorules"}));
+    const auto reply = post_invite(gw.port(),
+                                   invite_body({{"busy@example.com", "member"}}, std::vector<std::string>{"gorules"}));
     BOOST_TEST_REQUIRE(reply.status == 207u, reply.body);
     BOOST_TEST(parse_merged_reply(reply.body).results.at(0).error_code.value_or("") == "rate_limited");
     BOOST_TEST(emulators.requests(vendor::gorules).size() == 1u);
@@ -81,11 +81,11 @@ BOOST_AUTO_TEST_CASE(a_503_with_a_date_already_past_is_retried_at_once)
 {
     emulator::server emulators;
     gateway gw(emulators);
-    emulators.inject(vendor::gorules, fault{.kind = fault_kind::status, .status = 503,
-                                            .retry_after = "Thu, 01 Jan 1970 00:00:00 GMT"});
+    emulators.inject(vendor::gorules,
+                     fault{.kind = fault_kind::status, .status = 503, .retry_after = "Thu, 01 Jan 1970 00:00:00 GMT"});
     const auto started = std::chrono::steady_clock::now();
-    const auto reply =
-        post_invite(gw.port(), invite_body({{"later@example.com", "member"}}, std::vector<std::string>{"gorules"}));
+    const auto reply = post_invite(gw.port(),
+                                   invite_body({{"later@example.com", "member"}}, std::vector<std::string>{"gorules"}));
     const auto elapsed = std::chrono::steady_clock::now() - started;
     BOOST_TEST_REQUIRE(reply.status == 200u, reply.body);
     BOOST_TEST(emulators.requests(vendor::gorules).size() == 2u);

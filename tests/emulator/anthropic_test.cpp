@@ -22,7 +22,8 @@ BOOST_AUTO_TEST_CASE(documented_request_gets_the_documented_invite)
     const std::string id = text(invite["id"]);
     BOOST_TEST(id.size() == 7u + 24u);
     BOOST_TEST(id.starts_with("invite_"));
-    BOOST_TEST(std::all_of(id.begin() + 7, id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }));
+    BOOST_TEST(
+        std::all_of(id.begin() + 7, id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }));
     BOOST_TEST(std::string_view(invite["type"]) == "invite");
     BOOST_TEST(std::string_view(invite["email"]) == "user@emaildomain.com");
     BOOST_TEST(std::string_view(invite["role"]) == "user");
@@ -100,22 +101,22 @@ BOOST_AUTO_TEST_CASE(body_must_match_the_schema_exactly)
 {
     server s;
     const std::vector<std::string> bodies{
-        R"({"email":"a@example.com"})",                               // role missing
-        R"({"role":"user"})",                                         // email missing
-        R"({"email":"a@example.com","role":"user","name":"A"})",      // unknown field
-        R"({"email":42,"role":"user"})",                              // wrong type
-        R"({"email":"a@example.com","role":["user"]})",               // wrong type
-        R"({"email":null,"role":"user"})",                            // null is not a string
-        R"({"email":"a@example.com","role":"User"})",                 // enum is case-sensitive
-        R"({"email":"not-an-email","role":"user"})",                  // bad email
-        R"({"email":"a b@example.com","role":"user"})",               // space
-        R"({"email":"a@example","role":"user"})",                     // domain without a dot
-        R"({"email":"a@@example.com","role":"user"})",                // two '@'
-        R"({"email":"a@example.com","role":"user","role":"user"})",   // duplicate member
-        R"([{"email":"a@example.com","role":"user"}])",               // not an object
-        R"({"email":"a@example.com","role":"user"} {"x":1})",         // trailing document
-        R"({"email":"a@example.com","role":"user")",                  // truncated
-        "",                                                           // empty
+        R"({"email":"a@example.com"})",                             // role missing
+        R"({"role":"user"})",                                       // email missing
+        R"({"email":"a@example.com","role":"user","name":"A"})",    // unknown field
+        R"({"email":42,"role":"user"})",                            // wrong type
+        R"({"email":"a@example.com","role":["user"]})",             // wrong type
+        R"({"email":null,"role":"user"})",                          // null is not a string
+        R"({"email":"a@example.com","role":"User"})",               // enum is case-sensitive
+        R"({"email":"not-an-email","role":"user"})",                // bad email
+        R"({"email":"a b@example.com","role":"user"})",             // space
+        R"({"email":"a@example","role":"user"})",                   // domain without a dot
+        R"({"email":"a@@example.com","role":"user"})",              // two '@'
+        R"({"email":"a@example.com","role":"user","role":"user"})", // duplicate member
+        R"([{"email":"a@example.com","role":"user"}])",             // not an object
+        R"({"email":"a@example.com","role":"user"} {"x":1})",       // trailing document
+        R"({"email":"a@example.com","role":"user")",                // truncated
+        "",                                                         // empty
     };
     for (const std::string& body : bodies)
         BOOST_TEST_CONTEXT("body " << body) { expect_refused(s, v, with_body(documented_request(s, v), body), 400); }

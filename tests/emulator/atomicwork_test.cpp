@@ -26,10 +26,12 @@ BOOST_AUTO_TEST_CASE(documented_request_gets_an_empty_object)
 BOOST_AUTO_TEST_CASE(every_field_but_emails_is_optional_and_so_is_the_workspace_header)
 {
     server s;
-    expect_accepted(s, v, without_header(with_body(documented_request(s, v), R"({"emails":["a@example.com"]})"), "X-Workspace-Id"));
-    expect_accepted(s, v, with_body(documented_request(s, v),
-                                    R"({"emails":["a@example.com"],"org_roles":[4],"type":"AI_EMPLOYEE","send_email":false,)"
-                                    R"("workspaces":[],"workspace_roles":[],"workspace_ids":[]})"));
+    expect_accepted(
+        s, v, without_header(with_body(documented_request(s, v), R"({"emails":["a@example.com"]})"), "X-Workspace-Id"));
+    expect_accepted(s, v,
+                    with_body(documented_request(s, v),
+                              R"({"emails":["a@example.com"],"org_roles":[4],"type":"AI_EMPLOYEE","send_email":false,)"
+                              R"("workspaces":[],"workspace_roles":[],"workspace_ids":[]})"));
 }
 
 BOOST_AUTO_TEST_CASE(api_key_and_workspace_are_checked)
@@ -58,12 +60,12 @@ BOOST_AUTO_TEST_CASE(body_must_match_the_openapi_schema)
 {
     server s;
     const std::vector<std::string> bodies{
-        R"({})",                                                               // emails required here
+        R"({})", // emails required here
         R"({"emails":[]})",
         R"({"emails":"a@example.com"})",
         R"({"emails":["nope"]})",
         R"({"emails":["a@example.com","a@example.com"]})",
-        R"({"emails":["a@example.com"],"role":"admin"})",                       // unknown field
+        R"({"emails":["a@example.com"],"role":"admin"})", // unknown field
         R"({"emails":["a@example.com"],"org_roles":["1"]})",
         R"({"emails":["a@example.com"],"org_roles":[1.5]})",
         R"({"emails":["a@example.com"],"org_roles":[99999999999999999999]})",

@@ -46,26 +46,36 @@ BOOST_AUTO_TEST_CASE(basic_auth_must_carry_the_key_id_and_secret)
 {
     server s;
     // base64("sandbox-key-id:wrong")
-    expect_refused(s, v, with_header(documented_request(s, v), "Authorization", "Basic c2FuZGJveC1rZXktaWQ6d3Jvbmc="), 401);
-    expect_refused(s, v, with_header(documented_request(s, v), "Authorization", "Bearer c2FuZGJveC1rZXktaWQ6c2FuZGJveC1rZXktc2VjcmV0"), 401);
+    expect_refused(s, v, with_header(documented_request(s, v), "Authorization", "Basic c2FuZGJveC1rZXktaWQ6d3Jvbmc="),
+                   401);
+    expect_refused(
+        s, v,
+        with_header(documented_request(s, v), "Authorization", "Bearer c2FuZGJveC1rZXktaWQ6c2FuZGJveC1rZXktc2VjcmV0"),
+        401);
     expect_refused(s, v, without_header(documented_request(s, v), "Authorization"), 401);
     const auto response = send_once(s, v, without_header(documented_request(s, v), "Authorization"));
     simdjson::dom::parser parser;
     BOOST_TEST(std::int64_t(parse_json(parser, response.body)["status"]) == 401);
     // The scheme name is case-insensitive (RFC 9110).
-    expect_accepted(s, v, with_header(documented_request(s, v), "Authorization", "basic c2FuZGJveC1rZXktaWQ6c2FuZGJveC1rZXktc2VjcmV0"));
+    expect_accepted(
+        s, v,
+        with_header(documented_request(s, v), "Authorization", "basic c2FuZGJveC1rZXktaWQ6c2FuZGJveC1rZXktc2VjcmV0"));
 }
 
 BOOST_AUTO_TEST_CASE(organization_must_be_the_accounts_uuid)
 {
     server s;
-    expect_refused(s, v, with_target(documented_request(s, v), "/v1/organizations/00000000-0000-4000-8000-000000000000/invitations"), 404);
+    expect_refused(
+        s, v,
+        with_target(documented_request(s, v), "/v1/organizations/00000000-0000-4000-8000-000000000000/invitations"),
+        404);
     expect_refused(s, v, with_target(documented_request(s, v), "/v1/organizations/my-org/invitations"), 400);
     expect_refused(s, v, with_target(documented_request(s, v), "/v1/organizations//invitations"), 404);
     expect_refused(s, v, with_target(documented_request(s, v), "/v1/organizations/invitations"), 404);
     // A uuid compares without regard to case.
     std::string upper = s.settings().creds.clickhouse_org_id;
-    std::transform(upper.begin(), upper.end(), upper.begin(), [](char c) { return static_cast<char>(std::toupper(c)); });
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](char c) { return static_cast<char>(std::toupper(c)); });
     expect_accepted(s, v, with_target(documented_request(s, v), "/v1/organizations/" + upper + "/invitations"));
 }
 
@@ -90,7 +100,8 @@ BOOST_AUTO_TEST_CASE(body_must_match_the_schema_exactly)
 BOOST_AUTO_TEST_CASE(media_type_must_be_json_and_method_post)
 {
     server s;
-    expect_refused(s, v, with_header(documented_request(s, v), "Content-Type", "application/x-www-form-urlencoded"), 415);
+    expect_refused(s, v, with_header(documented_request(s, v), "Content-Type", "application/x-www-form-urlencoded"),
+                   415);
     auto get = documented_request(s, v);
     get.method = "GET";
     get.body.clear();

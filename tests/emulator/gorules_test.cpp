@@ -51,7 +51,9 @@ BOOST_AUTO_TEST_CASE(bearer_token_is_checked)
     expect_refused(s, v, with_header(documented_request(s, v), "Authorization", "Bearer nope"), 401);
     expect_refused(s, v, with_header(documented_request(s, v), "Authorization", "gorules-sandbox-token"), 401);
     expect_refused(s, v, without_header(documented_request(s, v), "Authorization"), 401);
-    BOOST_TEST(send_once(s, v, without_header(documented_request(s, v), "Authorization")).header("WWW-Authenticate").value_or("") == "Bearer");
+    BOOST_TEST(send_once(s, v, without_header(documented_request(s, v), "Authorization"))
+                   .header("WWW-Authenticate")
+                   .value_or("") == "Bearer");
 }
 
 BOOST_AUTO_TEST_CASE(at_most_ten_emails)

@@ -1,8 +1,8 @@
 // The emulator server itself: records, connection counts, keep-alive, path prefixes,
 // threads, latency and the environment it exports.
 
-#include "tests/emulator/support/checks.hpp"
 #include "sandbox/vendors.hpp"
+#include "tests/emulator/support/checks.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -35,7 +35,8 @@ BOOST_AUTO_TEST_CASE(requests_are_recorded_as_received)
     auto request = documented_request(s, vendor::anthropic);
     request.target += "?x=1";
     expect_accepted(s, vendor::anthropic, request);
-    expect_refused(s, vendor::gorules, with_header(documented_request(s, vendor::gorules), "Authorization", "Bearer no"), 401);
+    expect_refused(s, vendor::gorules,
+                   with_header(documented_request(s, vendor::gorules), "Authorization", "Bearer no"), 401);
 
     const auto all = s.requests();
     BOOST_TEST_REQUIRE(all.size() == 2u);
@@ -215,9 +216,8 @@ BOOST_AUTO_TEST_CASE(email_syntax)
     for (const char* good : {"a@example.com", "Jane.Doe+tag@sub.example.co.uk", "x_y-z@b.io", "用户@例子.广告"})
         BOOST_TEST(looks_like_email(good), good);
     for (const char* bad : {"", "a", "@example.com", "a@", "a@example", "a@@example.com", "a@b@example.com",
-                            "a @example.com", "a@exa mple.com", "a\t@example.com", "a@.example.com",
-                            "a@example..com", "a@example.com.", "<a@example.com>", "a,b@example.com",
-                            "\"a\"@example.com"})
+                            "a @example.com", "a@exa mple.com", "a\t@example.com", "a@.example.com", "a@example..com",
+                            "a@example.com.", "<a@example.com>", "a,b@example.com", "\"a\"@example.com"})
         BOOST_TEST(!looks_like_email(bad), bad);
 }
 

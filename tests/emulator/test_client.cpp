@@ -90,9 +90,8 @@ struct test_client::impl {
         if (const auto error = run([&](auto handler) { lowest().async_connect(endpoint, handler); }))
             return close_with("connect: " + error.message());
         if (secure)
-            if (const auto error = run([&](auto handler) {
-                    secure->async_handshake(ssl::stream_base::client, handler);
-                }))
+            if (const auto error = run(
+                    [&](auto handler) { secure->async_handshake(ssl::stream_base::client, handler); }))
                 return close_with("TLS handshake: " + error.message());
         return {};
     }

@@ -16,9 +16,9 @@ namespace igw::emulator {
 
 struct test_request {
     std::string method = "POST";
-    std::string target{}; // path and query
+    std::string target{};                                       // path and query
     std::vector<std::pair<std::string, std::string>> headers{}; // sent as given; Host added if absent
-    std::string body{};   // Content-Length is always set from it
+    std::string body{};                                         // Content-Length is always set from it
 };
 
 struct test_response {

@@ -33,8 +33,8 @@ BOOST_AUTO_TEST_CASE(certificates_are_pem_files_in_a_directory_removed_afterward
     {
         const test_certificates pki;
         directory = pki.directory();
-        for (const std::string& file : {pki.ca_file(), pki.certificate_file(), pki.untrusted_ca_file(),
-                                        pki.wrong_host_certificate_file()})
+        for (const std::string& file :
+             {pki.ca_file(), pki.certificate_file(), pki.untrusted_ca_file(), pki.wrong_host_certificate_file()})
             BOOST_TEST(read_file(file).starts_with("-----BEGIN CERTIFICATE-----"), file);
         for (const std::string& file : {pki.private_key_file(), pki.wrong_host_private_key_file()})
             BOOST_TEST(read_file(file).starts_with("-----BEGIN PRIVATE KEY-----"), file);

@@ -40,7 +40,9 @@ BOOST_AUTO_TEST_CASE(api_key_header_is_checked)
     expect_refused(s, v, with_header(documented_request(s, v), "warpstream-api-key", "aks_wrong"), 401);
     expect_refused(s, v, without_header(documented_request(s, v), "warpstream-api-key"), 401);
     // Another vendor's header is not this one's.
-    expect_refused(s, v, with_header(without_header(documented_request(s, v), "warpstream-api-key"), "X-Api-Key", "aks_sandbox"), 401);
+    expect_refused(
+        s, v, with_header(without_header(documented_request(s, v), "warpstream-api-key"), "X-Api-Key", "aks_sandbox"),
+        401);
 }
 
 BOOST_AUTO_TEST_CASE(batch_size_is_one_to_the_accounts_limit)
@@ -59,17 +61,18 @@ BOOST_AUTO_TEST_CASE(role_ids_must_exist_in_the_account)
 {
     server s;
     expect_accepted(s, v, with_body(documented_request(s, v), invitations(2, "pri_admin0000")));
-    const std::string message =
-        expect_refused(s, v, with_body(documented_request(s, v), invitations(2, "pri_XXXXXXXXXX")), 400);
+    const std::string message = expect_refused(
+        s, v, with_body(documented_request(s, v), invitations(2, "pri_XXXXXXXXXX")), 400);
     BOOST_TEST(message.find("pri_XXXXXXXXXX") != std::string::npos, message);
 }
 
 BOOST_AUTO_TEST_CASE(duplicate_emails_in_one_call_are_refused)
 {
     server s;
-    expect_refused(s, v, with_body(documented_request(s, v),
-                                   R"({"invitations":[{"email":"a@example.com","user_role_id":"pri_admin0000"},)"
-                                   R"({"email":"A@Example.com","user_role_id":"pri_member000"}]})"),
+    expect_refused(s, v,
+                   with_body(documented_request(s, v),
+                             R"({"invitations":[{"email":"a@example.com","user_role_id":"pri_admin0000"},)"
+                             R"({"email":"A@Example.com","user_role_id":"pri_member000"}]})"),
                    400);
 }
 

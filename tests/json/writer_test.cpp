@@ -155,7 +155,8 @@ BOOST_AUTO_TEST_CASE(writes_nested_objects_and_arrays_with_commas)
         .end_object()
         .member("last", 7)
         .end_object();
-    BOOST_TEST(out == R"({"name":"a","list":[1,"two",{},[],[null,true]],"inner":{"t":true,"f":false,"n":null},"last":7})");
+    BOOST_TEST(out ==
+               R"({"name":"a","list":[1,"two",{},[],[null,true]],"inner":{"t":true,"f":false,"n":null},"last":7})");
 }
 
 BOOST_AUTO_TEST_CASE(empty_containers)
@@ -167,7 +168,15 @@ BOOST_AUTO_TEST_CASE(empty_containers)
     json::writer(out).begin_array().end_array();
     BOOST_TEST(out == "[]");
     out.clear();
-    json::writer(out).begin_object().key("a").begin_array().end_array().key("b").begin_object().end_object().end_object();
+    json::writer(out)
+        .begin_object()
+        .key("a")
+        .begin_array()
+        .end_array()
+        .key("b")
+        .begin_object()
+        .end_object()
+        .end_object();
     BOOST_TEST(out == R"({"a":[],"b":{}})");
 }
 
@@ -235,30 +244,30 @@ BOOST_AUTO_TEST_CASE(escapes_every_control_character)
 BOOST_AUTO_TEST_CASE(passes_del_and_non_ascii_through)
 {
     BOOST_TEST(escaped("\x7F") == "\x7F");
-    BOOST_TEST(escaped("caf\xC3\xA9") == "caf\xC3\xA9");                   // é
-    BOOST_TEST(escaped("\xE2\x82\xAC 5") == "\xE2\x82\xAC 5");             // €
-    BOOST_TEST(escaped("\xF0\x9F\x98\x80") == "\xF0\x9F\x98\x80");         // U+1F600
-    BOOST_TEST(escaped("\xF4\x8F\xBF\xBF") == "\xF4\x8F\xBF\xBF");         // U+10FFFF
-    BOOST_TEST(escaped("\xEF\xBB\xBF") == "\xEF\xBB\xBF");                 // BOM, a character like any
+    BOOST_TEST(escaped("caf\xC3\xA9") == "caf\xC3\xA9");                           // é
+    BOOST_TEST(escaped("\xE2\x82\xAC 5") == "\xE2\x82\xAC 5");                     // €
+    BOOST_TEST(escaped("\xF0\x9F\x98\x80") == "\xF0\x9F\x98\x80");                 // U+1F600
+    BOOST_TEST(escaped("\xF4\x8F\xBF\xBF") == "\xF4\x8F\xBF\xBF");                 // U+10FFFF
+    BOOST_TEST(escaped("\xEF\xBB\xBF") == "\xEF\xBB\xBF");                         // BOM, a character like any
     BOOST_TEST(escaped("\xE2\x80\xA8\xE2\x80\xA9") == "\xE2\x80\xA8\xE2\x80\xA9"); // U+2028/2029
 }
 
 BOOST_AUTO_TEST_CASE(replaces_invalid_utf8_by_the_replacement_character)
 {
     const std::string r = fffd;
-    BOOST_TEST(escaped("a\x80z") == "a" + r + "z");                  // lone continuation byte
+    BOOST_TEST(escaped("a\x80z") == "a" + r + "z"); // lone continuation byte
     BOOST_TEST(escaped("\xBF\x80") == r + r);
-    BOOST_TEST(escaped("\xC3") == r);                                 // truncated 2-byte
+    BOOST_TEST(escaped("\xC3") == r); // truncated 2-byte
     BOOST_TEST(escaped("\xC3z") == r + "z");
-    BOOST_TEST(escaped("\xE2\x82") == r + r);                         // truncated 3-byte
-    BOOST_TEST(escaped("\xF0\x9F\x98") == r + r + r);                 // truncated 4-byte
-    BOOST_TEST(escaped("\xC0\xAF") == r + r);                         // overlong '/'
+    BOOST_TEST(escaped("\xE2\x82") == r + r);         // truncated 3-byte
+    BOOST_TEST(escaped("\xF0\x9F\x98") == r + r + r); // truncated 4-byte
+    BOOST_TEST(escaped("\xC0\xAF") == r + r);         // overlong '/'
     BOOST_TEST(escaped("\xC1\xBF") == r + r);
-    BOOST_TEST(escaped("\xE0\x80\xAF") == r + r + r);                 // overlong '/'
-    BOOST_TEST(escaped("\xF0\x80\x80\xAF") == r + r + r + r);         // overlong '/'
-    BOOST_TEST(escaped("\xED\xA0\x80") == r + r + r);                 // U+D800 surrogate
-    BOOST_TEST(escaped("\xED\xBF\xBF") == r + r + r);                 // U+DFFF surrogate
-    BOOST_TEST(escaped("\xF4\x90\x80\x80") == r + r + r + r);         // U+110000
+    BOOST_TEST(escaped("\xE0\x80\xAF") == r + r + r);         // overlong '/'
+    BOOST_TEST(escaped("\xF0\x80\x80\xAF") == r + r + r + r); // overlong '/'
+    BOOST_TEST(escaped("\xED\xA0\x80") == r + r + r);         // U+D800 surrogate
+    BOOST_TEST(escaped("\xED\xBF\xBF") == r + r + r);         // U+DFFF surrogate
+    BOOST_TEST(escaped("\xF4\x90\x80\x80") == r + r + r + r); // U+110000
     BOOST_TEST(escaped("\xF5\x80\x80\x80") == r + r + r + r);
     BOOST_TEST(escaped("\xFF") == r);
     BOOST_TEST(escaped("\xFE\xFF") == r + r);
@@ -266,10 +275,10 @@ BOOST_AUTO_TEST_CASE(replaces_invalid_utf8_by_the_replacement_character)
     BOOST_TEST(escaped("\xC3\"") == r + "\\\"");
     BOOST_TEST(escaped("\xE2\x82\\") == r + r + "\\\\");
     // The largest valid neighbours of the rejected ranges pass through.
-    BOOST_TEST(escaped("\xED\x9F\xBF") == "\xED\x9F\xBF"); // U+D7FF
-    BOOST_TEST(escaped("\xEE\x80\x80") == "\xEE\x80\x80"); // U+E000
-    BOOST_TEST(escaped("\xC2\x80") == "\xC2\x80");         // U+0080
-    BOOST_TEST(escaped("\xE0\xA0\x80") == "\xE0\xA0\x80"); // U+0800
+    BOOST_TEST(escaped("\xED\x9F\xBF") == "\xED\x9F\xBF");         // U+D7FF
+    BOOST_TEST(escaped("\xEE\x80\x80") == "\xEE\x80\x80");         // U+E000
+    BOOST_TEST(escaped("\xC2\x80") == "\xC2\x80");                 // U+0080
+    BOOST_TEST(escaped("\xE0\xA0\x80") == "\xE0\xA0\x80");         // U+0800
     BOOST_TEST(escaped("\xF0\x90\x80\x80") == "\xF0\x90\x80\x80"); // U+10000
 }
 

@@ -30,7 +30,8 @@ namespace {
 // never says a word: a database that does not answer.
 class silent_listener {
 public:
-    silent_listener() {
+    silent_listener()
+    {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
@@ -55,7 +56,8 @@ private:
 // worst moment).
 class commit_eating_relay {
 public:
-    explicit commit_eating_relay(unsigned short upstream) : upstream_(upstream) {
+    explicit commit_eating_relay(unsigned short upstream) : upstream_(upstream)
+    {
         listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in addr = loopback(0);
         BOOST_REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
@@ -65,7 +67,8 @@ public:
         port_ = ntohs(addr.sin_port);
         acceptor_ = std::thread([this] { accept_loop(); });
     }
-    ~commit_eating_relay() {
+    ~commit_eating_relay()
+    {
         stop_ = true;
         ::shutdown(listener_, SHUT_RDWR);
         ::close(listener_);
@@ -78,7 +81,8 @@ public:
     void eat_next_commit() { armed_ = true; }
 
 private:
-    static sockaddr_in loopback(unsigned short port) {
+    static sockaddr_in loopback(unsigned short port)
+    {
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -86,7 +90,8 @@ private:
         return addr;
     }
 
-    void accept_loop() {
+    void accept_loop()
+    {
         while (!stop_) {
             const int client = ::accept(listener_, nullptr, nullptr);
             if (client < 0) {
@@ -104,7 +109,8 @@ private:
     }
 
     // Until either side closes (or the relay stops: polls are bounded to notice).
-    void pump(int client, int server) {
+    void pump(int client, int server)
+    {
         bool muted = false;
         char buffer[65536];
         while (!stop_) {
@@ -117,8 +123,8 @@ private:
                 if (n <= 0) {
                     break;
                 }
-                if (armed_ && std::string_view(buffer, static_cast<std::size_t>(n)).find("COMMIT") !=
-                                  std::string_view::npos) {
+                if (armed_ &&
+                    std::string_view(buffer, static_cast<std::size_t>(n)).find("COMMIT") != std::string_view::npos) {
                     armed_ = false;
                     muted = true;
                 }
@@ -149,13 +155,15 @@ private:
     std::vector<std::thread> pumps_;
 };
 
-unsigned short port_of(const std::string& url) {
+unsigned short port_of(const std::string& url)
+{
     const auto colon = url.rfind(':');
     return static_cast<unsigned short>(std::stoi(url.substr(colon + 1)));
 }
 
 // Submits `n` operations at once and waits for all; returns their codes.
-std::vector<errc> begin_many(store& s, int n, const std::string& prefix) {
+std::vector<errc> begin_many(store& s, int n, const std::string& prefix)
+{
     std::vector<std::future<result<begin_outcome>>> futures;
     for (int i = 0; i < n; ++i) {
         auto p = std::make_shared<std::promise<result<begin_outcome>>>();
@@ -175,7 +183,8 @@ std::vector<errc> begin_many(store& s, int n, const std::string& prefix) {
 
 BOOST_AUTO_TEST_SUITE(ledger_availability)
 
-BOOST_AUTO_TEST_CASE(a_database_that_never_answers_gives_unavailable_by_the_deadline) {
+BOOST_AUTO_TEST_CASE(a_database_that_never_answers_gives_unavailable_by_the_deadline)
+{
     silent_listener silent;
     settings config;
     config.backend = backend_kind::postgres;
@@ -194,7 +203,8 @@ BOOST_AUTO_TEST_CASE(a_database_that_never_answers_gives_unavailable_by_the_dead
     BOOST_TEST(s.stats().unavailable == 5u);
 }
 
-BOOST_AUTO_TEST_CASE(a_refused_connection_gives_unavailable) {
+BOOST_AUTO_TEST_CASE(a_refused_connection_gives_unavailable)
+{
     settings config;
     config.backend = backend_kind::postgres;
     {
@@ -209,7 +219,8 @@ BOOST_AUTO_TEST_CASE(a_refused_connection_gives_unavailable) {
     BOOST_TEST(r.error.message.find("connect") != std::string::npos, r.error.message);
 }
 
-BOOST_AUTO_TEST_CASE(a_stopped_server_gives_unavailable_and_the_store_reconnects_when_it_is_back) {
+BOOST_AUTO_TEST_CASE(a_stopped_server_gives_unavailable_and_the_store_reconnects_when_it_is_back)
+{
     test_database db(backend_kind::postgres);
     auto config = db.settings();
     config.op_timeout = std::chrono::milliseconds(1000);
@@ -242,7 +253,8 @@ BOOST_AUTO_TEST_CASE(a_stopped_server_gives_unavailable_and_the_store_reconnects
     BOOST_TEST(s.stats().lost_outcomes == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(a_begin_whose_commit_answer_was_lost_is_resumed_by_the_retry) {
+BOOST_AUTO_TEST_CASE(a_begin_whose_commit_answer_was_lost_is_resumed_by_the_retry)
+{
     test_database db(backend_kind::postgres);
     commit_eating_relay relay(port_of(postgres_server::url()));
     auto config = db.settings();
@@ -291,7 +303,8 @@ BOOST_AUTO_TEST_CASE(a_begin_whose_commit_answer_was_lost_is_resumed_by_the_retr
     BOOST_TEST(mark_sending(s, "req-20", {{0, 0}}).ok());
 }
 
-BOOST_AUTO_TEST_CASE(a_locked_sqlite_file_gives_unavailable_by_the_deadline) {
+BOOST_AUTO_TEST_CASE(a_locked_sqlite_file_gives_unavailable_by_the_deadline)
+{
     test_database db(backend_kind::sqlite);
     auto config = db.settings();
     config.op_timeout = std::chrono::milliseconds(300);
@@ -312,7 +325,8 @@ BOOST_AUTO_TEST_CASE(a_locked_sqlite_file_gives_unavailable_by_the_deadline) {
     BOOST_TEST(begin(s, make_request("req-1", "app", "key-1")).value.kind == begin_kind::claimed);
 }
 
-BOOST_DATA_TEST_CASE(a_full_queue_refuses_at_once_and_a_stuck_writer_times_out, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(a_full_queue_refuses_at_once_and_a_stuck_writer_times_out, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     auto config = db.settings();
     config.queue_capacity = 3;
@@ -356,7 +370,8 @@ BOOST_DATA_TEST_CASE(a_full_queue_refuses_at_once_and_a_stuck_writer_times_out, 
     BOOST_TEST(ping(s).ok());
 }
 
-BOOST_DATA_TEST_CASE(group_commit_puts_queued_operations_in_one_transaction, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(group_commit_puts_queued_operations_in_one_transaction, bdata::make(both_backends), kind)
+{
     for (std::size_t max_batch : {std::size_t{256}, std::size_t{10}}) {
         test_database db(kind);
         auto config = db.settings();
@@ -401,7 +416,8 @@ BOOST_DATA_TEST_CASE(group_commit_puts_queued_operations_in_one_transaction, bda
     }
 }
 
-BOOST_AUTO_TEST_CASE(an_operation_the_database_refuses_fails_alone_not_its_batch) {
+BOOST_AUTO_TEST_CASE(an_operation_the_database_refuses_fails_alone_not_its_batch)
+{
     // PostgreSQL refuses text that is not UTF-8; SQLite stores it, so this one needs PG.
     test_database db(backend_kind::postgres);
     store s(db.settings());
@@ -442,7 +458,8 @@ BOOST_AUTO_TEST_CASE(an_operation_the_database_refuses_fails_alone_not_its_batch
     BOOST_TEST(find(s, "req-3", "app").ok());
 }
 
-BOOST_DATA_TEST_CASE(closing_the_store_runs_what_is_queued, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(closing_the_store_runs_what_is_queued, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     std::atomic<int> ok{0};
     {

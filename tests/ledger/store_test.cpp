@@ -18,7 +18,8 @@ using namespace igw::test;
 
 BOOST_AUTO_TEST_SUITE(ledger_store)
 
-BOOST_DATA_TEST_CASE(begin_records_the_request_and_every_item_pending, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(begin_records_the_request_and_every_item_pending, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     store s(db.settings());
     auto r = begin(s, make_request("req-1", "app", std::nullopt));
@@ -49,7 +50,8 @@ BOOST_DATA_TEST_CASE(begin_records_the_request_and_every_item_pending, bdata::ma
     }
 }
 
-BOOST_DATA_TEST_CASE(send_email_is_kept_for_resuming_without_the_body, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(send_email_is_kept_for_resuming_without_the_body, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     store s(db.settings());
     auto request = make_request("req-1", "app", std::nullopt);
@@ -60,7 +62,8 @@ BOOST_DATA_TEST_CASE(send_email_is_kept_for_resuming_without_the_body, bdata::ma
     BOOST_TEST(!found.value.request.send_email);
 }
 
-BOOST_DATA_TEST_CASE(a_request_id_never_merges_into_another_request, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(a_request_id_never_merges_into_another_request, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     store s(db.settings());
     BOOST_REQUIRE(begin(s, make_request("req-1", "app", std::nullopt)).ok());
@@ -83,7 +86,8 @@ BOOST_DATA_TEST_CASE(a_request_id_never_merges_into_another_request, bdata::make
     BOOST_TEST(keyed.value.kind == begin_kind::claimed);
 }
 
-BOOST_DATA_TEST_CASE(items_move_pending_sending_then_settled, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(items_move_pending_sending_then_settled, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     store s(db.settings());
     const auto request = make_request("req-1", "app", std::nullopt);
@@ -140,7 +144,8 @@ BOOST_DATA_TEST_CASE(items_move_pending_sending_then_settled, bdata::make(both_b
     BOOST_TEST(mark_sending(s, "no-such", {{0, 0}}).error.code == errc::not_found);
 }
 
-BOOST_DATA_TEST_CASE(a_key_is_claimed_once_then_replayed, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(a_key_is_claimed_once_then_replayed, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     store s(db.settings());
     const auto first = make_request("req-1", "app", "key-1");
@@ -169,7 +174,8 @@ BOOST_DATA_TEST_CASE(a_key_is_claimed_once_then_replayed, bdata::make(both_backe
     BOOST_TEST(complete(s, "req-1", sample_reply("req-1")).ok());
 }
 
-BOOST_DATA_TEST_CASE(a_key_reused_for_another_request_is_a_mismatch, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(a_key_reused_for_another_request_is_a_mismatch, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     store s(db.settings());
     BOOST_REQUIRE(begin(s, make_request("req-1", "app", "key-1", 5, "fp-1")).ok());
@@ -181,7 +187,8 @@ BOOST_DATA_TEST_CASE(a_key_reused_for_another_request_is_a_mismatch, bdata::make
     BOOST_TEST(begin(s, make_request("req-3", "app", "key-1", 5, "fp-2")).value.kind == begin_kind::mismatch);
 }
 
-BOOST_DATA_TEST_CASE(a_key_in_use_is_in_progress, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(a_key_in_use_is_in_progress, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     store s(db.settings());
     BOOST_REQUIRE(begin(s, make_request("req-1", "app", "key-1")).ok());
@@ -192,7 +199,8 @@ BOOST_DATA_TEST_CASE(a_key_in_use_is_in_progress, bdata::make(both_backends), ki
     BOOST_TEST(second.value.existing->request.request_id == "req-1");
 }
 
-BOOST_DATA_TEST_CASE(keys_are_scoped_to_the_client, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(keys_are_scoped_to_the_client, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     store s(db.settings());
     BOOST_REQUIRE(begin(s, make_request("req-1", "app", "key-1")).ok());
@@ -202,7 +210,8 @@ BOOST_DATA_TEST_CASE(keys_are_scoped_to_the_client, bdata::make(both_backends), 
     BOOST_TEST(find(s, "req-1", "app").ok());
 }
 
-BOOST_DATA_TEST_CASE(invalid_keys_are_refused, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(invalid_keys_are_refused, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     store s(db.settings());
     BOOST_TEST(begin(s, make_request("req-1", "app", std::string())).error.code == errc::invalid);
@@ -211,7 +220,8 @@ BOOST_DATA_TEST_CASE(invalid_keys_are_refused, bdata::make(both_backends), kind)
     BOOST_TEST(begin(s, make_request("req-4", "app", std::string(255, 'k'))).ok());
 }
 
-BOOST_DATA_TEST_CASE(threads_racing_on_one_key_claim_it_once, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(threads_racing_on_one_key_claim_it_once, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     store s(db.settings());
     constexpr int racers = 16;
@@ -237,8 +247,8 @@ BOOST_DATA_TEST_CASE(threads_racing_on_one_key_claim_it_once, bdata::make(both_b
     BOOST_TEST(other.load() == 0);
 }
 
-BOOST_DATA_TEST_CASE(two_instances_on_one_database_claim_once_and_replay_each_other, bdata::make(both_backends),
-                     kind) {
+BOOST_DATA_TEST_CASE(two_instances_on_one_database_claim_once_and_replay_each_other, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     store a(db.settings("instance-a"));
     store b(db.settings("instance-b"));
@@ -280,7 +290,8 @@ BOOST_DATA_TEST_CASE(two_instances_on_one_database_claim_once_and_replay_each_ot
     BOOST_TEST(find(b, "req-done", "app").value.items[0].status == item_status::invited);
 }
 
-BOOST_DATA_TEST_CASE(recover_after_a_crash_interrupts_sending_and_keeps_pending, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(recover_after_a_crash_interrupts_sending_and_keeps_pending, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     const auto request = make_request("req-1", "app", "key-1");
     {
@@ -330,8 +341,8 @@ BOOST_DATA_TEST_CASE(recover_after_a_crash_interrupts_sending_and_keeps_pending,
     BOOST_TEST(resume(after, "no-such").error.code == errc::not_found);
 }
 
-BOOST_DATA_TEST_CASE(a_request_left_by_a_stopped_instance_is_resumed_after_its_lease, bdata::make(both_backends),
-                     kind) {
+BOOST_DATA_TEST_CASE(a_request_left_by_a_stopped_instance_is_resumed_after_its_lease, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     manual_clock clock;
     auto sa = db.settings("instance-a");
@@ -363,7 +374,8 @@ BOOST_DATA_TEST_CASE(a_request_left_by_a_stopped_instance_is_resumed_after_its_l
     BOOST_TEST(complete(b, "req-1", sample_reply("req-1")).ok());
 }
 
-BOOST_DATA_TEST_CASE(pruning_removes_old_requests_and_expired_keys, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(pruning_removes_old_requests_and_expired_keys, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     manual_clock clock;
     auto config = db.settings();
@@ -397,7 +409,8 @@ BOOST_DATA_TEST_CASE(pruning_removes_old_requests_and_expired_keys, bdata::make(
     BOOST_TEST(s.stats().pruned_requests == 5u);
 }
 
-BOOST_DATA_TEST_CASE(the_background_pruner_prunes_on_its_own, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(the_background_pruner_prunes_on_its_own, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     manual_clock clock;
     auto config = db.settings();
@@ -420,7 +433,8 @@ BOOST_DATA_TEST_CASE(the_background_pruner_prunes_on_its_own, bdata::make(both_b
     BOOST_TEST(find(s, "req-1", "app").error.code == errc::not_found);
 }
 
-BOOST_DATA_TEST_CASE(a_key_that_outlived_its_request_is_free, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(a_key_that_outlived_its_request_is_free, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     manual_clock clock;
     auto config = db.settings();
@@ -440,7 +454,8 @@ BOOST_DATA_TEST_CASE(a_key_that_outlived_its_request_is_free, bdata::make(both_b
     BOOST_TEST(begin(s, make_request("req-3", "app", "key-1", 5, "fp-2")).value.kind == begin_kind::in_progress);
 }
 
-BOOST_DATA_TEST_CASE(a_key_expires_after_its_retention_without_a_prune, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(a_key_expires_after_its_retention_without_a_prune, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     manual_clock clock;
     auto config = db.settings();
@@ -455,7 +470,8 @@ BOOST_DATA_TEST_CASE(a_key_expires_after_its_retention_without_a_prune, bdata::m
     BOOST_TEST(begin(s, make_request("req-3", "app", "key-1")).value.kind == begin_kind::claimed);
 }
 
-BOOST_DATA_TEST_CASE(listings_for_operators, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(listings_for_operators, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     manual_clock clock;
     auto config = db.settings();
@@ -487,7 +503,8 @@ BOOST_DATA_TEST_CASE(listings_for_operators, bdata::make(both_backends), kind) {
     BOOST_TEST(unknown.value[0].error_code == "upstream_timeout");
 }
 
-BOOST_DATA_TEST_CASE(migrations_apply_once_even_when_instances_open_together, bdata::make(both_backends), kind) {
+BOOST_DATA_TEST_CASE(migrations_apply_once_even_when_instances_open_together, bdata::make(both_backends), kind)
+{
     test_database db(kind);
     std::vector<std::unique_ptr<store>> stores;
     for (int i = 0; i < 4; ++i) {
@@ -511,12 +528,14 @@ BOOST_DATA_TEST_CASE(migrations_apply_once_even_when_instances_open_together, bd
     BOOST_TEST(schema::latest_version() == 2);
 }
 
-BOOST_AUTO_TEST_CASE(reply_headers_round_trip) {
+BOOST_AUTO_TEST_CASE(reply_headers_round_trip)
+{
     const std::vector<header> headers{{"Content-Type", "application/json"}, {"X-Request-Id", "abc"}, {"Empty", ""}};
     BOOST_TEST(ops::decode_headers(ops::encode_headers(headers)) == headers);
 }
 
-BOOST_AUTO_TEST_CASE(the_printable_target_never_shows_a_password) {
+BOOST_AUTO_TEST_CASE(the_printable_target_never_shows_a_password)
+{
     settings s;
     s.backend = backend_kind::postgres;
     s.url = "postgresql://gateway:s3cret@db.internal:5433/ledger";

@@ -24,7 +24,8 @@ struct figures {
 
 // `requests` requests, `in_flight` at a time; each request's next step starts from the
 // previous one's callback, as the gateway's request path would.
-figures run(store& s, int requests, int in_flight) {
+figures run(store& s, int requests, int in_flight)
+{
     std::atomic<int> started{0}, finished{0}, failed{0};
     std::promise<void> all_done;
     std::function<void()> next;
@@ -84,7 +85,8 @@ figures run(store& s, int requests, int in_flight) {
 
 BOOST_AUTO_TEST_SUITE(ledger_throughput)
 
-BOOST_AUTO_TEST_CASE(begin_settle_complete_per_second) {
+BOOST_AUTO_TEST_CASE(begin_settle_complete_per_second)
+{
     // Small counts keep the suite quick; IGW_LEDGER_BENCH_REQUESTS raises them.
     const char* env = std::getenv("IGW_LEDGER_BENCH_REQUESTS");
     const int requests = env ? std::atoi(env) : 1000;

@@ -10,8 +10,8 @@
 
 #include <simdjson.h>
 
-#include <string>
 #include "tests/support/paths.hpp"
+#include <string>
 
 namespace mapping = igw::mapping;
 using namespace igw::mapping::test;
@@ -22,10 +22,7 @@ namespace {
 
 const std::string acme_config = ::igw::test::test_data_dir() + "/mapping/acme_gateway.yaml";
 
-env_map acme_env()
-{
-    return {{"ACME_US_TOKEN", "acme-us-test-token"}, {"ACME_EU_TOKEN", "acme-eu-test-token"}};
-}
+env_map acme_env() { return {{"ACME_US_TOKEN", "acme-us-test-token"}, {"ACME_EU_TOKEN", "acme-eu-test-token"}}; }
 
 const std::string request_json = R"({"invitations":[)"
                                  R"({"email":"Boss@Acme.test","role":"admin","ref":"hr-1"},)"

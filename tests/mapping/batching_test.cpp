@@ -11,10 +11,10 @@
 
 #include <simdjson.h>
 
+#include "tests/support/paths.hpp"
 #include <map>
 #include <set>
 #include <string>
-#include "tests/support/paths.hpp"
 
 namespace mapping = igw::mapping;
 namespace emulator = igw::emulator;
@@ -253,7 +253,8 @@ BOOST_AUTO_TEST_CASE(a_role_unsupported_everywhere_makes_no_call)
 {
     const auto config = load(shipped_config_path(), golden_env());
     const auto request = parse_request(
-        *config, R"({"invitations":[{"email":"b@example.com","role":"billing"}],"targets":["clickhouse","warpstream"]})");
+        *config,
+        R"({"invitations":[{"email":"b@example.com","role":"billing"}],"targets":["clickhouse","warpstream"]})");
     mapping::dispatch_plan plan;
     mapping::render_calls(request, config->mappings.routes[0], config->config.roles, plan);
     BOOST_TEST(plan.calls.empty());

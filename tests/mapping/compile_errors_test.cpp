@@ -170,8 +170,8 @@ BOOST_AUTO_TEST_CASE(templates_naming_an_unknown_secret_or_parameter)
 
 BOOST_AUTO_TEST_CASE(an_item_field_outside_each_needs_one_item_per_call)
 {
-    expect_provider_error(replaced(valid_provider, "    org: {$param: org}", "    first: {$item: email}"),
-                          "email}", "request.body.first.$item", "needs `batch.max_items: 1`", 2);
+    expect_provider_error(replaced(valid_provider, "    org: {$param: org}", "    first: {$item: email}"), "email}",
+                          "request.body.first.$item", "needs `batch.max_items: 1`", 2);
     // With max_items 1 the same body is fine.
     case_files files(replaced(replaced(valid_provider, "    org: {$param: org}", "    first: {$item: email}"),
                               "max_items: 5", "max_items: 1"),
@@ -209,14 +209,14 @@ BOOST_AUTO_TEST_CASE(other_provider_mistakes)
                           "Content-Type", "request.headers.Content-Type", "is set by the gateway itself");
     expect_provider_error(replaced(valid_provider, "  items: none", "  items: object"), "object", "reply.items",
                           "set `batch.max_items: 1`");
-    expect_provider_error(replaced(valid_provider, "  items: none", "  items: array"), "success",
-                          "reply.match", "needs `match`");
+    expect_provider_error(replaced(valid_provider, "  items: none", "  items: array"), "success", "reply.match",
+                          "needs `match`");
     expect_provider_error(replaced(valid_provider, "type: string", "type: text"), "text", "roles.type",
                           "must be one of");
-    expect_provider_error(replaced(valid_provider, "success: [200]", "success: [200, 404]"), "404",
-                          "reply.success[1]", "");
-    expect_provider_error(replaced(valid_provider, "[/message]", "[message]"), "message]",
-                          "reply.error_message[0]", "JSON Pointer");
+    expect_provider_error(replaced(valid_provider, "success: [200]", "success: [200, 404]"), "404", "reply.success[1]",
+                          "");
+    expect_provider_error(replaced(valid_provider, "[/message]", "[message]"), "message]", "reply.error_message[0]",
+                          "JSON Pointer");
 }
 
 BOOST_AUTO_TEST_CASE(a_role_map_leaving_a_canonical_role_unmapped)
@@ -235,11 +235,12 @@ BOOST_AUTO_TEST_CASE(a_role_value_outside_the_vendor_enum)
 BOOST_AUTO_TEST_CASE(a_role_value_of_the_wrong_type)
 {
     const std::string integer_list = replaced(
-        replaced(valid_provider, "  type: string\n  allowed: [owner, member]", "  type: integer_list"),
-        "max_items: 5", "max_items: 5\n  group_by: [role]");
+        replaced(valid_provider, "  type: string\n  allowed: [owner, member]", "  type: integer_list"), "max_items: 5",
+        "max_items: 5\n  group_by: [role]");
     // Strings for a provider taking integer ids; a list where a string is expected.
-    const std::string config = replaced(replaced(valid_config, "{admin: owner, member: member}", "{admin: [1], member: [2, 3]}"),
-                                        "      member: member\n", "      member: 4\n"); // one id alone is a list of one
+    const std::string config = replaced(
+        replaced(valid_config, "{admin: owner, member: member}", "{admin: [1], member: [2, 3]}"),
+        "      member: member\n", "      member: 4\n"); // one id alone is a list of one
     expect_target_error(integer_list, config, "t1", "targets.t1.roles.admin",
                         "provider p takes a list of integer role ids");
     expect_target_error(valid_provider, replaced(valid_config, "admin: owner\n", "admin: [1, 2]\n"), "t1",
@@ -266,8 +267,9 @@ BOOST_AUTO_TEST_CASE(a_missing_secret_or_parameter)
                         "targets.t1.params", "provider p needs parameter `org`");
     expect_target_error(valid_provider, replaced(valid_config, "      org: o1\n", "      org: \"\"\n"), "t1",
                         "targets.t1.params", "provider p needs parameter `org`");
-    expect_target_error(valid_provider, replaced(valid_config, "      token: tk1\n", "      token: tk1\n      extra: x\n"),
-                        "t1", "targets.t1.secrets.extra", "provider p takes no such secret");
+    expect_target_error(valid_provider,
+                        replaced(valid_config, "      token: tk1\n", "      token: tk1\n      extra: x\n"), "t1",
+                        "targets.t1.secrets.extra", "provider p takes no such secret");
     expect_target_error(valid_provider, replaced(valid_config, "      org: o1\n", "      org: o1\n      tenant: x\n"),
                         "t1", "targets.t1.params.tenant", "provider p takes no such parameter");
 }
@@ -289,10 +291,9 @@ BOOST_AUTO_TEST_CASE(an_unknown_provider_name)
 
 BOOST_AUTO_TEST_CASE(every_problem_in_every_file_is_reported_at_once)
 {
-    case_files files(replaced(replaced(valid_provider, "{secret.token}", "{secret.tokn}"), "{$item: email}",
-                              "{$items: email}"),
-                     replaced(valid_config, "provider: p\n    base_url: https://t1",
-                              "provider: gone\n    base_url: https://t1"));
+    case_files files(
+        replaced(replaced(valid_provider, "{secret.token}", "{secret.tokn}"), "{$item: email}", "{$items: email}"),
+        replaced(valid_config, "provider: p\n    base_url: https://t1", "provider: gone\n    base_url: https://t1"));
     const auto errors = files.errors();
     BOOST_TEST(errors.size() == 3u, joined(errors));
     BOOST_TEST(has_diagnostic(errors, files.in_provider("\"Bearer", "request.headers.Authorization"), "tokn"));

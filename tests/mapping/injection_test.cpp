@@ -167,10 +167,12 @@ BOOST_AUTO_TEST_CASE(a_secret_or_parameter_that_would_split_a_header_stops_the_l
              variant{"ANTHROPIC_ADMIN_KEY", secret + "\r\nX-Injected: 1", "targets.anthropic.headers.x-api-key"},
              variant{"ANTHROPIC_ADMIN_KEY", secret + "\n", "targets.anthropic.headers.x-api-key"},
              variant{"GORULES_TOKEN", secret + "\rX", "targets.gorules.headers.Authorization"},
-             variant{"WARPSTREAM_API_KEY", std::string(1, '\0') + secret, "targets.warpstream.headers.warpstream-api-key"},
+             variant{"WARPSTREAM_API_KEY", std::string(1, '\0') + secret,
+                     "targets.warpstream.headers.warpstream-api-key"},
              variant{"CLICKHOUSE_KEY_SECRET", secret + "\r\n", "targets.clickhouse.basic_auth.password"},
              variant{"CLICKHOUSE_KEY_ID", "id\n" + secret, "targets.clickhouse.basic_auth.username"},
-             variant{"ATOMICWORK_WORKSPACE_ID", "42\r\nX-" + secret + ": 1", "targets.atomicwork.headers.X-Workspace-Id"},
+             variant{"ATOMICWORK_WORKSPACE_ID", "42\r\nX-" + secret + ": 1",
+                     "targets.atomicwork.headers.X-Workspace-Id"},
          }) {
         BOOST_TEST_CONTEXT(v.variable)
         {

@@ -3,8 +3,8 @@
 // out here as the vendors document them (shared/vendors/*.md); the last cases take
 // real error replies from the strict emulators.
 
-#include "gateway/mapping/dispatch_plan.hpp"
 #include "gateway/json/base64.hpp"
+#include "gateway/mapping/dispatch_plan.hpp"
 #include "gateway/mapping/reply_mapper.hpp"
 
 #include "tests/mapping/support/mapping_support.hpp"
@@ -27,8 +27,9 @@ struct reply_fixture {
     std::shared_ptr<const mapping::compiled_config> config = load(shipped_config_path(), golden_env());
     // Three developers: supported everywhere, so every target gets exactly these items.
     igw::canonical::invite_request request = parse_request(
-        *config, R"({"invitations":[{"email":"ann@example.com","role":"developer"},)"
-                 R"({"email":"Ben.Stone@Example.com","role":"developer"},{"email":"cat@example.com","role":"developer"}]})");
+        *config,
+        R"({"invitations":[{"email":"ann@example.com","role":"developer"},)"
+        R"({"email":"Ben.Stone@Example.com","role":"developer"},{"email":"cat@example.com","role":"developer"}]})");
     mapping::dispatch_plan plan;
     mapping::reply_mapper mapper;
 
@@ -192,15 +193,16 @@ BOOST_AUTO_TEST_CASE(an_empty_array_or_elements_without_email_leave_every_item_u
 BOOST_AUTO_TEST_CASE(client_errors_carry_each_vendor_message)
 {
     // The error bodies each vendor (or its emulator, where undocumented) sends.
-    expect_all("anthropic", 400,
-               R"({"type":"error","error":{"type":"invalid_request_error","message":"role: Input should be 'user', 'developer' or 'billing'"}})",
-               item_status::failed, error_code::upstream_rejected,
-               "role: Input should be 'user', 'developer' or 'billing'");
+    expect_all(
+        "anthropic", 400,
+        R"({"type":"error","error":{"type":"invalid_request_error","message":"role: Input should be 'user', 'developer' or 'billing'"}})",
+        item_status::failed, error_code::upstream_rejected, "role: Input should be 'user', 'developer' or 'billing'");
     expect_all("clickhouse", 400, R"({"status":400,"error":"email: must be a valid email"})", item_status::failed,
                error_code::upstream_rejected, "email: must be a valid email");
     expect_all("clickhouse", 404, R"({"status":404,"error":"Organization not found"})", item_status::failed,
                error_code::upstream_rejected, "Organization not found");
-    expect_all("warpstream", 400, R"({"code":"invalid_argument","message":"invitations[1].email: invalid email address"})",
+    expect_all("warpstream", 400,
+               R"({"code":"invalid_argument","message":"invitations[1].email: invalid email address"})",
                item_status::failed, error_code::upstream_rejected, "invitations[1].email: invalid email address");
     expect_all("gorules", 400, R"({"message":"emails must contain no more than 10 elements"})", item_status::failed,
                error_code::upstream_rejected, "emails must contain no more than 10 elements");
@@ -216,8 +218,8 @@ BOOST_AUTO_TEST_CASE(error_bodies_without_a_message_get_a_generic_one)
                "HTTP 400 from target anthropic");
     expect_all("gorules", 400, "<html><body>Bad Request</body></html>", item_status::failed,
                error_code::upstream_rejected, "HTTP 400 from target gorules");
-    expect_all("warpstream", 409, R"({"message": 42, "error": ""})", item_status::failed,
-               error_code::upstream_rejected, "HTTP 409 from target warpstream");
+    expect_all("warpstream", 409, R"({"message": 42, "error": ""})", item_status::failed, error_code::upstream_rejected,
+               "HTTP 409 from target warpstream");
     expect_all("atomicwork", 400, R"({"message":"trunc)", item_status::failed, error_code::upstream_rejected,
                "HTTP 400 from target atomicwork");
 }
@@ -232,8 +234,8 @@ BOOST_AUTO_TEST_CASE(malformed_error_bodies_are_not_searched_for_a_message)
                "HTTP 500 from target atomicwork");
     expect_all("anthropic", 400, R"({"type":"error","error":{"type":"x", "message": })", item_status::failed,
                error_code::upstream_rejected, "HTTP 400 from target anthropic");
-    expect_all("gorules", 400, R"({"message":"kept"} trailing)", item_status::failed,
-               error_code::upstream_rejected, "HTTP 400 from target gorules");
+    expect_all("gorules", 400, R"({"message":"kept"} trailing)", item_status::failed, error_code::upstream_rejected,
+               "HTTP 400 from target gorules");
 }
 
 BOOST_AUTO_TEST_CASE(a_huge_vendor_message_is_capped)
@@ -256,7 +258,6 @@ const std::string& secret_of(const mapping::compiled_config& config, std::string
     throw std::runtime_error("no target " + std::string(target));
 }
 
-
 } // namespace
 
 BOOST_AUTO_TEST_CASE(vendor_messages_quoting_the_targets_secrets_are_redacted)
@@ -271,8 +272,8 @@ BOOST_AUTO_TEST_CASE(vendor_messages_quoting_the_targets_secrets_are_redacted)
     const std::string& key_id = secret_of(*config, "clickhouse", "key_id");
     const std::string& key_secret = secret_of(*config, "clickhouse", "key_secret");
     std::string basic = igw::json::base64(key_id + ":" + key_secret);
-    expect_all("clickhouse", 401, R"({"error":"rejected Authorization: Basic )" + basic + R"("})",
-               item_status::failed, error_code::upstream_unauthorized, "rejected Authorization: [redacted]");
+    expect_all("clickhouse", 401, R"({"error":"rejected Authorization: Basic )" + basic + R"("})", item_status::failed,
+               error_code::upstream_unauthorized, "rejected Authorization: [redacted]");
     while (basic.ends_with('='))
         basic.pop_back();
     expect_all("clickhouse", 403, R"({"error":"token )" + basic + " for " + key_id + ":" + key_secret + R"("})",
@@ -328,7 +329,8 @@ BOOST_AUTO_TEST_CASE(binding_lists_every_secret_form_of_a_target)
 
 BOOST_AUTO_TEST_CASE(unauthorized_and_forbidden)
 {
-    expect_all("anthropic", 401, R"({"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}})",
+    expect_all("anthropic", 401,
+               R"({"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}})",
                item_status::failed, error_code::upstream_unauthorized, "invalid x-api-key");
     expect_all("clickhouse", 401, "", item_status::failed, error_code::upstream_unauthorized);
     expect_all("atomicwork", 403, R"({"message":"workspace 7 is not accessible"})", item_status::failed,

@@ -32,10 +32,13 @@ using environment = std::map<std::string, std::string, std::less<>>;
 // The version `file` loads as with `env` as the whole environment.
 std::string version_with(const std::string& file, const environment& env)
 {
-    return mapping::load_compiled_config(file, [&env](std::string_view name) -> std::optional<std::string> {
-               const auto it = env.find(name);
-               return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
-           })->version;
+    return mapping::load_compiled_config(file,
+                                         [&env](std::string_view name) -> std::optional<std::string> {
+                                             const auto it = env.find(name);
+                                             return it == env.end() ? std::nullopt
+                                                                    : std::optional<std::string>(it->second);
+                                         })
+        ->version;
 }
 
 } // namespace
@@ -116,9 +119,12 @@ BOOST_AUTO_TEST_CASE(every_reply_names_the_config_it_was_made_with)
         {"openapi", {"GET", "/openapi.json", {}, ""}, 200},
         {"not found", {"GET", "/nowhere", {}, ""}, 404},
         {"wrong method", {"DELETE", std::string(invite_path), {}, ""}, 405},
-        {"invited", invite_request(invite_body({{"v@example.com", "member"}}, std::vector<std::string>{"gorules"})), 200},
+        {"invited", invite_request(invite_body({{"v@example.com", "member"}}, std::vector<std::string>{"gorules"})),
+         200},
         {"no key", invite_request("{}", {.key = std::nullopt}), 401},
-        {"media type", {"POST", std::string(invite_path), {{"Authorization", key}, {"Content-Type", "text/csv"}}, "a"}, 415},
+        {"media type",
+         {"POST", std::string(invite_path), {{"Authorization", key}, {"Content-Type", "text/csv"}}, "a"},
+         415},
         {"invalid", invite_request(R"({"invitations":[]})"), 422},
         {"not admin", {"POST", "/admin/reload", {{"Authorization", key}}, ""}, 403},
     };

@@ -2,8 +2,8 @@
 // reviewed golden files, secrets redacted, nothing sent; `invitegw explain` prints the
 // same calls offline.
 
-#include "tests/ops/support/ops_gateway.hpp"
 #include "gateway/json/base64.hpp"
+#include "tests/ops/support/ops_gateway.hpp"
 #include "tests/ops/support/replies.hpp"
 #include "tests/support/files.hpp"
 
@@ -13,12 +13,11 @@
 
 #include <simdjson.h>
 
-
+#include "tests/support/paths.hpp"
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include "tests/support/paths.hpp"
 
 using namespace igw;
 using namespace igw::ops;
@@ -57,8 +56,8 @@ std::vector<golden_case> golden_cases()
         {"subset_without_email",
          R"({"invitations":[{"email":"a@example.com","role":"member"},{"email":"b@example.com","role":"member"}],)"
          R"("targets":["gorules","clickhouse"],"send_email":false})"},
-        {"one_target_with_ref", invite_body({{"ref.holder@example.com", "admin", "ticket \"42\""}},
-                                            std::vector<std::string>{"atomicwork"})},
+        {"one_target_with_ref",
+         invite_body({{"ref.holder@example.com", "admin", "ticket \"42\""}}, std::vector<std::string>{"atomicwork"})},
     };
 }
 
@@ -67,11 +66,15 @@ void check_golden(const std::string& name, const std::string& actual)
     test::check_golden(fs::path(::igw::test::test_data_dir()) / "ops" / "golden" / (name + ".json"), actual);
 }
 
-
 std::vector<std::string> secrets_of(const emulator::credentials& c)
 {
-    return {std::string(client_key), c.anthropic_api_key, c.clickhouse_key_id, c.clickhouse_key_secret,
-            json::base64(c.clickhouse_key_id + ":" + c.clickhouse_key_secret), c.warpstream_api_key, c.gorules_token,
+    return {std::string(client_key),
+            c.anthropic_api_key,
+            c.clickhouse_key_id,
+            c.clickhouse_key_secret,
+            json::base64(c.clickhouse_key_id + ":" + c.clickhouse_key_secret),
+            c.warpstream_api_key,
+            c.gorules_token,
             c.atomicwork_api_key};
 }
 
@@ -88,7 +91,7 @@ std::string calls_and_results(const std::string& body)
 }
 
 emulator::test_response post_dry_run(std::uint16_t port, std::string body, std::string id,
-                                std::string target = std::string(invite_path) + "?dry_run=true")
+                                     std::string target = std::string(invite_path) + "?dry_run=true")
 {
     invite_options options;
     options.target = std::move(target);

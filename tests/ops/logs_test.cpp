@@ -2,15 +2,14 @@
 // JSON (the default) or text, with the documented fields, and never a secret, a client
 // key or an email address.
 
-#include "tests/ops/support/log_capture.hpp"
 #include "gateway/json/base64.hpp"
+#include "tests/ops/support/log_capture.hpp"
 #include "tests/ops/support/ops_gateway.hpp"
 #include "tests/ops/support/replies.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <simdjson.h>
-
 
 #include <map>
 #include <regex>
@@ -37,7 +36,6 @@ emulator::credentials distinctive_credentials()
     c.atomicwork_api_key = "atomicwork-LEAKCHECK-l2m3";
     return c;
 }
-
 
 const std::string wrong_key = "wrong-key-LEAKCHECK-n4o5p6q7";
 

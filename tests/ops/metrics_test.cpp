@@ -111,14 +111,14 @@ BOOST_AUTO_TEST_CASE(counters_equal_the_outcomes_of_a_scripted_mix)
     BOOST_TEST(e.all("invitegw_results_total") == results, show(e.all("invitegw_results_total")));
 
     // Calls are attempts (the retry included); the call histogram counts calls once.
-    const counts calls{{target("anthropic"), 2}, {target("clickhouse"), 2}, {target("warpstream"), 1},
-                       {target("atomicwork"), 2}};
+    const counts calls{
+        {target("anthropic"), 2}, {target("clickhouse"), 2}, {target("warpstream"), 1}, {target("atomicwork"), 2}};
     BOOST_TEST(e.all("invitegw_upstream_calls_total") == calls, show(e.all("invitegw_upstream_calls_total")));
-    const counts retries{{target("anthropic"), 0}, {target("clickhouse"), 0}, {target("warpstream"), 0},
-                         {target("atomicwork"), 1}};
+    const counts retries{
+        {target("anthropic"), 0}, {target("clickhouse"), 0}, {target("warpstream"), 0}, {target("atomicwork"), 1}};
     BOOST_TEST(e.all("invitegw_upstream_retries_total") == retries, show(e.all("invitegw_upstream_retries_total")));
-    const counts call_counts{{target("anthropic"), 2}, {target("clickhouse"), 2}, {target("warpstream"), 1},
-                             {target("atomicwork"), 1}};
+    const counts call_counts{
+        {target("anthropic"), 2}, {target("clickhouse"), 2}, {target("warpstream"), 1}, {target("atomicwork"), 1}};
     BOOST_TEST(e.all("invitegw_upstream_call_duration_seconds_count") == call_counts,
                show(e.all("invitegw_upstream_call_duration_seconds_count")));
     // What the vendors saw agrees with the counters.
@@ -142,9 +142,9 @@ BOOST_AUTO_TEST_CASE(counters_equal_the_outcomes_of_a_scripted_mix)
     BOOST_TEST(e.types.at("invitegw_requests_in_flight") == "gauge");
     BOOST_TEST(e.value("invitegw_log_lines_dropped_total").value_or(-1) ==
                static_cast<double>(telemetry::log_lines_dropped()));
-    for (const auto& family : {"invitegw_requests_total", "invitegw_results_total", "invitegw_upstream_calls_total",
-                               "invitegw_upstream_retries_total", "invitegw_config_reloads_total",
-                               "invitegw_log_lines_dropped_total"})
+    for (const auto& family :
+         {"invitegw_requests_total", "invitegw_results_total", "invitegw_upstream_calls_total",
+          "invitegw_upstream_retries_total", "invitegw_config_reloads_total", "invitegw_log_lines_dropped_total"})
         BOOST_TEST(e.types.at(family) == "counter", family);
 }
 
@@ -167,18 +167,21 @@ BOOST_AUTO_TEST_CASE(the_exposition_reader_refuses_what_prometheus_would)
 {
     const std::string head = "# HELP m_total Things.\n# TYPE m_total counter\n";
     BOOST_CHECK_NO_THROW(parse_exposition(head + "m_total{a=\"x\\\"y\"} 3\n"));
-    BOOST_CHECK_THROW(parse_exposition("m_total 3\n"), std::runtime_error);                   // no TYPE first
+    BOOST_CHECK_THROW(parse_exposition("m_total 3\n"), std::runtime_error); // no TYPE first
     BOOST_CHECK_THROW(parse_exposition(head + "m_total{a=\"x\"} 3\nm_total{a=\"x\"} 4\n"), std::runtime_error);
-    BOOST_CHECK_THROW(parse_exposition(head + "m_total{a=x} 3\n"), std::runtime_error);       // unquoted
-    BOOST_CHECK_THROW(parse_exposition(head + "m_total -1\n"), std::runtime_error);           // counter < 0
-    BOOST_CHECK_THROW(parse_exposition(head + "m_total 3"), std::runtime_error);              // no newline
-    BOOST_CHECK_THROW(parse_exposition(head + "m_total  3\n"), std::runtime_error);           // two spaces
+    BOOST_CHECK_THROW(parse_exposition(head + "m_total{a=x} 3\n"), std::runtime_error); // unquoted
+    BOOST_CHECK_THROW(parse_exposition(head + "m_total -1\n"), std::runtime_error);     // counter < 0
+    BOOST_CHECK_THROW(parse_exposition(head + "m_total 3"), std::runtime_error);        // no newline
+    BOOST_CHECK_THROW(parse_exposition(head + "m_total  3\n"), std::runtime_error);     // two spaces
     const std::string histogram = "# HELP h Latency.\n# TYPE h histogram\n";
-    BOOST_CHECK_NO_THROW(parse_exposition(histogram + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 0.5\nh_count 2\n"));
-    BOOST_CHECK_THROW(parse_exposition(histogram + "h_bucket{le=\"1\"} 3\nh_bucket{le=\"+Inf\"} 2\nh_sum 0.5\nh_count 2\n"),
-                      std::runtime_error); // not cumulative
-    BOOST_CHECK_THROW(parse_exposition(histogram + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 0.5\nh_count 3\n"),
-                      std::runtime_error); // +Inf != _count
+    BOOST_CHECK_NO_THROW(
+        parse_exposition(histogram + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 0.5\nh_count 2\n"));
+    BOOST_CHECK_THROW(
+        parse_exposition(histogram + "h_bucket{le=\"1\"} 3\nh_bucket{le=\"+Inf\"} 2\nh_sum 0.5\nh_count 2\n"),
+        std::runtime_error); // not cumulative
+    BOOST_CHECK_THROW(
+        parse_exposition(histogram + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 0.5\nh_count 3\n"),
+        std::runtime_error); // +Inf != _count
     BOOST_CHECK_THROW(parse_exposition(histogram + "h_bucket{le=\"1\"} 1\nh_sum 0.5\nh_count 1\n"),
                       std::runtime_error); // no +Inf
     BOOST_CHECK_THROW(parse_exposition(head + "m_total 1\n# HELP n Other.\n# TYPE n gauge\nn 1\nm_total{a=\"b\"} 1\n"),

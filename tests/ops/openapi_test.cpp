@@ -41,14 +41,21 @@ std::string describe(const std::vector<std::string>& violations)
 std::shared_ptr<const mapping::compiled_config> shipped_config()
 {
     const std::map<std::string, std::string, std::less<>> env{
-        {"INVITEGW_CLIENT_KEY", std::string(client_key)}, {"ANTHROPIC_ADMIN_KEY", "k"},
-        {"CLICKHOUSE_ORG_ID", "7c4a8d09-ca37-4d5a-b1e8-0a3f2f5e1d11"}, {"CLICKHOUSE_KEY_ID", "i"},
-        {"CLICKHOUSE_KEY_SECRET", "s"}, {"WARPSTREAM_API_KEY", "w"}, {"GORULES_BASE_URL", "https://gorules.example"},
-        {"GORULES_TOKEN", "t"}, {"ATOMICWORK_TENANT", "acme"}, {"ATOMICWORK_API_KEY", "a"}};
-    return mapping::load_compiled_config(repo_dir() + "/config/gateway.yaml", [env](std::string_view name) -> std::optional<std::string> {
-        const auto it = env.find(name);
-        return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
-    });
+        {"INVITEGW_CLIENT_KEY", std::string(client_key)},
+        {"ANTHROPIC_ADMIN_KEY", "k"},
+        {"CLICKHOUSE_ORG_ID", "7c4a8d09-ca37-4d5a-b1e8-0a3f2f5e1d11"},
+        {"CLICKHOUSE_KEY_ID", "i"},
+        {"CLICKHOUSE_KEY_SECRET", "s"},
+        {"WARPSTREAM_API_KEY", "w"},
+        {"GORULES_BASE_URL", "https://gorules.example"},
+        {"GORULES_TOKEN", "t"},
+        {"ATOMICWORK_TENANT", "acme"},
+        {"ATOMICWORK_API_KEY", "a"}};
+    return mapping::load_compiled_config(
+        repo_dir() + "/config/gateway.yaml", [env](std::string_view name) -> std::optional<std::string> {
+            const auto it = env.find(name);
+            return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+        });
 }
 
 // The members of a JSON object, in order.
@@ -157,7 +164,8 @@ BOOST_AUTO_TEST_CASE(problems_have_exactly_the_shape_of_the_problem_schema)
 
     std::string too_many = R"({"invitations":[)";
     for (int i = 0; i < 1001; ++i)
-        too_many += (i ? "," : "") + std::string(R"({"email":"p)") + std::to_string(i) + R"(@example.com","role":"member"})";
+        too_many += (i ? "," : "") + std::string(R"({"email":"p)") + std::to_string(i) +
+                    R"(@example.com","role":"member"})";
     too_many += "]}";
     std::string many_errors = R"({"invitations":[)";
     for (int i = 0; i < 150; ++i)
@@ -174,16 +182,22 @@ BOOST_AUTO_TEST_CASE(problems_have_exactly_the_shape_of_the_problem_schema)
         {"malformed JSON", invite(R"({"invitations": [)"), 400},
         {"unknown field", invite(R"({"invitations":[{"email":"a@example.com","role":"member"}],"colour":"red"})"), 422},
         {"bad email", invite(R"({"invitations":[{"email":"a@b","role":"member"}]})"), 422},
-        {"unknown role and target", invite(R"({"invitations":[{"email":"a@example.com","role":"owner"}],"targets":["nope"]})"), 422},
+        {"unknown role and target",
+         invite(R"({"invitations":[{"email":"a@example.com","role":"owner"}],"targets":["nope"]})"), 422},
         {"too many invitations", invite(too_many), 422},
         {"errors beyond the listed ones", invite(many_errors), 422},
         {"no key", invite_request("{}", {.key = std::nullopt}), 401},
-        {"wrong media type", emulator::test_request{"POST", std::string(invite_path),
-                                                    {{"Authorization", "Bearer " + std::string(client_key)},
-                                                     {"Content-Type", "text/plain"}}, "{}"}, 415},
+        {"wrong media type",
+         emulator::test_request{
+             "POST",
+             std::string(invite_path),
+             {{"Authorization", "Bearer " + std::string(client_key)}, {"Content-Type", "text/plain"}},
+             "{}"},
+         415},
         {"too large", invite(std::string(1024 * 1024 + 1, ' ')), 413},
-        {"not an admin", emulator::test_request{"POST", "/admin/reload",
-                                                {{"Authorization", "Bearer " + std::string(client_key)}}, ""}, 403},
+        {"not an admin",
+         emulator::test_request{"POST", "/admin/reload", {{"Authorization", "Bearer " + std::string(client_key)}}, ""},
+         403},
         {"no such route", emulator::test_request{"GET", "/v2/nothing", {}, ""}, 404},
         {"wrong method", emulator::test_request{"GET", std::string(invite_path), {}, ""}, 405},
     };
@@ -205,7 +219,8 @@ BOOST_AUTO_TEST_CASE(problems_have_exactly_the_shape_of_the_problem_schema)
             BOOST_TEST_REQUIRE(reply.status == r.status, reply.body);
             BOOST_TEST(reply.header("Content-Type").value_or("") == "application/problem+json");
             BOOST_TEST(schemas.check(reply.body, "/components/schemas/Problem").empty(),
-                       describe(schemas.check(reply.body, "/components/schemas/Problem")) << "\n" << reply.body);
+                       describe(schemas.check(reply.body, "/components/schemas/Problem")) << "\n"
+                                                                                          << reply.body);
             // The same, spelled out, so that loosening the schema does not loosen this.
             dom::parser body_parser;
             dom::object body;
@@ -245,7 +260,8 @@ BOOST_AUTO_TEST_CASE(every_error_code_and_status_the_merge_can_produce_is_in_the
     const dom::element root = parser.parse(std::string(api::openapi_document())).value_unsafe();
     std::set<std::string> codes, statuses;
     dom::element element;
-    BOOST_TEST_REQUIRE(!root.at_pointer("/components/schemas/Result/properties/error/properties/code/enum").get(element));
+    BOOST_TEST_REQUIRE(
+        !root.at_pointer("/components/schemas/Result/properties/error/properties/code/enum").get(element));
     for (const auto& code : string_array(element))
         codes.insert(code);
     BOOST_TEST_REQUIRE(!root.at_pointer("/components/schemas/Result/properties/status/enum").get(element));
@@ -284,7 +300,8 @@ BOOST_AUTO_TEST_CASE(real_replies_fit_their_documented_schemas)
     emulators.inject(vendor::clickhouse, fault{.kind = fault_kind::status, .status = 500});
     emulators.inject(vendor::warpstream, fault{.kind = fault_kind::unreadable_body});
     emulators.inject(vendor::gorules, fault{.kind = fault_kind::status, .status = 401});
-    const std::string body = invite_body({{"Jane.Doe@Example.com", "developer", "crm-8812"}, {"ops@example.com", "admin"}});
+    const std::string body = invite_body(
+        {{"Jane.Doe@Example.com", "developer", "crm-8812"}, {"ops@example.com", "admin"}});
     auto reply = post_invite(gw.port(), body);
     BOOST_TEST_REQUIRE(reply.status == 207u, reply.body);
     fits(reply, "/components/schemas/MergedResponse");
@@ -318,15 +335,19 @@ BOOST_AUTO_TEST_CASE(the_schema_checker_notices_what_it_is_asked_to)
     const schema_checker schemas{std::string(api::openapi_document())};
     const std::string problem = "/components/schemas/Problem";
     BOOST_TEST(schemas.check(R"({"type":"t","title":"T","status":400,"detail":"d"})", problem).empty());
-    BOOST_TEST(!schemas.check(R"({"type":"t","title":"T","status":400})", problem).empty());               // required
+    BOOST_TEST(!schemas.check(R"({"type":"t","title":"T","status":400})", problem).empty());                // required
     BOOST_TEST(!schemas.check(R"({"type":"t","title":"T","status":"400","detail":"d"})", problem).empty()); // type
     BOOST_TEST(!schemas.check(R"({"type":"t","title":"T","status":400,"detail":"d","x":1})", problem).empty());
-    BOOST_TEST(!schemas.check(R"({"type":"t","title":"T","status":400,"detail":"d","errors":[{"pointer":""}]})", problem)
-                    .empty());
-    BOOST_TEST(!schemas.check(R"({"request_id":"r","summary":{"invitations":1,"targets":1,"invited":0,"failed":1,"unknown":0},)"
-                              R"("results":[{"index":0,"email":"e","target":"t","status":"failed","error":{"code":"oops","message":""}}]})",
-                              "/components/schemas/MergedResponse")
-                    .empty()); // enum
+    BOOST_TEST(
+        !schemas.check(R"({"type":"t","title":"T","status":400,"detail":"d","errors":[{"pointer":""}]})", problem)
+             .empty());
+    BOOST_TEST(
+        !schemas
+             .check(
+                 R"({"request_id":"r","summary":{"invitations":1,"targets":1,"invited":0,"failed":1,"unknown":0},)"
+                 R"("results":[{"index":0,"email":"e","target":"t","status":"failed","error":{"code":"oops","message":""}}]})",
+                 "/components/schemas/MergedResponse")
+             .empty()); // enum
 }
 
 BOOST_AUTO_TEST_SUITE_END()

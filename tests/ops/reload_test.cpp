@@ -120,8 +120,8 @@ BOOST_AUTO_TEST_CASE(reloads_under_load_serve_each_request_from_one_whole_config
                 }
                 load_outcome outcome;
                 outcome.email = "load-" + std::to_string(c) + "-" + std::to_string(i) + "@example.com";
-                outcome.reply = client.send(
-                    invite_request(invite_body({{outcome.email, "member"}}, std::vector<std::string>{"anthropic", "gorules"})));
+                outcome.reply = client.send(invite_request(
+                    invite_body({{outcome.email, "member"}}, std::vector<std::string>{"anthropic", "gorules"})));
                 outcomes[c].push_back(std::move(outcome));
                 std::lock_guard lock(mutex);
                 ++completed;
@@ -147,9 +147,9 @@ BOOST_AUTO_TEST_CASE(reloads_under_load_serve_each_request_from_one_whole_config
         bool valid;
     };
     const std::vector<step> script{
-        {&config_b, false, true},     {&broken_yaml, true, false}, {&config_a, true, true},
-        {&unknown_role, false, false}, {&config_b, true, true},     {&config_a, false, true},
-        {&broken_yaml, false, false}, {&unknown_role, true, false}, {&config_b, false, true},
+        {&config_b, false, true},      {&broken_yaml, true, false},  {&config_a, true, true},
+        {&unknown_role, false, false}, {&config_b, true, true},      {&config_a, false, true},
+        {&broken_yaml, false, false},  {&unknown_role, true, false}, {&config_b, false, true},
     };
     std::string serving = version_a;
     unsigned successes = 0, failures = 0;
@@ -158,8 +158,7 @@ BOOST_AUTO_TEST_CASE(reloads_under_load_serve_each_request_from_one_whole_config
         BOOST_TEST_CONTEXT("reload step " << n << (s.through_admin ? " (admin)" : " (reloader)"))
         {
             BOOST_TEST_REQUIRE(after_some_requests(), "the clients made no progress");
-            const std::string expected =
-                !s.valid ? serving : s.yaml == &config_a ? version_a : version_b;
+            const std::string expected = !s.valid ? serving : s.yaml == &config_a ? version_a : version_b;
             gw.write_config(*s.yaml);
             server::reload_outcome outcome;
             if (s.through_admin) {
@@ -329,8 +328,9 @@ BOOST_AUTO_TEST_CASE(a_missing_config_file_is_a_failed_reload_naming_the_file)
     BOOST_TEST_REQUIRE(outcome.errors.size() == 1u);
     BOOST_TEST(outcome.errors[0].starts_with(gw.config_file() + ":"), outcome.errors[0]);
     BOOST_TEST(outcome.version == version);
-    BOOST_TEST(post_invite(gw.port(), invite_body({{"still@example.com", "member"}}, std::vector<std::string>{"gorules"}))
-                   .status == 200u);
+    BOOST_TEST(
+        post_invite(gw.port(), invite_body({{"still@example.com", "member"}}, std::vector<std::string>{"gorules"}))
+            .status == 200u);
     BOOST_TEST(reloads(gw.port(), "failure") == 1);
 }
 

@@ -70,7 +70,8 @@ std::string logged_trace(const log_capture& capture, std::string_view request_id
 const std::string everything = invite_body({{"tracy@example.com", "member"}, {"boss@example.com", "admin"}});
 constexpr std::size_t everything_calls = 7;
 
-emulator::test_response invite(std::uint16_t port, std::string id, std::optional<std::string> trace, std::string body = everything)
+emulator::test_response invite(std::uint16_t port, std::string id, std::optional<std::string> trace,
+                               std::string body = everything)
 {
     invite_options options;
     options.headers.emplace_back("X-Request-Id", std::move(id));
@@ -146,12 +147,12 @@ BOOST_AUTO_TEST_CASE(a_malformed_traceparent_starts_a_new_trace)
     gateway gw(config_yaml(spec));
     const std::string body = invite_body({{"odd@example.com", "member"}}, std::vector<std::string>{"anthropic"});
     const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
-    for (const std::string& bad : std::vector<std::string>{
-             "00-" + std::string(32, '0') + "-00f067aa0ba902b7-01",                                     // zero trace
-                                  "00-" + trace + "-0000000000000000-01",                            // zero span
-                                  "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",         // upper case
-                                  "00-" + trace + "-00f067aa0ba902b7",                               // no flags
-                                  "00-" + trace + "_00f067aa0ba902b7-01",                            // separator
+    for (const std::string& bad :
+         std::vector<std::string>{"00-" + std::string(32, '0') + "-00f067aa0ba902b7-01",     // zero trace
+                                  "00-" + trace + "-0000000000000000-01",                    // zero span
+                                  "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", // upper case
+                                  "00-" + trace + "-00f067aa0ba902b7",                       // no flags
+                                  "00-" + trace + "_00f067aa0ba902b7-01",                    // separator
                                   "garbage"}) {
         BOOST_TEST_CONTEXT(bad)
         {
@@ -171,7 +172,8 @@ BOOST_AUTO_TEST_CASE(the_clients_sampling_decision_is_passed_on)
     config_spec spec;
     spec.base_urls = emulator_urls(emulators);
     gateway gw(config_yaml(spec));
-    const std::string body = invite_body({{"quiet@example.com", "member"}}, std::vector<std::string>{"anthropic", "gorules"});
+    const std::string body = invite_body({{"quiet@example.com", "member"}},
+                                         std::vector<std::string>{"anthropic", "gorules"});
     const std::string trace = "0af7651916cd43dd8448eb211c80319c";
 
     BOOST_TEST_REQUIRE(invite(gw.port(), "not-sampled", "00-" + trace + "-b7ad6b7169203331-00", body).status == 200u);

@@ -95,8 +95,8 @@ BOOST_AUTO_TEST_CASE(a_trailer_that_never_ends_gets_413_and_does_not_grow_memory
     start();
     test_client client(port());
     bool stopped = false;
-    const std::size_t growth =
-        growth_while_sending(client, chunked_invite_head() + "2\r\n{}\r\n0\r\nX-Trailer: ", stopped);
+    const std::size_t growth = growth_while_sending(client,
+                                                    chunked_invite_head() + "2\r\n{}\r\n0\r\nX-Trailer: ", stopped);
     BOOST_TEST_MESSAGE("resident set growth during 64 MiB of trailer: " << growth / 1024 << " KiB");
     BOOST_TEST(stopped);
     BOOST_TEST(growth < 16 * mib);
@@ -109,7 +109,8 @@ BOOST_AUTO_TEST_CASE(a_transfer_coding_list_not_ending_in_chunked_gets_400_and_t
     // The body smuggles a second request; a server that ignored the coding would answer it.
     const std::string smuggled = raw_request("GET", "/healthz");
     const std::vector<std::vector<std::string>> variants{
-        {"gzip"}, {"identity"}, {"chunked, identity"}, {"chunked;x=1"}, {"chunked, chunked"}, {"chunked", "gzip"}, {""}};
+        {"gzip"}, {"identity"}, {"chunked, identity"}, {"chunked;x=1"}, {"chunked, chunked"}, {"chunked", "gzip"},
+        {""}};
     for (const auto& codings : variants) {
         BOOST_TEST_CONTEXT("Transfer-Encoding: " << codings.front() << (codings.size() > 1 ? " + " + codings[1] : ""))
         {
@@ -141,8 +142,7 @@ BOOST_AUTO_TEST_CASE(transfer_encoding_beside_content_length_or_in_http_1_0_gets
 {
     start();
     test_client both(port());
-    both.send(invite_request("/v1/invitations", "", "key-a",
-                             {{"Transfer-Encoding", "gzip"}, {"Content-Length", "4"}}) +
+    both.send(invite_request("/v1/invitations", "", "key-a", {{"Transfer-Encoding", "gzip"}, {"Content-Length", "4"}}) +
               "{}\r\n" + raw_request("GET", "/healthz"));
     check_single_reply_then_close(both, 400);
 

@@ -55,8 +55,8 @@ BOOST_AUTO_TEST_CASE(invite_requests_reach_the_handler_with_route_client_and_bod
 {
     start();
     test_client client(port());
-    client.send(invite_request("/v1/other?dry_run=true", R"({"hello":"world"})", "key-b",
-                               {{"X-Request-Id", "req-42"}}));
+    client.send(
+        invite_request("/v1/other?dry_run=true", R"({"hello":"world"})", "key-b", {{"X-Request-Id", "req-42"}}));
     const auto r = client.read_reply();
     BOOST_TEST(r.result_int() == 200u);
     BOOST_TEST(header(r, "X-Echo") == "yes");
@@ -181,10 +181,9 @@ BOOST_AUTO_TEST_CASE(a_body_that_is_not_json_gets_415)
     check_problem(none.read_reply(), 415);
 
     test_client with_params(port());
-    with_params.send(raw_request("POST", "/v1/invitations",
-                                 {{"Authorization", "Bearer key-a"},
-                                  {"Content-Type", "application/json; charset=utf-8"}},
-                                 "{}"));
+    with_params.send(
+        raw_request("POST", "/v1/invitations",
+                    {{"Authorization", "Bearer key-a"}, {"Content-Type", "application/json; charset=utf-8"}}, "{}"));
     BOOST_TEST(with_params.read_reply().result_int() == 200u);
 }
 
@@ -193,10 +192,9 @@ BOOST_AUTO_TEST_CASE(a_content_length_over_the_limit_gets_413_before_the_body_is
     start();
     test_client client(port());
     // Only the header is sent: the reply must not wait for ten megabytes.
-    client.send(raw_request("POST", "/v1/invitations",
-                            {{"Authorization", "Bearer key-a"},
-                             {"Content-Type", "application/json"},
-                             {"Content-Length", "10000000"}}));
+    client.send(raw_request(
+        "POST", "/v1/invitations",
+        {{"Authorization", "Bearer key-a"}, {"Content-Type", "application/json"}, {"Content-Length", "10000000"}}));
     const auto r = client.read_reply();
     check_problem(r, 413);
     BOOST_TEST(!r.keep_alive());

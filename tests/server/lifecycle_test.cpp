@@ -113,12 +113,11 @@ BOOST_AUTO_TEST_CASE(a_body_not_in_by_the_read_timeout_gets_408)
     config.limits.read_timeout = 300ms;
     start();
     test_client client(port());
-    client.send(srv::testing::raw_request("POST", "/v1/invitations",
-                                          {{"Authorization", "Bearer key-a"},
-                                           {"Content-Type", "application/json"},
-                                           {"Content-Length", "100"}},
-                                          "") +
-                R"({"half":)");
+    client.send(
+        srv::testing::raw_request(
+            "POST", "/v1/invitations",
+            {{"Authorization", "Bearer key-a"}, {"Content-Type", "application/json"}, {"Content-Length", "100"}}, "") +
+        R"({"half":)");
     const auto r = client.read_reply();
     BOOST_TEST(r.result_int() == 408u);
     BOOST_TEST(!r.keep_alive());
@@ -342,12 +341,12 @@ BOOST_AUTO_TEST_CASE(an_invite_whose_client_drops_mid_body_is_still_counted)
     srv->start();
     {
         test_client dropping(port());
-        dropping.send(raw_request("POST", "/v1/invitations",
-                                  {{"Authorization", "Bearer key-a"},
-                                   {"Content-Type", "application/json"},
-                                   {"Content-Length", "100"}},
-                                  "") +
-                      R"({"half":)");
+        dropping.send(
+            raw_request(
+                "POST", "/v1/invitations",
+                {{"Authorization", "Bearer key-a"}, {"Content-Type", "application/json"}, {"Content-Length", "100"}},
+                "") +
+            R"({"half":)");
     } // closed mid-body
     // Counted (and logged) as 499 once the server has seen the close; each scrape is a
     // round trip, so the loop gives it time without sleeping.

@@ -6,11 +6,11 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <vector>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+#include <vector>
 
 namespace igw::test {
 
@@ -119,8 +119,8 @@ void check_golden(const fs::path& file, const std::string& actual)
     std::size_t line = 0;
     while (line < want.size() && line < got.size() && want[line] == got[line])
         ++line;
-    BOOST_ERROR("golden " << file << " differs at line " << line + 1 << ":\n  expected: "
-                          << (line < want.size() ? want[line] : "<end of file>")
+    BOOST_ERROR("golden " << file << " differs at line " << line + 1
+                          << ":\n  expected: " << (line < want.size() ? want[line] : "<end of file>")
                           << "\n  actual:   " << (line < got.size() ? got[line] : "<end of output>")
                           << "\n(IGW_UPDATE_GOLDEN=1 rewrites it; review the diff before committing)");
 }

@@ -17,7 +17,8 @@ YAML::Node child(const YAML::Node& node, std::string_view segment)
         return node[key];
     if (node.IsSequence())
         for (const YAML::Node& element : node)
-            if ((element["name"] && element["name"].Scalar() == key) || (element["path"] && element["path"].Scalar() == key))
+            if ((element["name"] && element["name"].Scalar() == key) ||
+                (element["path"] && element["path"].Scalar() == key))
                 return element;
     return YAML::Node(YAML::NodeType::Undefined);
 }

@@ -18,11 +18,21 @@
 namespace igw::test {
 namespace {
 
-struct free_key { void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); } };
-struct free_cert { void operator()(X509* p) const noexcept { X509_free(p); } };
-struct free_bio { void operator()(BIO* p) const noexcept { BIO_free(p); } };
-struct free_bn { void operator()(BIGNUM* p) const noexcept { BN_free(p); } };
-struct free_ext { void operator()(X509_EXTENSION* p) const noexcept { X509_EXTENSION_free(p); } };
+struct free_key {
+    void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
+};
+struct free_cert {
+    void operator()(X509* p) const noexcept { X509_free(p); }
+};
+struct free_bio {
+    void operator()(BIO* p) const noexcept { BIO_free(p); }
+};
+struct free_bn {
+    void operator()(BIGNUM* p) const noexcept { BN_free(p); }
+};
+struct free_ext {
+    void operator()(X509_EXTENSION* p) const noexcept { X509_EXTENSION_free(p); }
+};
 using key_ptr = std::unique_ptr<EVP_PKEY, free_key>;
 using cert_ptr = std::unique_ptr<X509, free_cert>;
 
@@ -53,8 +63,7 @@ void add_extension(X509* cert, X509* issuer, int nid, const char* value)
     X509V3_CTX context;
     X509V3_set_ctx_nodb(&context);
     X509V3_set_ctx(&context, issuer, cert, nullptr, nullptr, 0);
-    std::unique_ptr<X509_EXTENSION, free_ext> extension(
-        X509V3_EXT_conf_nid(nullptr, &context, nid, value));
+    std::unique_ptr<X509_EXTENSION, free_ext> extension(X509V3_EXT_conf_nid(nullptr, &context, nid, value));
     if (!extension)
         fail(value);
     check(X509_add_ext(cert, extension.get(), -1), "X509_add_ext");
@@ -62,8 +71,8 @@ void add_extension(X509* cert, X509* issuer, int nid, const char* value)
 
 // A certificate for `key` named `common_name`, signed by issuer/issuer_key (self-signed
 // when issuer is null). `alt_names` non-empty makes it a server certificate.
-cert_ptr make_certificate(EVP_PKEY* key, const std::string& common_name, X509* issuer,
-                          EVP_PKEY* issuer_key, const std::string& alt_names)
+cert_ptr make_certificate(EVP_PKEY* key, const std::string& common_name, X509* issuer, EVP_PKEY* issuer_key,
+                          const std::string& alt_names)
 {
     cert_ptr cert(X509_new());
     if (!cert)
@@ -121,15 +130,13 @@ void write_certificate(const std::string& path, X509* cert)
 void write_key(const std::string& path, EVP_PKEY* key)
 {
     auto file = open_for_writing(path);
-    check(PEM_write_bio_PrivateKey(file.get(), key, nullptr, nullptr, 0, nullptr, nullptr),
-          "PEM_write_bio_PrivateKey");
+    check(PEM_write_bio_PrivateKey(file.get(), key, nullptr, nullptr, 0, nullptr, nullptr), "PEM_write_bio_PrivateKey");
 }
 
 bool is_ip_address(const std::string& host)
 {
     unsigned char address[16];
-    return inet_pton(AF_INET, host.c_str(), address) == 1 ||
-           inet_pton(AF_INET6, host.c_str(), address) == 1;
+    return inet_pton(AF_INET, host.c_str(), address) == 1 || inet_pton(AF_INET6, host.c_str(), address) == 1;
 }
 
 } // namespace
@@ -146,14 +153,13 @@ test_certificates::test_certificates(std::string_view host_name)
     const key_ptr ca_key = make_key();
     const cert_ptr ca = make_certificate(ca_key.get(), "invitegw test CA", nullptr, nullptr, {});
     const key_ptr server_key = make_key();
-    const cert_ptr server = make_certificate(server_key.get(), host.empty() ? "localhost" : host,
-                                             ca.get(), ca_key.get(), alt_names);
+    const cert_ptr server = make_certificate(server_key.get(), host.empty() ? "localhost" : host, ca.get(),
+                                             ca_key.get(), alt_names);
     const key_ptr wrong_key = make_key();
-    const cert_ptr wrong = make_certificate(wrong_key.get(), "wrong-host.invalid", ca.get(),
-                                            ca_key.get(), "DNS:wrong-host.invalid");
+    const cert_ptr wrong = make_certificate(wrong_key.get(), "wrong-host.invalid", ca.get(), ca_key.get(),
+                                            "DNS:wrong-host.invalid");
     const key_ptr other_ca_key = make_key();
-    const cert_ptr other_ca =
-        make_certificate(other_ca_key.get(), "invitegw untrusted CA", nullptr, nullptr, {});
+    const cert_ptr other_ca = make_certificate(other_ca_key.get(), "invitegw untrusted CA", nullptr, nullptr, {});
 
     ca_file_ = directory_ + "/ca.pem";
     certificate_file_ = directory_ + "/server.pem";

@@ -44,7 +44,8 @@ auto in(std::chrono::milliseconds d) { return clock_type::now() + d; }
 // Sends `count` requests at once, like the fan-out does, and returns the replies in
 // the order they were started.
 net::awaitable<std::vector<response>> send_all(client& c, const endpoint& ep, const request& req, std::size_t count,
-                                               std::chrono::milliseconds timeout, unsigned max_connections) {
+                                               std::chrono::milliseconds timeout, unsigned max_connections)
+{
     auto ex = co_await net::this_coro::executor;
     using op_type = decltype(net::co_spawn(ex, c.send(ep, req, in(timeout), max_connections), net::deferred));
     std::vector<op_type> ops;
@@ -54,12 +55,14 @@ net::awaitable<std::vector<response>> send_all(client& c, const endpoint& ep, co
                                         .async_wait(net::experimental::wait_for_all(), net::use_awaitable);
     (void)order;
     for (auto& e : errors)
-        if (e) std::rethrow_exception(e);
+        if (e)
+            std::rethrow_exception(e);
     co_return replies;
 }
 
 // A field of /proc/self/status in KiB ("VmRSS", "VmHWM"), or -1.
-long status_kib(std::string_view field) {
+long status_kib(std::string_view field)
+{
     std::ifstream in("/proc/self/status");
     for (std::string line; std::getline(in, line);)
         if (line.starts_with(field) && line.size() > field.size() && line[field.size()] == ':')
@@ -69,18 +72,20 @@ long status_kib(std::string_view field) {
 
 // Where the process's resident memory stands, after resetting its high-water mark
 // (Linux >= 4.0), so that peak_rss_kib() then gives the highest it reached since.
-long reset_peak_rss_kib() {
+long reset_peak_rss_kib()
+{
     std::ofstream clear_refs("/proc/self/clear_refs");
     clear_refs << "5" << std::flush;
     return status_kib("VmRSS");
 }
 long peak_rss_kib() { return status_kib("VmHWM"); }
 
-}  // namespace
+} // namespace
 
 BOOST_AUTO_TEST_SUITE(upstream_client)
 
-BOOST_AUTO_TEST_CASE(sequential_calls_reuse_one_keep_alive_connection) {
+BOOST_AUTO_TEST_CASE(sequential_calls_reuse_one_keep_alive_connection)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);
@@ -110,7 +115,8 @@ BOOST_AUTO_TEST_CASE(sequential_calls_reuse_one_keep_alive_connection) {
     });
 }
 
-BOOST_AUTO_TEST_CASE(get_without_body_sends_no_content_length_and_reads_chunked_replies) {
+BOOST_AUTO_TEST_CASE(get_without_body_sends_no_content_length_and_reads_chunked_replies)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);
@@ -126,7 +132,8 @@ BOOST_AUTO_TEST_CASE(get_without_body_sends_no_content_length_and_reads_chunked_
     });
 }
 
-BOOST_AUTO_TEST_CASE(concurrent_calls_never_exceed_the_connection_cap) {
+BOOST_AUTO_TEST_CASE(concurrent_calls_never_exceed_the_connection_cap)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);
@@ -147,7 +154,8 @@ BOOST_AUTO_TEST_CASE(concurrent_calls_never_exceed_the_connection_cap) {
     });
 }
 
-BOOST_AUTO_TEST_CASE(deadline_while_waiting_for_a_connection_is_timeout_before_send) {
+BOOST_AUTO_TEST_CASE(deadline_while_waiting_for_a_connection_is_timeout_before_send)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);
@@ -174,7 +182,8 @@ BOOST_AUTO_TEST_CASE(deadline_while_waiting_for_a_connection_is_timeout_before_s
     });
 }
 
-BOOST_AUTO_TEST_CASE(deadline_already_passed_sends_nothing) {
+BOOST_AUTO_TEST_CASE(deadline_already_passed_sends_nothing)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);
@@ -184,7 +193,8 @@ BOOST_AUTO_TEST_CASE(deadline_already_passed_sends_nothing) {
     });
 }
 
-BOOST_AUTO_TEST_CASE(slow_server_is_timeout_after_send_and_the_connection_is_dropped) {
+BOOST_AUTO_TEST_CASE(slow_server_is_timeout_after_send_and_the_connection_is_dropped)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);
@@ -201,7 +211,8 @@ BOOST_AUTO_TEST_CASE(slow_server_is_timeout_after_send_and_the_connection_is_dro
     });
 }
 
-BOOST_AUTO_TEST_CASE(idle_connection_closed_by_the_server_is_replaced_transparently) {
+BOOST_AUTO_TEST_CASE(idle_connection_closed_by_the_server_is_replaced_transparently)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         server_options options;
         options.close_after_requests = 1;
@@ -211,19 +222,20 @@ BOOST_AUTO_TEST_CASE(idle_connection_closed_by_the_server_is_replaced_transparen
         auto first = co_await c.send(ep, post("/ok", "one"), in(5s), 1);
         BOOST_TEST(first.error == failure::none, first.message);
         BOOST_TEST(c.stats(ep).idle == 1u);
-        co_await server.wait_closed(1);  // the server dropped the idle keep-alive connection
+        co_await server.wait_closed(1); // the server dropped the idle keep-alive connection
         auto second = co_await c.send(ep, post("/ok", "two"), in(5s), 1);
         BOOST_TEST(second.error == failure::none, second.message);
         BOOST_TEST(second.body == "two");
         BOOST_TEST(!second.reused_connection);
         BOOST_TEST(server.connections_accepted() == 2u);
-        BOOST_TEST(server.requests().size() == 2u);  // nothing was sent on the dead one
+        BOOST_TEST(server.requests().size() == 2u); // nothing was sent on the dead one
         BOOST_TEST(c.stats(ep).opened_total == 2u);
         BOOST_TEST(c.stats(ep).open == 1u);
     });
 }
 
-BOOST_AUTO_TEST_CASE(post_the_server_read_then_dropped_is_connection_lost_not_retried) {
+BOOST_AUTO_TEST_CASE(post_the_server_read_then_dropped_is_connection_lost_not_retried)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);
@@ -241,12 +253,14 @@ BOOST_AUTO_TEST_CASE(post_the_server_read_then_dropped_is_connection_lost_not_re
     });
 }
 
-BOOST_AUTO_TEST_CASE(a_request_the_server_read_in_full_is_never_resent_whatever_its_method) {
+BOOST_AUTO_TEST_CASE(a_request_the_server_read_in_full_is_never_resent_whatever_its_method)
+{
     // PUT and GET are idempotent by RFC 9110, but a vendor's invite endpoint need not
     // be: one that read the whole request and then dropped the connection may have
     // acted on it, and sending it again could invite twice.
     for (const std::string_view method : {"PUT", "GET", "POST"}) {
-        BOOST_TEST_CONTEXT(method) {
+        BOOST_TEST_CONTEXT(method)
+        {
             run([&](net::any_io_executor ex) -> net::awaitable<void> {
                 test_server server(ex);
                 client c(ex);
@@ -254,8 +268,8 @@ BOOST_AUTO_TEST_CASE(a_request_the_server_read_in_full_is_never_resent_whatever_
                 auto first = co_await c.send(ep, post("/ok"), in(5s), 1);
                 BOOST_TEST(first.error == failure::none, first.message);
                 auto lost = co_await c.send(ep, request{method, "/close", {}, R"({"invite":"once"})"}, in(5s), 1);
-                BOOST_TEST(lost.error == failure::connection_lost);  // the caller reports it as unknown
-                BOOST_TEST(lost.reused_connection);  // no second attempt on a fresh connection
+                BOOST_TEST(lost.error == failure::connection_lost); // the caller reports it as unknown
+                BOOST_TEST(lost.reused_connection);                 // no second attempt on a fresh connection
                 BOOST_REQUIRE_EQUAL(server.requests().size(), 2u);
                 BOOST_TEST(server.requests()[1].method == method);
                 BOOST_TEST(server.connections_accepted() == 1u);
@@ -265,17 +279,19 @@ BOOST_AUTO_TEST_CASE(a_request_the_server_read_in_full_is_never_resent_whatever_
     }
 }
 
-BOOST_AUTO_TEST_CASE(first_call_dropped_without_reply_is_connection_lost) {
+BOOST_AUTO_TEST_CASE(first_call_dropped_without_reply_is_connection_lost)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);
         auto r = co_await c.send(local(server), request{"GET", "/close", {}, {}}, in(5s), 1);
         BOOST_TEST(r.error == failure::connection_lost);
-        BOOST_TEST(server.requests().size() == 1u);  // a fresh connection is never retried
+        BOOST_TEST(server.requests().size() == 1u); // a fresh connection is never retried
     });
 }
 
-BOOST_AUTO_TEST_CASE(connection_refused_is_connect_failed) {
+BOOST_AUTO_TEST_CASE(connection_refused_is_connect_failed)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         std::uint16_t port = 0;
         {
@@ -293,7 +309,8 @@ BOOST_AUTO_TEST_CASE(connection_refused_is_connect_failed) {
     });
 }
 
-BOOST_AUTO_TEST_CASE(host_names_are_resolved) {
+BOOST_AUTO_TEST_CASE(host_names_are_resolved)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);
@@ -308,7 +325,8 @@ BOOST_AUTO_TEST_CASE(host_names_are_resolved) {
     });
 }
 
-BOOST_AUTO_TEST_CASE(concurrent_first_calls_share_one_resolution) {
+BOOST_AUTO_TEST_CASE(concurrent_first_calls_share_one_resolution)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);
@@ -323,7 +341,8 @@ BOOST_AUTO_TEST_CASE(concurrent_first_calls_share_one_resolution) {
     });
 }
 
-BOOST_AUTO_TEST_CASE(reply_larger_than_the_limit_is_bad_reply) {
+BOOST_AUTO_TEST_CASE(reply_larger_than_the_limit_is_bad_reply)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client_options options;
@@ -338,18 +357,20 @@ BOOST_AUTO_TEST_CASE(reply_larger_than_the_limit_is_bad_reply) {
         BOOST_TEST(big.message.find("1000") != std::string::npos, big.message);
         auto chunked = co_await c.send(ep, post("/chunked/5000"), in(5s), 1);
         BOOST_TEST(chunked.error == failure::bad_reply);
-        BOOST_TEST(c.stats(ep).open == 0u);  // a half-read reply leaves nothing reusable
+        BOOST_TEST(c.stats(ep).open == 0u); // a half-read reply leaves nothing reusable
     });
 }
 
-BOOST_AUTO_TEST_CASE(an_endless_chunk_extension_or_trailer_is_bad_reply_in_bounded_memory) {
+BOOST_AUTO_TEST_CASE(an_endless_chunk_extension_or_trailer_is_bad_reply_in_bounded_memory)
+{
     // Chunk extensions and trailers are framing, not body: the body limit never sees
     // them, and the parser keeps an unfinished line in the read buffer whole.
     for (const std::string_view target : {"/chunk-extension/64", "/endless-trailer/64"}) {
-        BOOST_TEST_CONTEXT(target) {
+        BOOST_TEST_CONTEXT(target)
+        {
             run([&](net::any_io_executor ex) -> net::awaitable<void> {
                 test_server server(ex);
-                client c(ex);  // the default limits: 4 MiB of body, 64 KiB of header
+                client c(ex); // the default limits: 4 MiB of body, 64 KiB of header
                 const auto ep = local(server);
                 const long before = reset_peak_rss_kib();
                 const auto r = co_await c.send(ep, request{"GET", target, {}, {}}, in(15s), 1);
@@ -365,7 +386,8 @@ BOOST_AUTO_TEST_CASE(an_endless_chunk_extension_or_trailer_is_bad_reply_in_bound
     }
 }
 
-BOOST_AUTO_TEST_CASE(unparsable_reply_is_bad_reply) {
+BOOST_AUTO_TEST_CASE(unparsable_reply_is_bad_reply)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);
@@ -374,7 +396,8 @@ BOOST_AUTO_TEST_CASE(unparsable_reply_is_bad_reply) {
     });
 }
 
-BOOST_AUTO_TEST_CASE(status_and_retry_after_are_reported) {
+BOOST_AUTO_TEST_CASE(status_and_retry_after_are_reported)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);
@@ -390,7 +413,8 @@ BOOST_AUTO_TEST_CASE(status_and_retry_after_are_reported) {
     });
 }
 
-BOOST_AUTO_TEST_CASE(connection_close_and_http10_replies_are_not_reused) {
+BOOST_AUTO_TEST_CASE(connection_close_and_http10_replies_are_not_reused)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);
@@ -410,7 +434,8 @@ BOOST_AUTO_TEST_CASE(connection_close_and_http10_replies_are_not_reused) {
     });
 }
 
-BOOST_AUTO_TEST_CASE(idle_connections_are_evicted_after_the_idle_timeout) {
+BOOST_AUTO_TEST_CASE(idle_connections_are_evicted_after_the_idle_timeout)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client_options options;
@@ -420,7 +445,7 @@ BOOST_AUTO_TEST_CASE(idle_connections_are_evicted_after_the_idle_timeout) {
         auto r = co_await c.send(ep, post("/ok"), in(5s), 1);
         BOOST_TEST(r.error == failure::none, r.message);
         BOOST_TEST(c.stats(ep).idle == 1u);
-        co_await server.wait_closed(1);  // the client closed it on its own
+        co_await server.wait_closed(1); // the client closed it on its own
         BOOST_TEST(c.stats(ep).idle == 0u);
         BOOST_TEST(c.stats(ep).open == 0u);
         auto next = co_await c.send(ep, post("/ok"), in(5s), 1);
@@ -429,7 +454,8 @@ BOOST_AUTO_TEST_CASE(idle_connections_are_evicted_after_the_idle_timeout) {
     });
 }
 
-BOOST_AUTO_TEST_CASE(close_idle_closes_pooled_connections) {
+BOOST_AUTO_TEST_CASE(close_idle_closes_pooled_connections)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);
@@ -444,7 +470,8 @@ BOOST_AUTO_TEST_CASE(close_idle_closes_pooled_connections) {
     });
 }
 
-BOOST_AUTO_TEST_CASE(pools_of_endpoints_no_longer_configured_are_freed_once_unused) {
+BOOST_AUTO_TEST_CASE(pools_of_endpoints_no_longer_configured_are_freed_once_unused)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server kept_server(ex), dropped_server(ex), busy_server(ex);
         client c(ex);
@@ -467,9 +494,9 @@ BOOST_AUTO_TEST_CASE(pools_of_endpoints_no_longer_configured_are_freed_once_unus
                         co_await pause(50ms);
                         BOOST_TEST(c.stats(busy).open == 1u);
                         c.retain_only(current);
-                        BOOST_TEST(c.pool_count() == 2u);  // kept, and busy until its call completes
+                        BOOST_TEST(c.pool_count() == 2u); // kept, and busy until its call completes
                         BOOST_TEST(c.stats(dropped).open == 0u);
-                        co_await dropped_server.wait_closed(1);  // its idle connection was closed at once
+                        co_await dropped_server.wait_closed(1); // its idle connection was closed at once
                     },
                     net::deferred))
                 .async_wait(net::experimental::wait_for_all(), net::use_awaitable);
@@ -478,7 +505,7 @@ BOOST_AUTO_TEST_CASE(pools_of_endpoints_no_longer_configured_are_freed_once_unus
         BOOST_TEST(!check_error);
         BOOST_TEST(late.error == failure::none, late.message);
         BOOST_TEST(late.body == "late");
-        BOOST_TEST(c.pool_count() == 1u);  // freed as its last call completed, its connection closed
+        BOOST_TEST(c.pool_count() == 1u); // freed as its last call completed, its connection closed
         co_await busy_server.wait_closed(1);
         BOOST_TEST(c.stats(kept).idle == 1u);
 
@@ -490,7 +517,8 @@ BOOST_AUTO_TEST_CASE(pools_of_endpoints_no_longer_configured_are_freed_once_unus
     });
 }
 
-BOOST_AUTO_TEST_CASE(requests_that_would_inject_headers_are_refused_unsent) {
+BOOST_AUTO_TEST_CASE(requests_that_would_inject_headers_are_refused_unsent)
+{
     run([](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex);
         client c(ex);

@@ -2,11 +2,11 @@
 // an extra CA file, by DNS name and by IP address.
 
 #include "gateway/upstream/client.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/test_certificates.hpp"
 #include "tests/upstream/support/print.hpp"
 #include "tests/upstream/support/run.hpp"
 #include "tests/upstream/support/test_server.hpp"
-#include "tests/support/files.hpp"
-#include "tests/support/test_certificates.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -30,27 +30,28 @@ const request hello{"POST", "/ok", {}, "hello"};
 
 // One PKI for the whole suite: key generation is the slow part. Its server certificate
 // names localhost and 127.0.0.1, the other one only wrong-host.invalid.
-const igw::test::test_certificates& pki() {
+const igw::test::test_certificates& pki()
+{
     static const igw::test::test_certificates certificates;
     return certificates;
 }
 
-server_options tls_server(const std::string& certificate_file, const std::string& private_key_file) {
+server_options tls_server(const std::string& certificate_file, const std::string& private_key_file)
+{
     server_options options;
     options.cert_pem = igw::test::read_file(certificate_file);
     options.key_pem = igw::test::read_file(private_key_file);
     return options;
 }
 
-server_options tls_server_for_localhost() {
-    return tls_server(pki().certificate_file(), pki().private_key_file());
-}
+server_options tls_server_for_localhost() { return tls_server(pki().certificate_file(), pki().private_key_file()); }
 
-}  // namespace
+} // namespace
 
 BOOST_AUTO_TEST_SUITE(upstream_tls)
 
-BOOST_AUTO_TEST_CASE(trusted_ca_file_by_ip_address_succeeds_and_keeps_the_connection) {
+BOOST_AUTO_TEST_CASE(trusted_ca_file_by_ip_address_succeeds_and_keeps_the_connection)
+{
     const std::string ca_file = pki().ca_file();
     run([&](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex, tls_server_for_localhost());
@@ -66,12 +67,13 @@ BOOST_AUTO_TEST_CASE(trusted_ca_file_by_ip_address_succeeds_and_keeps_the_connec
         BOOST_TEST(server.connections_accepted() == 1u);
         BOOST_REQUIRE_EQUAL(server.requests().size(), 3u);
         BOOST_TEST(server.requests()[0].host == "127.0.0.1:" + std::to_string(server.port()));
-        c.close_idle();  // sends close_notify; the server sees the connection end
+        c.close_idle(); // sends close_notify; the server sees the connection end
         co_await server.wait_closed(1);
     });
 }
 
-BOOST_AUTO_TEST_CASE(trusted_ca_file_by_host_name_succeeds) {
+BOOST_AUTO_TEST_CASE(trusted_ca_file_by_host_name_succeeds)
+{
     const std::string ca_file = pki().ca_file();
     run([&](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex, tls_server_for_localhost());
@@ -83,7 +85,8 @@ BOOST_AUTO_TEST_CASE(trusted_ca_file_by_host_name_succeeds) {
     });
 }
 
-BOOST_AUTO_TEST_CASE(certificate_from_an_untrusted_ca_is_connect_failed) {
+BOOST_AUTO_TEST_CASE(certificate_from_an_untrusted_ca_is_connect_failed)
+{
     run([&](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex, tls_server_for_localhost());
         client c(ex);
@@ -99,7 +102,8 @@ BOOST_AUTO_TEST_CASE(certificate_from_an_untrusted_ca_is_connect_failed) {
     });
 }
 
-BOOST_AUTO_TEST_CASE(certificate_for_another_name_is_connect_failed_naming_the_host) {
+BOOST_AUTO_TEST_CASE(certificate_for_another_name_is_connect_failed_naming_the_host)
+{
     const std::string ca_file = pki().ca_file();
     run([&](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex, tls_server(pki().wrong_host_certificate_file(), pki().wrong_host_private_key_file()));
@@ -119,7 +123,8 @@ BOOST_AUTO_TEST_CASE(certificate_for_another_name_is_connect_failed_naming_the_h
     });
 }
 
-BOOST_AUTO_TEST_CASE(missing_ca_file_is_connect_failed_naming_the_file) {
+BOOST_AUTO_TEST_CASE(missing_ca_file_is_connect_failed_naming_the_file)
+{
     run([&](net::any_io_executor ex) -> net::awaitable<void> {
         test_server server(ex, tls_server_for_localhost());
         client c(ex);

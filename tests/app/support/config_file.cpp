@@ -2,10 +2,7 @@
 
 namespace igw::app::test {
 
-std::string valid_config_text()
-{
-    return ::igw::test::two_target_config("listen: 127.0.0.1:18080\nthreads: 2\n");
-}
+std::string valid_config_text() { return ::igw::test::two_target_config("listen: 127.0.0.1:18080\nthreads: 2\n"); }
 
 std::string write_config(const ::igw::test::temp_dir& dir, std::string_view text)
 {

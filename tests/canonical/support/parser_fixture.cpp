@@ -38,8 +38,8 @@ std::string problem_text(std::string_view type, std::string_view title, unsigned
 
 } // namespace
 
-std::string expected_problem(std::string_view type, std::string_view title, unsigned status,
-                             std::string_view detail, std::initializer_list<expected_error> errors)
+std::string expected_problem(std::string_view type, std::string_view title, unsigned status, std::string_view detail,
+                             std::initializer_list<expected_error> errors)
 {
     return problem_text(type, title, status, detail, errors);
 }

@@ -23,8 +23,8 @@ struct expected_error {
 // The expected JSON text of a problem, spelled out independently of the JSON writer
 // (only '"' and '\\' occur in the messages under test, so that is all it escapes).
 std::string escaped(std::string_view text);
-std::string expected_problem(std::string_view type, std::string_view title, unsigned status,
-                             std::string_view detail, std::initializer_list<expected_error> errors);
+std::string expected_problem(std::string_view type, std::string_view title, unsigned status, std::string_view detail,
+                             std::initializer_list<expected_error> errors);
 std::string expected_invalid(std::initializer_list<expected_error> errors);
 std::string expected_invalid(std::size_t total, const std::vector<expected_error>& errors);
 std::string expected_malformed(std::string_view detail);

@@ -27,7 +27,6 @@ routes:
     targets: [t1]
 )";
 
-
 std::vector<std::string> load_errors(const std::string& path, const env_lookup& env)
 {
     try {

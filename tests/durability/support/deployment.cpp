@@ -50,8 +50,7 @@ std::string body_of(const std::vector<std::string>& items)
 
 } // namespace
 
-deployment::deployment(ledger::backend_kind backend)
-    : db_(backend), emulators_(std::make_unique<emulator::server>())
+deployment::deployment(ledger::backend_kind backend) : db_(backend), emulators_(std::make_unique<emulator::server>())
 {
     sqlite_path_ = (dir_.path() / "state" / "ledger.db").string();
     std::string state = "state:\n";
@@ -155,8 +154,7 @@ bool wait_for_calls(const emulator::server& emulators, emulator::vendor target, 
     return calls_to(emulators, target) >= count;
 }
 
-bool wait_for_connection(const emulator::server& emulators, emulator::vendor target,
-                         std::chrono::milliseconds bound)
+bool wait_for_connection(const emulator::server& emulators, emulator::vendor target, std::chrono::milliseconds bound)
 {
     const auto deadline = std::chrono::steady_clock::now() + bound;
     while (emulators.connections_accepted(target) == 0) {

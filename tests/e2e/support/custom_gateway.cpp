@@ -12,7 +12,8 @@ namespace {
 std::shared_ptr<const mapping::compiled_config> load(const std::string& file)
 {
     // Nothing from the environment: the test's config says everything.
-    return mapping::load_compiled_config(file, [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+    return mapping::load_compiled_config(file,
+                                         [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
 }
 
 } // namespace

@@ -1,7 +1,7 @@
 #include "tests/e2e/support/harness.hpp"
 
-#include "gateway/mapping/config_source.hpp"
 #include "gateway/dispatch/invite_pipeline.hpp"
+#include "gateway/mapping/config_source.hpp"
 #include "tests/support/shipped_config.hpp"
 
 namespace igw::e2e {

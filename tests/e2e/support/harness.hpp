@@ -39,14 +39,14 @@ struct config_variant {
     std::string shutdown_grace = "10s";
     std::string max_body_bytes = "1048576";
     std::map<std::string, std::string> timeouts{}; // target name -> duration; default 10s
-    std::string ca_file;                         // for every target, when non-empty
-    bool limited_client = false;                 // a second client allowed only on limited_route
+    std::string ca_file;                           // for every target, when non-empty
+    bool limited_client = false;                   // a second client allowed only on limited_route
     unsigned threads = 0;
 };
 
 struct gateway_options {
-    std::optional<config_variant> variant{};                 // nullopt: the shipped config
-    std::vector<std::pair<std::string, std::string>> env{};  // wins over environment_for()
+    std::optional<config_variant> variant{};                // nullopt: the shipped config
+    std::vector<std::pair<std::string, std::string>> env{}; // wins over environment_for()
 };
 
 // A started gateway; stopped (without grace) and joined on destruction.
@@ -70,7 +70,7 @@ private:
 };
 
 struct invite_options {
-    std::string target = std::string(invite_path); // path and query
+    std::string target = std::string(invite_path);            // path and query
     std::optional<std::string> key = std::string(client_key); // nullopt: no Authorization
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers{};

@@ -10,10 +10,7 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-[[noreturn]] void bad(std::string_view what)
-{
-    throw std::runtime_error("merged reply: " + std::string(what));
-}
+[[noreturn]] void bad(std::string_view what) { throw std::runtime_error("merged reply: " + std::string(what)); }
 
 std::string text_of(dom::element value, std::string_view name)
 {

@@ -22,15 +22,15 @@ namespace igw::e2e {
 struct scripted_request {
     std::string method{}, target{}, body{};
     std::vector<std::pair<std::string, std::string>> headers{}; // as received, in order
-    std::size_t connection = 0;                                // 1-based, in accept order
+    std::size_t connection = 0;                                 // 1-based, in accept order
 
     std::optional<std::string> header(std::string_view name) const; // case-insensitive
 };
 
 struct scripted_reply {
-    std::string bytes{};            // written as they are: status line, header, body
-    std::size_t pad_mebibytes = 0;  // then this many MiB of 'a' (endless framing), then close
-    bool close = false;             // close once written (with no bytes: close without a reply)
+    std::string bytes{};           // written as they are: status line, header, body
+    std::size_t pad_mebibytes = 0; // then this many MiB of 'a' (endless framing), then close
+    bool close = false;            // close once written (with no bytes: close without a reply)
 };
 
 // A keep-alive HTTP/1.1 reply with a Content-Length body.

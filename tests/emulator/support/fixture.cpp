@@ -47,9 +47,8 @@ test_request documented_request(const server& s, vendor v)
         break;
     case vendor::warpstream:
         r.headers = {{"warpstream-api-key", c.warpstream_api_key}, {"Content-Type", "application/json"}};
-        r.body = R"({"invitations": [{"email": "test@example.com", "user_role_id": ")" +
-                 c.warpstream_role_ids.at(0) + R"("}, {"email": "test1@example.com", "user_role_id": ")" +
-                 c.warpstream_role_ids.at(1) + R"("} ]})";
+        r.body = R"({"invitations": [{"email": "test@example.com", "user_role_id": ")" + c.warpstream_role_ids.at(0) +
+                 R"("}, {"email": "test1@example.com", "user_role_id": ")" + c.warpstream_role_ids.at(1) + R"("} ]})";
         break;
     case vendor::gorules:
         r.headers = {{"Authorization", "Bearer " + c.gorules_token}, {"Content-Type", "application/json"}};

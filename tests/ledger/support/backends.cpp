@@ -3,12 +3,12 @@
 #include <libpq-fe.h>
 #include <stdlib.h>
 
+#include "tests/support/paths.hpp"
 #include <array>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
-#include "tests/support/paths.hpp"
 
 namespace igw::ledger {
 std::ostream& operator<<(std::ostream& out, backend_kind kind) { return out << to_string(kind); }
@@ -16,7 +16,8 @@ std::ostream& operator<<(std::ostream& out, begin_kind kind) { return out << to_
 std::ostream& operator<<(std::ostream& out, errc code) { return out << to_string(code); }
 std::ostream& operator<<(std::ostream& out, item_status status) { return out << to_string(status); }
 std::ostream& operator<<(std::ostream& out, request_state state) { return out << to_string(state); }
-std::ostream& operator<<(std::ostream& out, const stored_reply& reply) {
+std::ostream& operator<<(std::ostream& out, const stored_reply& reply)
+{
     out << reply.status << " [";
     for (const auto& h : reply.headers) {
         out << h << "; ";
@@ -31,7 +32,8 @@ namespace {
 
 const std::string script = ::igw::test::test_data_dir() + "/../scripts/postgres";
 
-std::string run(const std::string& command) {
+std::string run(const std::string& command)
+{
     std::string out;
     FILE* p = ::popen(command.c_str(), "r");
     if (!p) {
@@ -56,14 +58,16 @@ struct server_state {
     std::string url;
 };
 
-server_state& state() {
+server_state& state()
+{
     static server_state s;
     return s;
 }
 
 // Once per test program: PostgreSQL up before the first test, gone after the last.
 struct postgres_fixture {
-    postgres_fixture() {
+    postgres_fixture()
+    {
         char pattern[] = "/tmp/invitegw-ledger-pg.XXXXXX";
         if (!::mkdtemp(pattern)) {
             throw std::runtime_error("cannot create a temporary folder for PostgreSQL");
@@ -79,7 +83,8 @@ struct postgres_fixture {
             throw;
         }
     }
-    ~postgres_fixture() {
+    ~postgres_fixture()
+    {
         try {
             run(script + " destroy " + state().dir + " >/dev/null");
         } catch (const std::exception& e) {
@@ -90,7 +95,8 @@ struct postgres_fixture {
 
 BOOST_TEST_GLOBAL_FIXTURE(postgres_fixture);
 
-void exec_admin(const std::string& statement) {
+void exec_admin(const std::string& statement)
+{
     PGconn* c = PQconnectdb(state().url.c_str());
     if (PQstatus(c) != CONNECTION_OK) {
         std::string message = PQerrorMessage(c);
@@ -113,7 +119,8 @@ const std::string& postgres_server::url() { return state().url; }
 void postgres_server::stop() { run(script + " stop " + state().dir); }
 void postgres_server::restart() { run(script + " start " + state().dir + " 2>/dev/null"); }
 
-test_database::test_database(ledger::backend_kind kind) : kind_(kind) {
+test_database::test_database(ledger::backend_kind kind) : kind_(kind)
+{
     if (kind == ledger::backend_kind::postgres) {
         static std::atomic<int> counter{0};
         const std::string schema = "t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
@@ -122,7 +129,8 @@ test_database::test_database(ledger::backend_kind kind) : kind_(kind) {
     }
 }
 
-ledger::settings test_database::settings(std::string instance) const {
+ledger::settings test_database::settings(std::string instance) const
+{
     ledger::settings s;
     s.backend = kind_;
     // A folder that does not exist yet: the store creates it.
@@ -135,7 +143,8 @@ ledger::settings test_database::settings(std::string instance) const {
 }
 
 ledger::new_request make_request(const std::string& id, const std::string& client, std::optional<std::string> key,
-                                 std::size_t targets, std::string fingerprint) {
+                                 std::size_t targets, std::string fingerprint)
+{
     ledger::new_request r;
     r.request_id = id;
     r.client = client;
@@ -144,42 +153,52 @@ ledger::new_request make_request(const std::string& id, const std::string& clien
     r.idempotency_key = std::move(key);
     r.fingerprint = std::move(fingerprint);
     for (std::uint32_t t = 0; t < targets; ++t) {
-        r.items.push_back({0, t, "jane.doe@example.com", std::string("crm-1"), "target-" + std::to_string(t),
-                           "developer"});
+        r.items.push_back(
+            {0, t, "jane.doe@example.com", std::string("crm-1"), "target-" + std::to_string(t), "developer"});
     }
     return r;
 }
 
-ledger::result<ledger::begin_outcome> begin(ledger::store& s, ledger::new_request r) {
+ledger::result<ledger::begin_outcome> begin(ledger::store& s, ledger::new_request r)
+{
     return wait_for<ledger::begin_outcome>([&](auto cb) { s.begin_request(std::move(r), cb); });
 }
-ledger::result<ledger::begin_outcome> resume(ledger::store& s, const std::string& id) {
+ledger::result<ledger::begin_outcome> resume(ledger::store& s, const std::string& id)
+{
     return wait_for<ledger::begin_outcome>([&](auto cb) { s.resume(id, cb); });
 }
-ledger::result<ledger::done> mark_sending(ledger::store& s, const std::string& id, std::vector<ledger::item_key> keys) {
+ledger::result<ledger::done> mark_sending(ledger::store& s, const std::string& id, std::vector<ledger::item_key> keys)
+{
     return wait_for<ledger::done>([&](auto cb) { s.mark_sending(id, std::move(keys), cb); });
 }
-ledger::result<ledger::done> settle(ledger::store& s, const std::string& id, std::vector<ledger::item_outcome> o) {
+ledger::result<ledger::done> settle(ledger::store& s, const std::string& id, std::vector<ledger::item_outcome> o)
+{
     return wait_for<ledger::done>([&](auto cb) { s.settle(id, std::move(o), cb); });
 }
-ledger::result<ledger::done> complete(ledger::store& s, const std::string& id, ledger::stored_reply reply) {
+ledger::result<ledger::done> complete(ledger::store& s, const std::string& id, ledger::stored_reply reply)
+{
     return wait_for<ledger::done>([&](auto cb) { s.complete_request(id, std::move(reply), cb); });
 }
 ledger::result<ledger::request_with_items> find(ledger::store& s, const std::string& id,
-                                                std::optional<std::string> client) {
+                                                std::optional<std::string> client)
+{
     return wait_for<ledger::request_with_items>([&](auto cb) { s.find_request(id, std::move(client), cb); });
 }
-ledger::result<ledger::recovered> recover(ledger::store& s) {
+ledger::result<ledger::recovered> recover(ledger::store& s)
+{
     return wait_for<ledger::recovered>([&](auto cb) { s.recover(cb); });
 }
-ledger::result<ledger::prune_counts> prune(ledger::store& s, ledger::time_point now) {
+ledger::result<ledger::prune_counts> prune(ledger::store& s, ledger::time_point now)
+{
     return wait_for<ledger::prune_counts>([&](auto cb) { s.prune(now, cb); });
 }
-ledger::result<ledger::done> ping(ledger::store& s) {
+ledger::result<ledger::done> ping(ledger::store& s)
+{
     return wait_for<ledger::done>([&](auto cb) { s.ping(cb); });
 }
 
-std::vector<ledger::item_key> all_keys(const ledger::new_request& r) {
+std::vector<ledger::item_key> all_keys(const ledger::new_request& r)
+{
     std::vector<ledger::item_key> keys;
     for (const auto& i : r.items) {
         keys.push_back({i.invitation, i.target});
@@ -187,7 +206,8 @@ std::vector<ledger::item_key> all_keys(const ledger::new_request& r) {
     return keys;
 }
 
-ledger::item_outcome invited(std::uint32_t invitation, std::uint32_t target, std::string id) {
+ledger::item_outcome invited(std::uint32_t invitation, std::uint32_t target, std::string id)
+{
     ledger::item_outcome o;
     o.invitation = invitation;
     o.target = target;
@@ -199,7 +219,8 @@ ledger::item_outcome invited(std::uint32_t invitation, std::uint32_t target, std
     return o;
 }
 
-ledger::stored_reply sample_reply(const std::string& request_id, unsigned status) {
+ledger::stored_reply sample_reply(const std::string& request_id, unsigned status)
+{
     return {status,
             {{"Content-Type", "application/json"}, {"X-Request-Id", request_id}},
             "{\"request_id\":\"" + request_id + "\",\"results\":[]}"};

@@ -51,9 +51,10 @@ private:
 
 // A clock the test moves by hand, shared by the stores given it.
 struct manual_clock {
-    std::shared_ptr<std::atomic<std::int64_t>> ms =
-        std::make_shared<std::atomic<std::int64_t>>(ledger::now().time_since_epoch().count());
-    std::function<ledger::time_point()> function() const {
+    std::shared_ptr<std::atomic<std::int64_t>> ms = std::make_shared<std::atomic<std::int64_t>>(
+        ledger::now().time_since_epoch().count());
+    std::function<ledger::time_point()> function() const
+    {
         auto p = ms;
         return [p] { return ledger::time_point(std::chrono::milliseconds(p->load())); };
     }
@@ -63,7 +64,8 @@ struct manual_clock {
 
 // Calls `start(callback)` and waits (bounded) for the callback's result.
 template <class T, class Start>
-ledger::result<T> wait_for(Start start, std::chrono::seconds bound = std::chrono::seconds(20)) {
+ledger::result<T> wait_for(Start start, std::chrono::seconds bound = std::chrono::seconds(20))
+{
     auto promise = std::make_shared<std::promise<ledger::result<T>>>();
     auto future = promise->get_future();
     start([promise](ledger::result<T> r) { promise->set_value(std::move(r)); });

@@ -5,6 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/paths.hpp"
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -12,7 +13,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <stdlib.h>
-#include "tests/support/paths.hpp"
 
 namespace igw::mapping {
 
@@ -27,7 +27,6 @@ std::ostream& operator<<(std::ostream& out, error_code code)
 namespace igw::mapping::test {
 
 namespace fs = std::filesystem;
-
 
 std::string shipped_config_path()
 {
@@ -199,8 +198,7 @@ emulator::vendor vendor_of(const target_plan& target)
     return emulator::vendor::anthropic;
 }
 
-emulator::test_response send_call(const emulator::server& server, const dispatch_plan& plan,
-                                  const upstream_call& call)
+emulator::test_response send_call(const emulator::server& server, const dispatch_plan& plan, const upstream_call& call)
 {
     const target_plan& target = *call.target;
     BOOST_TEST_REQUIRE(target.host == "127.0.0.1");

@@ -3,12 +3,12 @@
 // fake credentials, canonical requests built by the real request parser, a text form
 // of a dispatch plan for the golden files, and scratch folders for broken mappings.
 
-#include "tests/support/files.hpp"
 #include "gateway/canonical/invite_request.hpp"
 #include "gateway/config/env.hpp"
 #include "gateway/mapping/compiled_config.hpp"
 #include "gateway/mapping/dispatch_plan.hpp"
 #include "gateway/mapping/item_result.hpp"
+#include "tests/support/files.hpp"
 
 #include "sandbox/emulator.hpp"
 #include "tests/emulator/test_client.hpp"
@@ -80,8 +80,7 @@ void check_golden(const std::string& name, const std::string& actual);
 emulator::vendor vendor_of(const target_plan& target);
 
 // Sends one rendered call over HTTP exactly as planned (Host, headers, body).
-emulator::test_response send_call(const emulator::server& server, const dispatch_plan& plan,
-                                  const upstream_call& call);
+emulator::test_response send_call(const emulator::server& server, const dispatch_plan& plan, const upstream_call& call);
 
 // The results of `out` for target index `target`, ordered by invitation.
 std::vector<item_result> results_for(const std::vector<item_result>& out, std::uint32_t target);

@@ -14,11 +14,11 @@
 
 #include <simdjson.h>
 
+#include "tests/support/shipped_config.hpp"
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
-#include "tests/support/shipped_config.hpp"
 
 namespace igw::ops {
 namespace {
@@ -44,7 +44,8 @@ std::string config_yaml(const config_spec& spec)
         std::string variable = target + "_BASE_URL";
         std::transform(variable.begin(), variable.end(), variable.begin(),
                        [](char ch) { return ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 'a' + 'A') : ch; });
-        values[variable] = it != spec.base_urls.end() ? it->second : "http://127.0.0.1:" + std::to_string(closed_port());
+        values[variable] = it != spec.base_urls.end() ? it->second
+                                                      : "http://127.0.0.1:" + std::to_string(closed_port());
     }
     values["ATOMICWORK_TENANT"] = "unused"; // the base URL is given
     values["CLICKHOUSE_ORG_ID"] = c.clickhouse_org_id;
@@ -105,7 +106,8 @@ std::map<std::string, std::string, std::less<>> secret_environment(const emulato
 gateway::gateway(std::string_view yaml, std::map<std::string, std::string, std::less<>> environment)
 {
     config_file_ = dir_.write("gateway.yaml", yaml);
-    const config::env_lookup lookup = [env = std::move(environment)](std::string_view name) -> std::optional<std::string> {
+    const config::env_lookup lookup =
+        [env = std::move(environment)](std::string_view name) -> std::optional<std::string> {
         const auto it = env.find(name);
         if (it == env.end())
             return std::nullopt;

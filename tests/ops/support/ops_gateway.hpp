@@ -101,8 +101,8 @@ emulator::test_response http_request(std::uint16_t port, std::string method, std
                                      std::string body = {});
 
 struct invite_options {
-    std::string target = std::string(invite_path);                // path and query
-    std::optional<std::string> key = std::string(client_key);     // nullopt: no Authorization
+    std::string target = std::string(invite_path);                 // path and query
+    std::optional<std::string> key = std::string(client_key);      // nullopt: no Authorization
     std::vector<std::pair<std::string, std::string>> headers = {}; // e.g. X-Request-Id
 };
 emulator::test_request invite_request(std::string body, const invite_options& options = {});

@@ -218,9 +218,9 @@ std::map<label_set, double> exposition::all(std::string_view name) const
 exposition parse_exposition(std::string_view text)
 {
     exposition e;
-    std::set<std::string> finished;          // families whose samples are behind us
-    std::string current;                     // family of the previous sample
-    std::set<std::string> seen_samples;      // name + labels, for duplicates
+    std::set<std::string> finished;     // families whose samples are behind us
+    std::string current;                // family of the previous sample
+    std::set<std::string> seen_samples; // name + labels, for duplicates
     std::set<std::string> families_with_samples;
     if (!text.empty() && text.back() != '\n')
         throw std::runtime_error("the exposition does not end with a newline");

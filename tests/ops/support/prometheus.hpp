@@ -19,9 +19,9 @@ struct sample {
 };
 
 struct exposition {
-    std::vector<sample> samples;               // in order
-    std::map<std::string, std::string> types;  // family -> counter, gauge, histogram...
-    std::map<std::string, std::string> helps;  // family -> help text
+    std::vector<sample> samples;              // in order
+    std::map<std::string, std::string> types; // family -> counter, gauge, histogram...
+    std::map<std::string, std::string> helps; // family -> help text
 
     // The value of the sample with exactly these labels, or nullopt.
     std::optional<double> value(std::string_view name, const label_set& labels = {}) const;

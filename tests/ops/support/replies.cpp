@@ -179,11 +179,8 @@ std::string pretty_json(std::string_view body)
             out.push_back(c);
             newline();
             break;
-        case ':':
-            out.append(": ");
-            break;
-        default:
-            out.push_back(c);
+        case ':': out.append(": "); break;
+        default: out.push_back(c);
         }
     }
     out.push_back('\n');

@@ -6,10 +6,10 @@
 
 #include <array>
 #include <atomic>
-#include <cstdint>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <set>
 #include <string>

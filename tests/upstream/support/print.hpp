@@ -7,4 +7,4 @@
 
 namespace igw::upstream {
 inline std::ostream& operator<<(std::ostream& os, failure f) { return os << to_string(f); }
-}  // namespace igw::upstream
+} // namespace igw::upstream

@@ -17,7 +17,8 @@ namespace igw::upstream::testing {
 // io_context is stopped; whatever is still pending (server sessions) is destroyed
 // with it.
 template <class Body>
-void run(Body body, std::chrono::seconds limit = std::chrono::seconds(20)) {
+void run(Body body, std::chrono::seconds limit = std::chrono::seconds(20))
+{
     boost::asio::io_context ioc;
     bool finished = false;
     std::exception_ptr thrown;
@@ -28,13 +29,15 @@ void run(Body body, std::chrono::seconds limit = std::chrono::seconds(20)) {
     });
     ioc.run_for(limit);
     BOOST_REQUIRE_MESSAGE(finished, "the test did not finish in time");
-    if (thrown) std::rethrow_exception(thrown);
+    if (thrown)
+        std::rethrow_exception(thrown);
 }
 
 // Waits on a timer: for tests whose subject is time itself (idle eviction).
-inline boost::asio::awaitable<void> pause(std::chrono::milliseconds d) {
+inline boost::asio::awaitable<void> pause(std::chrono::milliseconds d)
+{
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, d);
     co_await timer.async_wait(boost::asio::use_awaitable);
 }
 
-}  // namespace igw::upstream::testing
+} // namespace igw::upstream::testing

@@ -31,19 +31,19 @@
 namespace igw::upstream::testing {
 
 struct server_options {
-    std::string cert_pem;  // both set: TLS
+    std::string cert_pem; // both set: TLS
     std::string key_pem;
-    std::size_t close_after_requests = 0;  // 0: never
+    std::size_t close_after_requests = 0; // 0: never
 };
 
 struct received_request {
     std::string method;
     std::string target;
-    std::string host;            // Host header
-    std::string content_length;  // Content-Length header, if any
-    std::string test_header;     // X-Test header, if any
+    std::string host;           // Host header
+    std::string content_length; // Content-Length header, if any
+    std::string test_header;    // X-Test header, if any
     std::string body;
-    std::size_t connection = 0;  // 1-based index of the connection it came on
+    std::size_t connection = 0; // 1-based index of the connection it came on
 };
 
 class test_server {
@@ -59,7 +59,7 @@ public:
 
     std::size_t connections_accepted() const;
     std::size_t connections_open() const;
-    std::size_t max_connections_open() const;  // the most ever open at once
+    std::size_t max_connections_open() const; // the most ever open at once
     std::size_t connections_closed() const;
     const std::vector<received_request>& requests() const;
 
@@ -69,7 +69,7 @@ public:
     struct state;
 
 private:
-    std::shared_ptr<state> state_;  // shared with the server's coroutines, which may outlive this
+    std::shared_ptr<state> state_; // shared with the server's coroutines, which may outlive this
 };
 
-}  // namespace igw::upstream::testing
+} // namespace igw::upstream::testing
