@@ -64,8 +64,9 @@ std::vector<ledger::item_outcome> outcomes_of(std::span<const mapping::item_resu
 }
 
 // Which calls go out: on a resumed request, only those whose items are all still
-// pending. Every call marks its items at once, so a call is all pending or none is; a mix
-// (a record written otherwise) is reported `unknown`, never sent again.
+// pending. One mark_sending covers every call of a request, so a call's items are all
+// pending or none is; a mix (a record written otherwise) is reported `unknown`, never
+// sent again.
 std::vector<ledger::item_key> choose_calls(mapping::dispatch_plan& plan, item_slots& slots,
                                            std::vector<mapping::item_result>& results,
                                            std::vector<ledger::item_outcome>& settle_now)
