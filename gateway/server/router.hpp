@@ -19,7 +19,7 @@ struct route_match {
     endpoint kind = endpoint::not_found;
     std::size_t route_index = 0; // for endpoint::invite
     bool method_allowed = false;
-    std::string_view allow;       // the Allow header when the method is not allowed
+    std::string_view allow;         // the Allow header when the method is not allowed
     std::string_view resource_id{}; // for endpoint::request_lookup: the {id}, a view into the target
 };
 
