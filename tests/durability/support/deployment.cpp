@@ -1,5 +1,6 @@
 #include "tests/durability/support/deployment.hpp"
 
+#include "tests/support/invite_body.hpp"
 #include "tests/support/paths.hpp"
 
 #include <simdjson.h>
@@ -38,14 +39,6 @@ std::string test_config(const std::string& state_block)
     insert_after(text, "\nroutes:\n",
                  "  - path: " + std::string(strict_path) + "\n    targets: [anthropic]\n    idempotency: required\n");
     return "providers_dir: " + repo_dir + "/providers\n" + text;
-}
-
-std::string body_of(const std::vector<std::string>& items)
-{
-    std::string out;
-    for (const auto& item : items)
-        out += (out.empty() ? "" : ", ") + item;
-    return out;
 }
 
 } // namespace
@@ -129,12 +122,10 @@ emulator::test_response get(std::uint16_t port, const std::string& path, std::st
 
 std::string invite_body(const std::vector<std::string>& emails, const std::vector<std::string>& targets)
 {
-    std::vector<std::string> invitations, names;
+    std::vector<test::invitation_spec> invitations;
     for (const auto& email : emails)
-        invitations.push_back(R"({"email": ")" + email + R"(", "role": "developer"})");
-    for (const auto& target : targets)
-        names.push_back("\"" + target + "\"");
-    return R"({"invitations": [)" + body_of(invitations) + R"(], "targets": [)" + body_of(names) + "]}";
+        invitations.push_back({email, "developer"});
+    return test::invite_body(invitations, targets);
 }
 
 std::size_t calls_to(const emulator::server& emulators, emulator::vendor target)

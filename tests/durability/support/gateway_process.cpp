@@ -2,13 +2,11 @@
 
 #include "tests/emulator/test_client.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/invite_body.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,28 +26,11 @@ std::filesystem::path invitegw_binary()
 #endif
 }
 
-std::uint16_t free_port()
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-        if (fd >= 0)
-            ::close(fd);
-        throw std::runtime_error("cannot find a free loopback port");
-    }
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
 gateway_process::gateway_process(const std::string& config_file,
                                  std::vector<std::pair<std::string, std::string>> environment, std::string log_file)
     : log_file_(std::move(log_file))
 {
-    port_ = free_port();
+    port_ = test::closed_port(); // free a moment ago: the child binds it
     environment.emplace_back("INVITEGW_LISTEN", "127.0.0.1:" + std::to_string(port_));
     std::vector<std::string> env_text;
     for (const auto& [name, value] : environment)

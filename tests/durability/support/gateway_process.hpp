@@ -15,9 +15,6 @@ namespace igw::durability {
 // The invitegw binary of this build.
 std::filesystem::path invitegw_binary();
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to 0, then closed).
-std::uint16_t free_port();
-
 class gateway_process {
 public:
     // Starts `invitegw serve --config FILE` with exactly `environment` (nothing from the
