@@ -511,6 +511,19 @@ std::array<std::uint8_t, 32> sha256(std::string_view data)
     return digest;
 }
 
+std::string sha256_hex(std::string_view data, std::size_t bytes)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    const std::array<std::uint8_t, 32> digest = sha256(data);
+    std::string out;
+    out.reserve(2 * bytes);
+    for (std::size_t i = 0; i < bytes && i < digest.size(); ++i) {
+        out.push_back(hex[digest[i] >> 4]);
+        out.push_back(hex[digest[i] & 0xF]);
+    }
+    return out;
+}
+
 gateway_config load_gateway_config(const std::string& path, const env_lookup& env)
 {
     return gateway_loader(path, env).load();

@@ -4,7 +4,11 @@
 #include "gateway/config/config.hpp"
 #include "gateway/config/env.hpp"
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace igw::config {
 
@@ -15,5 +19,8 @@ gateway_config load_gateway_config(const std::string& path, const env_lookup& en
 
 // SHA-256 of a client key, as stored in client_config::key_sha256.
 std::array<std::uint8_t, 32> sha256(std::string_view data);
+// The first `bytes` bytes of SHA-256(data) as lower-case hex (config versions, request
+// fingerprints).
+std::string sha256_hex(std::string_view data, std::size_t bytes = 32);
 
 } // namespace igw::config

@@ -37,15 +37,7 @@ std::string request_fingerprint(std::string_view route_path, const canonical::in
         append_field(text, role_name(roles, invitation.role));
         append_field(text, invitation.ref ? "1" + *invitation.ref : "0");
     }
-    const std::array<std::uint8_t, 32> digest = config::sha256(text);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(64);
-    for (const std::uint8_t byte : digest) {
-        out.push_back(hex[byte >> 4]);
-        out.push_back(hex[byte & 0xF]);
-    }
-    return out;
+    return config::sha256_hex(text);
 }
 
 ledger::new_request describe_request(std::string_view request_id, std::string_view client,

@@ -57,12 +57,7 @@ std::shared_ptr<const compiled_config> load_compiled_config(const std::string& p
         else // a marker no value can equal, so "unset" and "" hash differently
             add(value ? "=" + *value : std::string("unset"));
     }
-    static constexpr char hex[] = "0123456789abcdef";
-    const auto digest = config::sha256(content);
-    for (std::size_t i = 0; i < 8; ++i) {
-        loaded->version.push_back(hex[digest[i] >> 4]);
-        loaded->version.push_back(hex[digest[i] & 0xF]);
-    }
+    loaded->version = config::sha256_hex(content, 8);
     return loaded;
 }
 
