@@ -74,13 +74,8 @@ std::optional<response> connection::invite_refusal(const request_parser& parser,
 {
     const auto& req = parser.get();
     const unsigned version = req.version();
-    if (!client) {
-        auto res = make_problem(canonical::unauthorized_problem(), version, request_id);
-        res.set(http::field::www_authenticate, req[http::field::authorization].empty()
-                                                   ? R"(Bearer realm="invitegw")"
-                                                   : R"(Bearer realm="invitegw", error="invalid_token")");
-        return res;
-    }
+    if (!client)
+        return make_unauthorized(req[http::field::authorization], version, request_id);
     if (!client_may_use_route(*client, route.path))
         return make_problem(canonical::forbidden_problem(route.path), version, request_id);
     if (!is_json_media_type(req[http::field::content_type]))

@@ -45,6 +45,14 @@ response make_problem(const canonical::problem& p, unsigned version, std::string
     return make_response(p.status, version, request_id, "application/problem+json", std::move(body));
 }
 
+response make_unauthorized(std::string_view authorization, unsigned version, std::string_view request_id)
+{
+    response res = make_problem(canonical::unauthorized_problem(), version, request_id);
+    res.set(http::field::www_authenticate,
+            authorization.empty() ? R"(Bearer realm="invitegw")" : R"(Bearer realm="invitegw", error="invalid_token")");
+    return res;
+}
+
 response make_reply(plain_reply reply, unsigned version, std::string_view request_id)
 {
     response res = make_response(reply.status, version, request_id, reply.content_type, std::move(reply.body));

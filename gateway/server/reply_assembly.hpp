@@ -23,6 +23,9 @@ response make_response(unsigned status, unsigned version, std::string_view reque
                        std::string body);
 response make_problem(const canonical::problem& p, unsigned version, std::string_view request_id);
 response make_reply(plain_reply reply, unsigned version, std::string_view request_id);
+// The 401 for a request whose `authorization` authenticates no client, with the
+// WWW-Authenticate challenge (error="invalid_token" when a key was sent).
+response make_unauthorized(std::string_view authorization, unsigned version, std::string_view request_id);
 
 // Whether the handler's reply can be sent as it is (else the client gets a 500).
 bool handler_succeeded(const handler_reply& reply, const std::string& failure) noexcept;

@@ -6,7 +6,6 @@
 
 #include <boost/asio/this_coro.hpp>
 
-#include "gateway/canonical/problems.hpp"
 #include "gateway/server/client_auth.hpp"
 
 namespace igw::server::detail {
@@ -22,10 +21,7 @@ net::awaitable<bool> connection::serve_lookup(request_parser& parser, const rout
     const bool keep_alive = req.keep_alive() && !body_pending && how_ == admission::full;
     const config::client_config* client = authenticate(req[http::field::authorization], snapshot_->config.clients);
     if (!client) {
-        auto res = make_problem(canonical::unauthorized_problem(), req.version(), request_id);
-        res.set(http::field::www_authenticate, req[http::field::authorization].empty()
-                                                   ? R"(Bearer realm="invitegw")"
-                                                   : R"(Bearer realm="invitegw", error="invalid_token")");
+        auto res = make_unauthorized(req[http::field::authorization], req.version(), request_id);
         co_return co_await send(res, keep_alive, body_pending);
     }
     disarm_deadline(); // the ledger's time, not the client's
