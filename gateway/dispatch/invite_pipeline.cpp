@@ -222,6 +222,8 @@ private:
     {
         ledger::new_request record = describe_request(request.request_id, request.client->name, loaded.version,
                                                       std::move(key), invite, loaded.config.roles, route);
+        // One commit records the request and the marks of everything it sends at once.
+        mark_planned(record, plan);
         const auto begun = co_await await_ledger<ledger::begin_outcome>(
             [&](auto done) { ledger_->begin_request(std::move(record), std::move(done)); });
         if (!begun.ok()) {
@@ -247,20 +249,21 @@ private:
                                                                            : std::string(request.request_id);
         calls.request_id = id;
         server::handler_reply reply;
-        co_await send_and_complete(id, outcome.kind == ledger::begin_kind::resumed ? &*outcome.existing : nullptr,
-                                   invite, route, plan, calls, reply);
-        if (outcome.kind == ledger::begin_kind::resumed)
+        const bool resumed = outcome.kind == ledger::begin_kind::resumed;
+        co_await send_and_complete(id, resumed ? &*outcome.existing : nullptr, !resumed, invite, route, plan, calls,
+                                   reply);
+        if (resumed)
             reply.request_id = id;
         co_return reply;
     }
 
     // Sends what is still to be sent of a recorded request, merges, stores the reply.
     net::awaitable<void> send_and_complete(const std::string& id, const ledger::request_with_items* existing,
-                                           const canonical::invite_request& invite, const mapping::route_plan& route,
-                                           mapping::dispatch_plan& plan, call_context& calls,
-                                           server::handler_reply& reply)
+                                           bool marked, const canonical::invite_request& invite,
+                                           const mapping::route_plan& route, mapping::dispatch_plan& plan,
+                                           call_context& calls, server::handler_reply& reply)
     {
-        recorded_send recorded{*ledger_, id, existing};
+        recorded_send recorded{*ledger_, id, existing, marked};
         std::vector<mapping::item_result> results;
         results.reserve(plan.immediate.size() + plan.items.size());
         const send_verdict verdict = co_await send_recorded(recorded, invite, plan, calls, results);
@@ -317,7 +320,7 @@ public:
         call_context calls = make_call_context(
             request_id, {}, std::chrono::steady_clock::now() + loaded->config.limits.request_timeout, loaded, trace_id);
         server::handler_reply reply;
-        co_await send_and_complete(request_id, &existing, invite, route, *plan, calls, reply);
+        co_await send_and_complete(request_id, &existing, false, invite, route, *plan, calls, reply);
         give_back(std::move(plan));
         telemetry::log(telemetry::log_level::info, "ledger_request_recovered",
                        {{"request_id", request_id},

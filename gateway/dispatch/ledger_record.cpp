@@ -56,12 +56,44 @@ ledger::new_request describe_request(std::string_view request_id, std::string_vi
     out.items.reserve(request.invitations.size() * request.targets.size());
     for (std::uint32_t i = 0; i < request.invitations.size(); ++i) {
         const auto& invitation = request.invitations[i];
-        for (const std::uint32_t target : request.targets)
-            out.items.push_back(ledger::new_item{i, target, invitation.email, invitation.ref,
-                                                 route.target_names[target],
-                                                 std::string(role_name(roles, invitation.role))});
+        for (const std::uint32_t target : request.targets) {
+            ledger::new_item& item = out.items.emplace_back();
+            item.invitation = i;
+            item.target = target;
+            item.email = invitation.email;
+            item.ref = invitation.ref;
+            item.target_name = route.target_names[target];
+            item.role = role_name(roles, invitation.role);
+        }
     }
     return out;
+}
+
+void mark_planned(ledger::new_request& record, const mapping::dispatch_plan& plan)
+{
+    // describe_request lists invitation after invitation, each with the request's targets
+    // in order: index the record's items by (invitation, target) once.
+    std::size_t width = 0;
+    for (const auto& item : record.items)
+        width = std::max<std::size_t>(width, item.target + 1);
+    std::vector<ledger::new_item*> at(record.items.empty() ? 0 : (record.items.back().invitation + 1) * width, nullptr);
+    for (auto& item : record.items)
+        at[item.invitation * width + item.target] = &item;
+    const auto find = [&](std::uint32_t invitation, std::uint32_t target) -> ledger::new_item* {
+        const std::size_t i = std::size_t{invitation} * width + target;
+        return target < width && i < at.size() ? at[i] : nullptr;
+    };
+    for (const auto& call : plan.calls)
+        for (const std::uint32_t invitation : plan.items_of(call))
+            if (ledger::new_item* item = find(invitation, call.target_index))
+                item->status = ledger::item_status::sending;
+    for (const auto& result : plan.immediate)
+        if (ledger::new_item* item = find(result.invitation, result.target)) {
+            const ledger::item_outcome outcome = to_outcome(result);
+            item->status = outcome.status;
+            item->error_code = outcome.error_code;
+            item->message = outcome.message;
+        }
 }
 
 ledger::item_outcome to_outcome(const mapping::item_result& result)

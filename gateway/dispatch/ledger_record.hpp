@@ -6,6 +6,7 @@
 #include "gateway/canonical/invite_request.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/ledger/records.hpp"
+#include "gateway/mapping/dispatch_plan.hpp"
 #include "gateway/mapping/item_result.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 
@@ -28,6 +29,11 @@ ledger::new_request describe_request(std::string_view request_id, std::string_vi
                                      std::string_view config_version, std::optional<std::string> idempotency_key,
                                      const canonical::invite_request& request, std::span<const std::string> roles,
                                      const mapping::route_plan& route);
+
+// Folds the first marks into the record begin_request takes: the items of the plan's calls
+// `sending`, its immediate results settled. The request is then recorded and marked in one
+// commit, which send_recorded is told of (recorded_send::marked).
+void mark_planned(ledger::new_request& record, const mapping::dispatch_plan& plan);
 
 ledger::item_outcome to_outcome(const mapping::item_result& result);
 

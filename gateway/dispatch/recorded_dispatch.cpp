@@ -138,9 +138,9 @@ net::awaitable<send_verdict> send_recorded(recorded_send& recorded, const canoni
     ledger::store& store = recorded.store;
     const std::string& id = recorded.request_id;
     // Queued before mark_sending: the writer takes both in one transaction.
-    if (!settle_now.empty())
+    if (!settle_now.empty() && !recorded.marked)
         store.settle(id, std::move(settle_now), log_if_failed("settle", id));
-    if (!sending.empty()) {
+    if (!sending.empty() && !recorded.marked) {
         const auto marked = co_await await_ledger<ledger::done>(
             [&](auto done) { store.mark_sending(id, std::move(sending), std::move(done)); });
         if (!marked.ok()) {

@@ -22,6 +22,9 @@ struct recorded_send {
     // A resumed request's record: its settled items are merged, not sent; only calls
     // whose items are all still pending go out. Null for a request just claimed.
     const ledger::request_with_items* existing = nullptr;
+    // A request just claimed whose begin_request already recorded its calls' items
+    // `sending` and its immediate results (mark_planned): nothing more to write first.
+    bool marked = false;
 };
 
 enum class send_verdict {
@@ -31,7 +34,8 @@ enum class send_verdict {
 };
 
 // Fills `results` with the recorded outcomes (resumed) and the immediate ones, marks the
-// items of the calls to send `sending` and waits for that to be durable, runs the calls
+// items of the calls to send `sending` and waits for that to be durable (unless begin did
+// both: recorded_send::marked), runs the calls
 // (their outcomes settled one call at a time), and settles as `unknown` whatever no call
 // accounted for. Calls left out are removed from `plan`.
 boost::asio::awaitable<send_verdict> send_recorded(recorded_send& recorded, const canonical::invite_request& request,

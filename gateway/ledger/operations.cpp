@@ -173,24 +173,18 @@ result<begin_outcome> existing_outcome(context& c, const std::string& request_id
 
 void insert_items(context& c, const new_request& r)
 {
-    constexpr std::size_t columns = 9;
+    constexpr std::size_t columns = 13;
     for (std::size_t start = 0; start < r.items.size(); start += rows_per_statement) {
         const std::size_t n = std::min(rows_per_statement, r.items.size() - start);
-        std::string statement =
-            "INSERT INTO items (request_id, invitation, target, email, ref, target_name, role, status, created_at, "
-            "updated_at) VALUES ";
+        std::string statement = "INSERT INTO items (request_id, invitation, target, email, ref, target_name, role, "
+                                "status, error_code, message, attempts, created_at, updated_at) VALUES ";
         params p;
         p.reserve(n * columns);
         for (std::size_t i = 0; i < n; ++i) {
             const new_item& item = r.items[start + i];
-            if (i) {
-                statement += ", ";
-            }
-            const std::size_t k = i * columns + 1;
-            statement += "($" + std::to_string(k) + ", $" + std::to_string(k + 1) + ", $" + std::to_string(k + 2) +
-                         ", $" + std::to_string(k + 3) + ", $" + std::to_string(k + 4) + ", $" + std::to_string(k + 5) +
-                         ", $" + std::to_string(k + 6) + ", 'pending', $" + std::to_string(k + 7) + ", $" +
-                         std::to_string(k + 8) + ")";
+            statement += i ? ", (" : "(";
+            statement += placeholders(i * columns + 1, columns);
+            statement += ')';
             p.push_back(text(r.request_id));
             p.push_back(num(item.invitation));
             p.push_back(num(item.target));
@@ -198,6 +192,10 @@ void insert_items(context& c, const new_request& r)
             p.push_back(sql::opt(item.ref));
             p.push_back(text(item.target_name));
             p.push_back(text(item.role));
+            p.push_back(text(std::string(to_string(item.status))));
+            p.push_back(text(item.error_code));
+            p.push_back(text(item.message));
+            p.push_back(num(item.status == item_status::sending ? 1 : 0));
             p.push_back(num(ms(c.now)));
             p.push_back(num(ms(c.now)));
         }
@@ -215,6 +213,19 @@ bool renew(context& c, const std::string& request_id)
                      "WHERE request_id = $1 AND owner_token = $4 AND state = 'running'",
                      params{text(request_id), num(lease_end(c)), num(ms(c.now)), text(c.token)}, c.until)
                .affected > 0;
+}
+
+// Renews the lease only once half of it has run out: a request's outcomes arrive call
+// after call, and rewriting the request row (and its index entry) for each would cost more
+// than the outcome itself. A lease thus stays at least half its length ahead of the
+// request's last write.
+void renew_if_stale(context& c, const std::string& request_id)
+{
+    c.db.exec("UPDATE requests SET lease_until = $2, updated_at = $3 "
+              "WHERE request_id = $1 AND owner_token = $4 AND state = 'running' AND lease_until < $5",
+              params{text(request_id), num(lease_end(c)), num(ms(c.now)), text(c.token),
+                     num(ms(c.now + c.config.request_lease / 2))},
+              c.until);
 }
 
 } // namespace
@@ -254,6 +265,7 @@ result<begin_outcome> begin_request(context& c, const new_request& r)
     if (r.idempotency_key && !is_valid_key(*r.idempotency_key)) {
         return fail<begin_outcome>(errc::invalid, "an idempotency key is 1 to 255 printable characters");
     }
+
     // The id may already name a request: this very begin repeated after a lost connection
     // (its COMMIT went through), or a client that reused its X-Request-Id. The same client
     // sending the same request again is a retry of it, answered like a key's (replay, 409
@@ -377,7 +389,7 @@ result<done> settle(context& c, const std::string& request_id, const std::vector
         }
     }
     // An outcome is recorded whoever owns the request now: it is what happened.
-    renew(c, request_id);
+    renew_if_stale(c, request_id);
     std::uint64_t matched = 0;
     for (std::size_t start = 0; start < outcomes.size(); start += rows_per_statement) {
         const std::size_t n = std::min(rows_per_statement, outcomes.size() - start);

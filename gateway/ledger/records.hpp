@@ -101,7 +101,10 @@ struct request_with_items {
     std::vector<item_record> items; // ordered by invitation, then target
 };
 
-// The item of a new request: everything known before anything is sent.
+// The item of a new request: everything known before anything is sent. A new request's
+// items may start past `pending`: `sending` (one attempt) for those its calls send right
+// after the commit, settled with a code for those no call is made for, so that the one
+// commit recording the request also stands for the marks separate writes would make.
 struct new_item {
     std::uint32_t invitation = 0;
     std::uint32_t target = 0;
@@ -109,6 +112,9 @@ struct new_item {
     std::optional<std::string> ref;
     std::string target_name;
     std::string role;
+    item_status status = item_status::pending;
+    std::string error_code; // when settled
+    std::string message;    // when settled
 };
 
 struct new_request {

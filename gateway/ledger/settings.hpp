@@ -37,9 +37,10 @@ struct settings {
     std::size_t max_batch = 256;
 
     // A running request whose owner renewed nothing for this long is taken to be abandoned
-    // (its process stopped) and may be resumed by another instance. Every write for the
-    // request renews it, so it only has to exceed the longest pause between two writes of
-    // one request (a vendor call with its retries).
+    // (its process stopped) and may be resumed by another instance. The writes for the
+    // request renew it (an outcome only once half of it has run out), so half of it has
+    // to exceed the longest pause between two writes of one request (a vendor call with
+    // its retries).
     std::chrono::milliseconds request_lease = std::chrono::minutes(5);
     // Names this gateway instance among those sharing a database; recover() at start takes
     // over at once the requests a previous run of the same instance left. Unique per

@@ -4,10 +4,13 @@
 //
 // What is recorded when:
 //  - begin_request, before any vendor call: the request (client name, route, config
-//    version, fingerprint, key) and all its items as `pending`; the idempotency key is
-//    claimed in the same transaction, so a key always points at a recorded request.
-//  - mark_sending, right before the items go out: `pending` -> `sending`. From then on they
-//    may exist at the vendor, and nothing sends them again on its own.
+//    version, fingerprint, key) and all its items, `pending` unless the caller marked them
+//    already (new_item::status: `sending` for what goes out right after the commit, settled
+//    for what no call is made for), so that a new request costs one commit before its
+//    calls; the idempotency key is claimed in the same transaction, so a key always points
+//    at a recorded request.
+//  - mark_sending, right before a resumed request's items go out: `pending` -> `sending`.
+//    From then on they may exist at the vendor, and nothing sends them again on its own.
 //  - settle, when a call's outcome is known: `invited` / `failed` / `unknown` with code,
 //    vendor ids, expires_at and upstream status. Outcomes are never dropped.
 //  - complete_request, once the reply is built: the reply a replay returns.

@@ -85,6 +85,36 @@ BOOST_AUTO_TEST_CASE(one_pending_item_per_invitation_and_selected_target)
     BOOST_TEST(!record.items[3].ref);
 }
 
+BOOST_AUTO_TEST_CASE(planned_marks_fold_into_the_record)
+{
+    auto record = dispatch::describe_request("req-1", "app", "cfg-1", std::nullopt, request(), roles, route());
+    mapping::dispatch_plan plan;
+    // One call to target 0 with both invitations; invitation 1 has no role at target 2.
+    plan.items = {0, 1};
+    mapping::upstream_call call;
+    call.target_index = 0;
+    call.first_item = 0;
+    call.item_count = 2;
+    plan.calls.push_back(call);
+    mapping::item_result unsupported;
+    unsupported.invitation = 1;
+    unsupported.target = 2;
+    unsupported.status = mapping::item_status::failed;
+    unsupported.error = mapping::error_code::role_not_supported;
+    unsupported.message = "no such role at gamma";
+    plan.immediate.push_back(unsupported);
+
+    dispatch::mark_planned(record, plan);
+    BOOST_REQUIRE_EQUAL(record.items.size(), 4u);
+    // (invitation, target): (0, 0), (0, 2), (1, 0), (1, 2).
+    BOOST_TEST((record.items[0].status == ledger::item_status::sending));
+    BOOST_TEST((record.items[1].status == ledger::item_status::pending)); // no call planned
+    BOOST_TEST((record.items[2].status == ledger::item_status::sending));
+    BOOST_TEST((record.items[3].status == ledger::item_status::failed));
+    BOOST_TEST(record.items[3].error_code == "role_not_supported");
+    BOOST_TEST(record.items[3].message == "no such role at gamma");
+}
+
 BOOST_AUTO_TEST_CASE(a_record_reads_back_as_the_result_it_stands_for)
 {
     ledger::item_record item;

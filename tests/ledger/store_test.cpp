@@ -50,6 +50,46 @@ BOOST_DATA_TEST_CASE(begin_records_the_request_and_every_item_pending, bdata::ma
     }
 }
 
+BOOST_DATA_TEST_CASE(begin_may_record_items_already_sending_or_settled, bdata::make(both_backends), kind)
+{
+    // What the request path does: one commit records the request and marks the items its
+    // calls send at once, and settles those no call is made for.
+    test_database db(kind);
+    auto request = make_request("req-1", "app", std::nullopt);
+    request.items[1].status = item_status::sending;
+    request.items[2].status = item_status::failed;
+    request.items[2].error_code = "role_not_supported";
+    request.items[2].message = "target-2 has no role for developer";
+    {
+        store before(db.settings());
+        BOOST_REQUIRE(begin(before, request).ok());
+        auto found = find(before, "req-1", "app");
+        BOOST_REQUIRE_MESSAGE(found.ok(), found.error.message);
+        const auto& items = found.value.items;
+        BOOST_TEST(items[0].status == item_status::pending);
+        BOOST_TEST(items[0].attempts == 0u);
+        BOOST_TEST(items[1].status == item_status::sending);
+        BOOST_TEST(items[1].attempts == 1u);
+        BOOST_TEST(items[2].status == item_status::failed);
+        BOOST_TEST(items[2].error_code == "role_not_supported");
+        BOOST_TEST(items[2].message == "target-2 has no role for developer");
+        BOOST_TEST(items[2].attempts == 0u);
+        // The process stops here.
+    }
+    // The item marked at begin is interrupted like any other `sending` one, the pending
+    // one stays to be sent, the settled one is kept.
+    store after(db.settings());
+    auto r = recover(after);
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.error.message);
+    BOOST_TEST(r.value.interrupted_items == 1u);
+    BOOST_REQUIRE_EQUAL(r.value.requests.size(), 1u);
+    const auto& items = r.value.requests[0].items;
+    BOOST_TEST(items[0].status == item_status::pending);
+    BOOST_TEST(items[1].status == item_status::unknown);
+    BOOST_TEST(items[1].error_code == std::string(interrupted_code));
+    BOOST_TEST(items[2].status == item_status::failed);
+}
+
 BOOST_DATA_TEST_CASE(send_email_is_kept_for_resuming_without_the_body, bdata::make(both_backends), kind)
 {
     test_database db(kind);

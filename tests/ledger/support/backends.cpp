@@ -153,8 +153,12 @@ ledger::new_request make_request(const std::string& id, const std::string& clien
     r.idempotency_key = std::move(key);
     r.fingerprint = std::move(fingerprint);
     for (std::uint32_t t = 0; t < targets; ++t) {
-        r.items.push_back(
-            {0, t, "jane.doe@example.com", std::string("crm-1"), "target-" + std::to_string(t), "developer"});
+        ledger::new_item& item = r.items.emplace_back();
+        item.target = t;
+        item.email = "jane.doe@example.com";
+        item.ref = "crm-1";
+        item.target_name = "target-" + std::to_string(t);
+        item.role = "developer";
     }
     return r;
 }
