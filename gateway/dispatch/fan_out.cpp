@@ -215,9 +215,19 @@ net::awaitable<void> run_call(const canonical::invite_request& request, const ma
     context.attempts += sent.attempts;
 
     const std::size_t first_result = results.size();
-    if (sent.reply.error != upstream::failure::none)
+    if (sent.reply.error != upstream::failure::none) {
         record_failure(sent.reply, plan, call, results);
-    else
+        // Cut by a shutdown past its grace period: what may have reached the vendor is
+        // `interrupted`, as after a crash, and the reply still goes out with it.
+        const auto state = co_await net::this_coro::cancellation_state;
+        if (state.cancelled() != net::cancellation_type::none)
+            for (std::size_t i = first_result; i < results.size(); ++i)
+                if (results[i].status == mapping::item_status::unknown) {
+                    results[i].error = mapping::error_code::interrupted;
+                    results[i].message = "the gateway was stopping (past its shutdown grace period) while this call "
+                                         "was in flight; the vendor may have created the invitation";
+                }
+    } else
         context.mapper->map_reply(request, plan, call, sent.reply.status, sent.reply.body, results);
     if (sent.not_waited) {
         const std::string message = mapping::retry_not_waited_message(sent.reply.status, target.name, *sent.not_waited);

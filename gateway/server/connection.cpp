@@ -61,7 +61,8 @@ connection::connection(worker& w, tcp::socket socket, net::ip::address peer, adm
       // Only unparsed bytes stay in the buffer: at most one header, or a chunk-size
       // line or trailer still being received. Without a bound, a chunk extension or
       // trailer that never ends grows it for as long as the client sends.
-      buffer_(limits_.max_header_bytes + limits_.max_body_bytes), deadline_(stream_.get_executor())
+      buffer_(limits_.max_header_bytes + limits_.max_body_bytes), deadline_(stream_.get_executor()),
+      backstop_(stream_.get_executor())
 {
 }
 
@@ -74,7 +75,15 @@ void connection::close_if_idle()
 void connection::force_close()
 {
     cancel_.emit(net::cancellation_type::terminal);
-    stream_.close();
+    if (!handling_) {
+        stream_.close();
+        return;
+    }
+    backstop_.expires_after(reply_backstop);
+    backstop_.async_wait([this](beast::error_code ec) {
+        if (!ec) // not cancelled by the connection's end
+            stream_.close();
+    });
 }
 
 void close_if_idle(connection& c) { c.close_if_idle(); }

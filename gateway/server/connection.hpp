@@ -48,6 +48,11 @@ inline constexpr std::size_t body_padding = 64;
 // that could destroy our reply before the client read it.
 inline constexpr std::chrono::milliseconds max_linger{2000};
 
+// Past the grace period, how long a cancelled invite handler has to give its reply: its
+// calls end at once, so this mostly bounds the ledger's last write (state.timeout, 2 s by
+// default).
+inline constexpr std::chrono::milliseconds reply_backstop{5000};
+
 // Half-closes, then reads and drops what the client still sends, for a bounded time
 // (at most max_linger) and number of bytes, before closing.
 boost::asio::awaitable<void> lingering_close(boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer,
@@ -69,7 +74,10 @@ public:
     const boost::asio::ip::address& peer() const noexcept { return peer_; }
     void close_if_idle();
     // Grace period over: whatever the connection awaits (a read, a write, the handler)
-    // is cancelled, and the socket closed.
+    // is cancelled. The socket is closed at once, unless an invite's handler runs: its
+    // calls end cancelled and it still gives its reply (what did not finish reported
+    // `unknown`), which goes out before the connection closes; a handler that has not
+    // returned after reply_backstop loses its connection without a reply.
     void force_close();
 
 private:
@@ -143,6 +151,8 @@ private:
     boost::beast::flat_buffer buffer_;
     boost::asio::steady_timer deadline_;
     std::uint64_t deadline_generation_ = 0; // a fired deadline of an earlier request is stale
+    bool handling_ = false;                 // an invite's handler runs (force_close lets it reply)
+    boost::asio::steady_timer backstop_;    // past the grace period, bounds that reply
     bool timed_out_ = false;
     bool first_request_ = true;
     boost::asio::cancellation_signal cancel_; // outlives run(): the co_spawn completion handler owns us

@@ -121,20 +121,24 @@ net::awaitable<bool> connection::run_handler(request_parser& parser, const route
                             req["Idempotency-Key"]};
     handler_reply reply;
     std::string failure;
+    // A shutdown past its grace period cancels the handler's calls (force_close), and the
+    // handler must still merge what it has, record it and return it: its awaits report
+    // the cancellation as an error instead of throwing it. The reply then goes out, and
+    // the connection closes after it (the server is stopping).
+    co_await net::this_coro::throw_if_cancelled(false);
+    handling_ = true;
     try {
         reply = co_await worker_.handler->handle(request);
     } catch (const std::exception& e) {
         failure = e.what();
     }
+    handling_ = false;
+    co_await net::this_coro::reset_cancellation_state();
+    co_await net::this_coro::throw_if_cancelled(true);
     // Before the reply leaves: a client that scrapes /metrics once it has its answer
     // must not see its own request still in flight.
     slot->release();
 
-    // Cancelled by a shutdown past its grace period: no reply can go out (serve_invite
-    // records the request as cut off).
-    const auto state = co_await net::this_coro::cancellation_state;
-    if (state.cancelled() != net::cancellation_type::none)
-        co_return false;
     if (handler_succeeded(reply, failure))
         record_.set_stats(std::move(reply.stats));
     response res = handler_response(reply, failure, version, request_id);

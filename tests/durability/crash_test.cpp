@@ -110,6 +110,51 @@ BOOST_DATA_TEST_CASE(a_crash_with_calls_in_flight_keeps_what_was_answered_and_re
     BOOST_TEST(listed.find("crash-b") != std::string::npos, listed);
 }
 
+BOOST_DATA_TEST_CASE(a_stop_past_its_grace_period_still_answers_and_records_the_cut_call, bdata::make(both_backends),
+                     backend)
+{
+    deployment d(backend);
+    // anthropic answers long after the grace period; clickhouse at once.
+    d.emulators().inject(vendor::anthropic,
+                         {.kind = igw::emulator::fault_kind::delay, .delay = std::chrono::milliseconds(4000)});
+    const std::string body = invite_body({"jane@example.com"}, {"anthropic", "clickhouse"});
+    request_options keyed;
+    keyed.idempotency_key = "cut-by-stop";
+    keyed.headers.emplace_back("X-Request-Id", "stop-a");
+
+    auto gateway = d.start();
+    auto answered = std::async(std::launch::async, [&] { return post(gateway->port(), body, keyed); });
+    BOOST_REQUIRE(wait_for_connection(d.emulators(), vendor::anthropic));
+    BOOST_REQUIRE(wait_for_calls(d.emulators(), vendor::clickhouse, 1));
+    const auto stopping = std::chrono::steady_clock::now();
+    BOOST_REQUIRE_EQUAL(gateway->terminate(), 0); // SIGTERM: grace, then the calls are cut
+    BOOST_TEST((std::chrono::steady_clock::now() - stopping < std::chrono::milliseconds(3000)));
+
+    // The client has the merged reply: what was answered, and the cut call `interrupted`.
+    BOOST_REQUIRE((answered.wait_for(std::chrono::seconds(5)) == std::future_status::ready));
+    const auto reply = answered.get();
+    BOOST_REQUIRE_MESSAGE(reply.ok(), reply.error);
+    BOOST_REQUIRE_EQUAL(reply.status, 207u);
+    const std::vector<result_row> expected{{"jane@example.com", "anthropic", "unknown", "interrupted"},
+                                           {"jane@example.com", "clickhouse", "invited", ""}};
+    BOOST_TEST(result_rows(reply.body) == expected, boost::test_tools::per_element());
+
+    // And so has the ledger: the request is complete, and the retry with the key replays
+    // that reply after the restart instead of sending anything again.
+    const std::string shown = d.run_cli({"ledger", "show", "stop-a", "--config", d.config_file()});
+    BOOST_TEST(json_member(shown, "state") == "completed", shown);
+    BOOST_TEST(result_rows(shown) == expected, boost::test_tools::per_element());
+    auto restarted = d.start();
+    const auto replay = post(restarted->port(), body, keyed);
+    BOOST_REQUIRE_EQUAL(replay.status, 207u);
+    BOOST_TEST(replay.header("Idempotent-Replayed").value_or("") == "true");
+    BOOST_TEST(replay.body == reply.body);
+    BOOST_REQUIRE(wait_for_calls(d.emulators(), vendor::anthropic, 1)); // the held call, answered late
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    BOOST_TEST(calls_to(d.emulators(), vendor::anthropic) == 1u);
+    BOOST_TEST(calls_to(d.emulators(), vendor::clickhouse) == 1u);
+}
+
 BOOST_DATA_TEST_CASE(items_a_crash_left_pending_are_sent_at_the_next_start_once, bdata::make(both_backends), backend)
 {
     deployment d(backend);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/mapping/config_source.hpp"
+#include "gateway/server/connection.hpp"
 #include "gateway/server/worker.hpp"
 #include "gateway/telemetry/metrics.hpp"
 #include "tests/server/support/server_fixture.hpp"
@@ -299,7 +300,7 @@ BOOST_AUTO_TEST_CASE(stop_finishes_requests_in_flight_closes_idle_connections_an
     BOOST_TEST(control.destroyed == control.created);
 }
 
-BOOST_AUTO_TEST_CASE(requests_still_running_after_the_grace_period_are_cancelled)
+BOOST_AUTO_TEST_CASE(requests_still_running_after_the_grace_period_are_cancelled_and_still_answered)
 {
     control.block = true;
     srv.emplace(config, srv::testing::echo_handler_factory(control));
@@ -309,8 +310,39 @@ BOOST_AUTO_TEST_CASE(requests_still_running_after_the_grace_period_are_cancelled
     busy.send(invite_request("/v1/invitations", "{}"));
     BOOST_REQUIRE(control.wait_blocked(1));
 
+    const auto stopped = std::chrono::steady_clock::now();
     srv->stop(100ms); // never released: the grace period runs out
+    // The handler sees the cancellation and answers with what it has; the reply goes out
+    // at once, and the connection closes after it.
+    const auto reply = busy.read_reply();
+    BOOST_TEST((std::chrono::steady_clock::now() - stopped < 2s));
+    BOOST_TEST(reply.result_int() == 200u);
+    BOOST_TEST(reply.body().find(R"("cancelled":true)") != std::string::npos, reply.body());
+    BOOST_TEST(!reply.keep_alive());
     BOOST_TEST(busy.closed_by_server());
+    BOOST_REQUIRE(finishes(done));
+    BOOST_TEST(control.destroyed == control.created);
+}
+
+BOOST_AUTO_TEST_CASE(a_handler_that_ignores_the_cancellation_loses_its_connection_at_the_backstop)
+{
+    control.block = true;
+    control.ignore_cancellation = true;
+    srv.emplace(config, srv::testing::echo_handler_factory(control));
+    auto done = std::async(std::launch::async, [this] { srv->run(); });
+
+    test_client busy(port());
+    busy.send(invite_request("/v1/invitations", "{}"));
+    BOOST_REQUIRE(control.wait_blocked(1));
+
+    const auto stopped = std::chrono::steady_clock::now();
+    srv->stop(100ms);
+    BOOST_TEST(busy.closed_by_server(srv::detail::reply_backstop + 3s)); // no reply: the handler never returned
+    const auto waited = std::chrono::steady_clock::now() - stopped;
+    BOOST_TEST((waited >= srv::detail::reply_backstop));
+    BOOST_TEST((waited < srv::detail::reply_backstop + 3s));
+    // The server finishes once the handler does.
+    control.release();
     BOOST_REQUIRE(finishes(done));
     BOOST_TEST(control.destroyed == control.created);
 }

@@ -25,8 +25,9 @@ void insert_after(std::string& text, std::string_view anchor, std::string_view l
     text.insert(at + anchor.size(), lines);
 }
 
-// The shipped config with the test's ledger, a second client and a route that requires
-// an Idempotency-Key; everything else (targets, role maps, limits) as shipped.
+// The shipped config with the test's ledger, a second client, a route that requires an
+// Idempotency-Key and a short shutdown grace (shutdown_grace_ms); everything else
+// (targets, role maps, other limits) as shipped.
 std::string test_config(const std::string& state_block)
 {
     std::string text = test::read_file(repo_dir + "/config/gateway.yaml");
@@ -35,6 +36,11 @@ std::string test_config(const std::string& state_block)
         throw std::runtime_error("config/gateway.yaml has no state section");
     const std::size_t end = text.find("\n\n", state + 1);
     text.replace(state + 1, end - state, state_block);
+    const std::string grace = "shutdown_grace: 10s";
+    const std::size_t at = text.find(grace);
+    if (at == std::string::npos)
+        throw std::runtime_error("config/gateway.yaml has no line " + grace);
+    text.replace(at, grace.size(), "shutdown_grace: " + std::to_string(shutdown_grace_ms) + "ms");
     insert_after(text, "\nclients:\n", "  - name: other\n    key: " + std::string(other_client_key) + "\n");
     insert_after(text, "\nroutes:\n",
                  "  - path: " + std::string(strict_path) + "\n    targets: [anthropic]\n    idempotency: required\n");

@@ -23,6 +23,8 @@ inline constexpr std::string_view other_client_key = "durability-other-key-8b2d7
 inline constexpr std::string_view invite_path = "/v1/invitations";
 // A route of the test's config that requires an Idempotency-Key (targets: anthropic).
 inline constexpr std::string_view strict_path = "/v1/strict";
+// The test config's limits.shutdown_grace.
+inline constexpr int shutdown_grace_ms = 300;
 
 class deployment {
 public:

@@ -71,14 +71,19 @@ public:
     {
         if (request.body == "throw")
             throw std::runtime_error("the echo handler was asked to fail");
-        if (control_.block) {
+        bool cancelled = false;
+        while (control_.block) {
             net::steady_timer gate(executor_, std::chrono::steady_clock::time_point::max());
-            if (control_.enter(&gate)) {
-                auto [ec] = co_await gate.async_wait(net::as_tuple(net::use_awaitable));
-                control_.leave(&gate);
-                if (!control_.released()) // cancelled by the server, not released by the test
-                    throw std::system_error(ec, "blocked handler cancelled");
-            }
+            if (!control_.enter(&gate))
+                break; // released
+            auto [ec] = co_await gate.async_wait(net::as_tuple(net::use_awaitable));
+            control_.leave(&gate);
+            if (control_.released())
+                break;
+            // Cancelled by the server, not released by the test.
+            cancelled = true;
+            if (!control_.ignore_cancellation)
+                break;
         }
         handler_reply reply;
         json::writer w(reply.body);
@@ -89,6 +94,7 @@ public:
             .member("target", request.target)
             .member("body", request.body)
             .member("padded", request.body.capacity() >= request.body.size() + 64)
+            .member("cancelled", cancelled)
             .end_object();
         reply.headers.emplace_back("X-Echo", "yes");
         co_return reply;

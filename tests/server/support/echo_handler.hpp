@@ -25,8 +25,12 @@ namespace igw::server::testing {
 // Shared by the test and every worker's handler (it must outlive the server).
 class handler_control {
 public:
-    // While set, handle() waits for release() before answering.
+    // While set, handle() waits for release() before answering. Cancelled (a shutdown
+    // past its grace period), it answers at once with "cancelled": true, as the real
+    // handler answers with what its cancelled calls established; unless
+    // ignore_cancellation is set too, when it goes on waiting for release().
     std::atomic<bool> block{false};
+    std::atomic<bool> ignore_cancellation{false};
     std::atomic<int> created{0};
     std::atomic<int> destroyed{0};
 
