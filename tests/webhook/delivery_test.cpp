@@ -1,11 +1,14 @@
 #include "gateway/webhook/delivery.hpp"
 
 #include "gateway/webhook/signature.hpp"
+#include "tests/support/test_certificates.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
@@ -78,6 +81,64 @@ private:
     tcp::acceptor acceptor_;
     std::vector<tcp::socket> held_;
 };
+
+// The TLS counterpart of `receiver` (always 200), presenting `certificate_file`.
+class tls_receiver {
+public:
+    tls_receiver(net::any_io_executor executor, const std::string& certificate_file, const std::string& key_file)
+        : tls_(net::ssl::context::tls_server), acceptor_(executor, {net::ip::make_address("127.0.0.1"), 0})
+    {
+        tls_.use_certificate_chain_file(certificate_file);
+        tls_.use_private_key_file(key_file, net::ssl::context::pem);
+        net::co_spawn(executor, accept_loop(), [](std::exception_ptr e) {
+            if (e)
+                std::rethrow_exception(e);
+        });
+    }
+
+    std::string url(std::string_view host) const
+    {
+        return "https://" + std::string(host) + ":" + std::to_string(acceptor_.local_endpoint().port()) + "/hooks";
+    }
+
+    std::size_t requests = 0;
+
+private:
+    net::awaitable<void> accept_loop()
+    {
+        for (;;) {
+            auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
+            if (ec)
+                co_return;
+            net::ssl::stream<tcp::socket> stream(std::move(socket), tls_);
+            auto [handshake_ec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_tuple);
+            if (handshake_ec)
+                continue; // the client refused the certificate
+            beast::flat_buffer buffer;
+            http::request<http::string_body> request;
+            auto [read_ec, n] = co_await http::async_read(stream, buffer, request, use_tuple);
+            (void)n;
+            if (read_ec)
+                continue;
+            ++requests;
+            http::response<http::string_body> reply{http::status::ok, 11};
+            reply.prepare_payload();
+            co_await http::async_write(stream, reply, use_tuple);
+            co_await stream.async_shutdown(use_tuple);
+        }
+    }
+
+    net::ssl::context tls_;
+    tcp::acceptor acceptor_;
+};
+
+// One PKI for the suite: key generation is the slow part. Its server certificate names
+// localhost and 127.0.0.1; the other one only wrong-host.invalid.
+const igw::test::test_certificates& pki()
+{
+    static const igw::test::test_certificates certificates;
+    return certificates;
+}
 
 // Runs `body(executor)` (an awaitable<void>) on a fresh io_context, bounded in time.
 template <class Body>
@@ -225,5 +286,38 @@ BOOST_AUTO_TEST_CASE(headers_that_could_split_the_request_are_refused_before_con
         BOOST_TEST(!result.ok);
         BOOST_TEST(result.error.find("webhook-id") != std::string::npos, result.error);
         BOOST_TEST(r.requests.empty());
+    });
+}
+
+BOOST_AUTO_TEST_CASE(https_is_delivered_to_a_peer_whose_certificate_names_the_host)
+{
+    run([](net::any_io_executor ex) -> net::awaitable<void> {
+        tls_receiver r(ex, pki().certificate_file(), pki().private_key_file());
+        const webhook::sender sender({.ca_file = pki().ca_file()});
+        for (const std::string_view host : {"127.0.0.1", "localhost"}) {
+            const auto result = co_await sender.deliver({r.url(host), {}, event_body, 5'000ms});
+            BOOST_TEST(result.ok, host << ": " << result.error);
+            BOOST_TEST(result.status == 200u);
+        }
+        BOOST_TEST(r.requests == 2u);
+    });
+}
+
+BOOST_AUTO_TEST_CASE(https_to_an_untrusted_or_misnamed_certificate_sends_nothing)
+{
+    run([](net::any_io_executor ex) -> net::awaitable<void> {
+        tls_receiver r(ex, pki().certificate_file(), pki().private_key_file());
+        // The system store alone does not know the test CA.
+        const webhook::sender system_store;
+        const auto untrusted = co_await system_store.deliver({r.url("127.0.0.1"), {}, event_body, 5'000ms});
+        BOOST_TEST(!untrusted.ok);
+        BOOST_TEST(untrusted.error.find("certificate not trusted") != std::string::npos, untrusted.error);
+
+        tls_receiver misnamed(ex, pki().wrong_host_certificate_file(), pki().wrong_host_private_key_file());
+        const webhook::sender sender({.ca_file = pki().ca_file()});
+        const auto wrong_host = co_await sender.deliver({misnamed.url("127.0.0.1"), {}, event_body, 5'000ms});
+        BOOST_TEST(!wrong_host.ok);
+        BOOST_TEST(wrong_host.error.find("certificate not trusted") != std::string::npos, wrong_host.error);
+        BOOST_TEST(r.requests + misnamed.requests == 0u);
     });
 }
