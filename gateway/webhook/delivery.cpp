@@ -215,12 +215,14 @@ private:
     net::awaitable<void> exchange(Stream& stream, beast::tcp_stream& tcp)
     {
         http::request<http::string_body> req{http::verb::post, dest_->target, 11};
-        req.set(http::field::host, dest_->host_header);
-        req.set(http::field::user_agent, "invitegw-webhook");
-        // One request per connection: nothing is pooled, so say so and let the peer close.
-        req.set(http::field::connection, "close");
         for (const header& h : request_.headers)
             req.set(h.name, h.value);
+        // After the caller's headers, so that these are what is sent whatever they held.
+        req.set(http::field::host, dest_->host_header);
+        // One request per connection: nothing is pooled, so say so and let the peer close.
+        req.set(http::field::connection, "close");
+        if (req[http::field::user_agent].empty())
+            req.set(http::field::user_agent, "invitegw-webhook");
         req.body() = std::string(request_.body);
         req.prepare_payload();
 

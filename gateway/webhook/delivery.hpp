@@ -23,7 +23,8 @@ struct header {
 // Views only: everything must stay alive until deliver() completes.
 struct delivery_request {
     std::string_view url;            // http:// or https://, already checked (config)
-    std::span<const header> headers; // webhook-id, webhook-timestamp, webhook-signature, Content-Type...
+    std::span<const header> headers; // webhook-id, -timestamp, -signature, Content-Type...; not Host,
+                                     // Connection or Content-Length, which deliver() sets
     std::string_view body;
     std::chrono::milliseconds timeout{10'000}; // the whole attempt: DNS, connect, TLS, write, reply
 };

@@ -321,3 +321,17 @@ BOOST_AUTO_TEST_CASE(https_to_an_untrusted_or_misnamed_certificate_sends_nothing
         BOOST_TEST(r.requests + misnamed.requests == 0u);
     });
 }
+
+BOOST_AUTO_TEST_CASE(host_and_connection_are_the_senders_whatever_the_caller_passed)
+{
+    run([](net::any_io_executor ex) -> net::awaitable<void> {
+        receiver r(ex);
+        const webhook::sender sender;
+        const webhook::header headers[] = {{"Host", "elsewhere.example"}, {"Connection", "keep-alive"}};
+        const auto result = co_await sender.deliver({r.url("/hooks"), headers, event_body, 5'000ms});
+        BOOST_TEST(result.ok, result.error);
+        BOOST_REQUIRE_EQUAL(r.requests.size(), 1u);
+        BOOST_TEST(r.requests[0][http::field::host] == r.url("").substr(7));
+        BOOST_TEST(r.requests[0][http::field::connection] == "close");
+    });
+}
