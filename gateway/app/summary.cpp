@@ -69,9 +69,17 @@ void write_summary(std::ostream& out, const mapping::compiled_config& loaded)
     out << "roles       " << join(c.roles) << "\n";
     out << "providers   " << c.providers_dir << "\n";
     out << "clients\n";
-    for (const auto& client : c.clients)
+    for (const auto& client : c.clients) {
         out << "  " << client.name
             << "  key <redacted>, routes: " << (client.routes.empty() ? "all" : join(client.routes)) << "\n";
+        // Where events go, but never the secret, nor a query (receivers put tokens there).
+        if (client.webhook) {
+            const std::string& url = client.webhook->url;
+            const std::size_t query = url.find('?');
+            out << "    webhook   " << (query == std::string::npos ? url : url.substr(0, query) + "?<redacted>")
+                << " (secret <redacted>)\n";
+        }
+    }
     out << "routes\n";
     for (std::size_t i = 0; i < loaded.mappings.routes.size(); ++i) {
         const auto& route = loaded.mappings.routes[i];

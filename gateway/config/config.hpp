@@ -13,6 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include "gateway/webhook/signature.hpp"
+
 namespace igw::config {
 
 using duration = std::chrono::milliseconds;
@@ -62,11 +64,26 @@ struct route_config {
     idempotency_mode idempotency = idempotency_mode::optional;
 };
 
+// Where a client's job events are POSTed, signed (Standard Webhooks). The URL was
+// checked at load: https, or http to a loopback host when `webhooks.allow_http_loopback`.
+struct webhook_config {
+    std::string url;
+    webhook::secret secret; // the key bytes of the `whsec_...` secret; never printed
+};
+
+// Settings shared by every client's webhook.
+struct webhooks_config {
+    // http:// webhook URLs to 127.0.0.0/8, ::1 or localhost (receivers on the same host,
+    // tests); every other webhook URL must be https.
+    bool allow_http_loopback = false;
+};
+
 struct client_config {
     std::string name;
     std::array<std::uint8_t, 32> key_sha256{}; // never the key itself
     std::vector<std::string> routes;           // allowed route paths; empty: all
     bool admin = false;                        // may call /admin/reload
+    std::optional<webhook_config> webhook;     // none: no job events are sent
 };
 
 struct listener_config {
@@ -122,6 +139,7 @@ struct gateway_config {
     log_config log;
     state_config state;
     std::vector<std::string> roles; // canonical roles
+    webhooks_config webhooks;
     std::vector<client_config> clients;
     std::vector<route_config> routes;
     std::vector<target_config> targets;

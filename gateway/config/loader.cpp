@@ -1,9 +1,13 @@
 #include "gateway/config/loader.hpp"
 
 #include "gateway/config/yaml_reader.hpp"
+#include "gateway/webhook/signature.hpp"
+
+#include <boost/url/parse.hpp>
 
 #include <openssl/evp.h>
 
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <set>
@@ -54,9 +58,9 @@ public:
         reader_.throw_if_errors();
         if (!reader_.expect_map(root, "(top level)"))
             reader_.throw_if_errors();
-        reader_.check_keys(
-            root, "",
-            {"listen", "threads", "providers_dir", "limits", "log", "state", "roles", "clients", "routes", "targets"});
+        reader_.check_keys(root, "",
+                           {"listen", "threads", "providers_dir", "limits", "log", "state", "roles", "clients",
+                            "routes", "targets", "webhooks"});
 
         if (const YAML::Node n = root["listen"]; n.IsDefined())
             read_listen(n, config.listener);
@@ -73,6 +77,8 @@ public:
         if (const YAML::Node n = root["log"]; n.IsDefined())
             read_log(n, config.log);
         read_state(root["state"], config);
+        if (const YAML::Node n = root["webhooks"]; n.IsDefined())
+            read_webhooks(n, config.webhooks);
 
         read_roles(reader_.required(root, "", "roles"), config.roles);
         read_targets(reader_.required(root, "", "targets"), config);
@@ -449,7 +455,7 @@ private:
             const std::string key = index_key("clients", i);
             if (!reader_.expect_map(c, key))
                 continue;
-            reader_.check_keys(c, key, {"name", "key", "key_sha256", "routes", "admin"});
+            reader_.check_keys(c, key, {"name", "key", "key_sha256", "routes", "admin", "webhook"});
             client_config client;
             const YAML::Node name_node = reader_.required(c, key, "name");
             if (auto v = name_node.IsDefined() ? reader_.string(name_node, child_key(key, "name")) : std::nullopt) {
@@ -490,10 +496,101 @@ private:
                                           "no route with path \"" + (*routes)[j] + "\"");
                     client.routes = std::move(*routes);
                 }
+            if (const YAML::Node n = c["webhook"]; n.IsDefined())
+                client.webhook = read_webhook(n, child_key(key, "webhook"), config);
             config.clients.push_back(std::move(client));
         }
         if (node.size() == 0)
             reader_.error(node, "clients", "declare at least one client, or nobody can call the gateway");
+    }
+
+    void read_webhooks(const YAML::Node& node, webhooks_config& webhooks)
+    {
+        if (!reader_.expect_map(node, "webhooks"))
+            return;
+        reader_.check_keys(node, "webhooks", {"allow_http_loopback"});
+        if (const YAML::Node n = node["allow_http_loopback"]; n.IsDefined())
+            if (auto v = reader_.boolean(n, "webhooks.allow_http_loopback"))
+                webhooks.allow_http_loopback = *v;
+    }
+
+    std::optional<webhook_config> read_webhook(const YAML::Node& node, const std::string& key, gateway_config& config)
+    {
+        if (!reader_.expect_map(node, key))
+            return std::nullopt;
+        reader_.check_keys(node, key, {"url", "secret"});
+        std::optional<webhook_config> result(std::in_place);
+        const YAML::Node url = reader_.required(node, key, "url");
+        if (!url.IsDefined() || !check_webhook_url(url, child_key(key, "url"), config.webhooks, result->url))
+            result.reset();
+        const YAML::Node secret = reader_.required(node, key, "secret");
+        // Never echo the value: it is a secret.
+        if (auto text = secret.IsDefined() ? reader_.secret(secret, child_key(key, "secret"), config.secret_variables)
+                                           : std::nullopt) {
+            if (auto parsed = webhook::parse_secret(*text); parsed && result)
+                result->secret = std::move(*parsed);
+            else if (!parsed)
+                reader_.error(secret, child_key(key, "secret"),
+                              "must be `whsec_` followed by the base64 of a " + std::to_string(webhook::min_key_bytes) +
+                                  " to " + std::to_string(webhook::max_key_bytes) + " byte key");
+        } else {
+            result.reset();
+        }
+        return result;
+    }
+
+    // A webhook URL: https, or http to a loopback host when the config allows it. Never
+    // quoted back: a receiver's URL often carries a token in its path or query.
+    bool check_webhook_url(const YAML::Node& node, const std::string& key, const webhooks_config& webhooks,
+                           std::string& out)
+    {
+        const std::optional<std::string> text = reader_.string(node, key);
+        if (!text)
+            return false;
+        const auto parsed = boost::urls::parse_uri(*text);
+        const auto fail = [&](const std::string& why) {
+            reader_.error(node, key, why);
+            return false;
+        };
+        if (!parsed)
+            return fail("not an absolute URL");
+        const boost::urls::url_view& u = *parsed;
+        const bool https = u.scheme_id() == boost::urls::scheme::https;
+        if (!https && u.scheme_id() != boost::urls::scheme::http)
+            return fail("a webhook URL must be https");
+        if (!u.has_authority() || u.host_address().empty())
+            return fail("the URL has no host");
+        if (u.has_userinfo())
+            return fail("a webhook URL takes no credentials: the receiver checks the signature");
+        if (u.has_fragment())
+            return fail("a webhook URL takes no fragment");
+        if (u.has_port() && u.port_number() == 0)
+            return fail("the port must be 1 to 65535");
+        if (!https) {
+            if (!is_loopback_host(u))
+                return fail("a webhook URL must be https; http is allowed only to a loopback host (127.0.0.0/8, ::1, "
+                            "localhost)");
+            if (!webhooks.allow_http_loopback)
+                return fail("http to a loopback host needs `webhooks: {allow_http_loopback: true}` at the top level; "
+                            "otherwise use https");
+        }
+        out = *text;
+        return true;
+    }
+
+    static bool is_loopback_host(const boost::urls::url_view& u)
+    {
+        switch (u.host_type()) {
+        case boost::urls::host_type::ipv4: return u.host_ipv4_address().is_loopback(); // 127.0.0.0/8
+        case boost::urls::host_type::ipv6: return u.host_ipv6_address().is_loopback();
+        case boost::urls::host_type::name: {
+            std::string host = u.host_address();
+            for (char& ch : host)
+                ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            return host == "localhost" || host == "localhost.";
+        }
+        default: return false;
+        }
     }
 
     yaml_reader reader_;

@@ -93,4 +93,23 @@ BOOST_AUTO_TEST_CASE(the_summary_redacts_headers_made_from_secrets)
         BOOST_TEST(!contains(text, secret), secret);
 }
 
+BOOST_AUTO_TEST_CASE(the_summary_shows_where_a_webhook_goes_but_not_its_secret_nor_its_query)
+{
+    const igw::test::temp_dir dir;
+    constexpr std::string_view webhook_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    std::string text = valid_config_text();
+    const std::string key_line = "    key: " + std::string(client_key) + "\n";
+    const std::size_t at = text.find(key_line);
+    BOOST_TEST_REQUIRE(at != std::string::npos);
+    text.insert(at + key_line.size(), "    webhook:\n      url: https://hooks.example.com/invitegw?token=q7Zp2\n"
+                                      "      secret: " +
+                                          std::string(webhook_secret) + "\n");
+    const run r = check(write_config(dir, text));
+    BOOST_TEST(r.status == 0, r.err);
+    BOOST_TEST(contains(r.out, "    webhook   https://hooks.example.com/invitegw?<redacted> (secret <redacted>)\n"),
+               r.out);
+    BOOST_TEST(!contains(r.out, "q7Zp2"), r.out);
+    BOOST_TEST(!contains(r.out, "MfKQ9r8G"), r.out);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

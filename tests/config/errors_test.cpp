@@ -122,9 +122,9 @@ BOOST_AUTO_TEST_CASE(unknown_keys)
     temp_dir dir;
     const std::string path = dir.write("gateway.yaml", top);
     BOOST_TEST(cfg::test::load_errors(path, map_env({})) ==
-                   std::vector<std::string>{path +
-                                            ":12:1: lisen: unknown key (expected one of: listen, threads, "
-                                            "providers_dir, limits, log, state, roles, clients, routes, targets)"},
+                   std::vector<std::string>{
+                       path + ":12:1: lisen: unknown key (expected one of: listen, threads, "
+                              "providers_dir, limits, log, state, roles, clients, routes, targets, webhooks)"},
                boost::test_tools::per_element());
 
     check(minimal_config + "limits:\n  max_body: 5\n",
