@@ -1,37 +1,12 @@
 #include "gateway/ledger/operations.hpp"
 
+#include "gateway/ledger/rows.hpp"
+
 #include <algorithm>
 #include <string>
 
 namespace igw::ledger::ops {
-namespace {
-
-using sql::value;
-using params = std::vector<value>;
-
-std::int64_t ms(time_point t) { return t.time_since_epoch().count(); }
-time_point from_ms(std::int64_t v) { return time_point(std::chrono::milliseconds(v)); }
-value num(std::int64_t v) { return value{v}; }
-value text(std::string s) { return value{std::move(s)}; }
-
-constexpr std::string_view interrupted_message =
-    "the gateway stopped while this item was being sent; the vendor may have created it";
-
-// Rows per multi-row statement: far below SQLite's 32766 and PostgreSQL's 65535 parameters.
-constexpr std::size_t rows_per_statement = 200;
-
-constexpr const char* request_columns =
-    "request_id, client, route, config_version, idempotency_key, fingerprint, state, created_at, updated_at, "
-    "completed_at, reply_status, reply_headers, reply_body, lease_until, send_email";
-
-constexpr const char* item_columns =
-    "request_id, invitation, target, email, ref, target_name, role, status, error_code, message, invitation_id, "
-    "expires_at, vendor_status, upstream_status, attempts, created_at, updated_at";
-
-struct loaded_request {
-    request_record record;
-    time_point lease_until{};
-};
+namespace detail {
 
 loaded_request read_request(const sql::row& r)
 {
@@ -54,6 +29,10 @@ loaded_request read_request(const sql::row& r)
     }
     out.lease_until = from_ms(r.integer(13));
     q.send_email = r.integer(14) != 0;
+    q.mode = r.text(15) == "async" ? request_mode::async : request_mode::sync;
+    if (!r.is_null(16)) {
+        q.started_at = from_ms(r.integer(16));
+    }
     return out;
 }
 
@@ -113,8 +92,7 @@ std::optional<request_with_items> load_full(context& c, const std::string& reque
 }
 
 // "$k, $k+1, ..." for n parameters starting at k, each wrapped by `wrap` when given.
-std::string placeholders(std::size_t first, std::size_t n, std::string_view wrap_before = {},
-                         std::string_view wrap_after = {})
+std::string placeholders(std::size_t first, std::size_t n, std::string_view wrap_before, std::string_view wrap_after)
 {
     std::string out;
     for (std::size_t i = 0; i < n; ++i) {
@@ -128,6 +106,12 @@ std::string placeholders(std::size_t first, std::size_t n, std::string_view wrap
     }
     return out;
 }
+
+} // namespace detail
+
+namespace {
+
+using namespace detail;
 
 std::int64_t lease_end(const context& c) { return ms(c.now + c.config.request_lease); }
 
@@ -161,6 +145,11 @@ result<begin_outcome> existing_outcome(context& c, const std::string& request_id
     auto request = load_request(c, request_id);
     if (!request) {
         return fail<begin_outcome>(errc::not_found, "no such request");
+    }
+    if (request->record.mode == request_mode::async) {
+        // A job is the job runners' to carry out, whatever its state; its items are not
+        // loaded (a job may have a hundred thousand).
+        return {{}, begin_outcome{begin_kind::job, request_with_items{std::move(request->record), {}}}};
     }
     if (request->record.state == request_state::completed) {
         return {{}, begin_outcome{begin_kind::replay, load_full(c, request_id)}};
@@ -207,11 +196,17 @@ void insert_items(context& c, const new_request& r)
 
 // Renews the lease when the caller still owns the request. Returns false when it does not
 // (or the request is gone, or already completed).
+// A job's lease is the shorter settings::job_lease, so that another runner takes over soon
+// after this one died.
+constexpr const char* renewed_lease = "CASE WHEN mode = 'async' THEN CAST($5 AS BIGINT) ELSE CAST($2 AS BIGINT) END";
+
 bool renew(context& c, const std::string& request_id)
 {
-    return c.db.exec("UPDATE requests SET lease_until = $2, updated_at = $3 "
-                     "WHERE request_id = $1 AND owner_token = $4 AND state = 'running'",
-                     params{text(request_id), num(lease_end(c)), num(ms(c.now)), text(c.token)}, c.until)
+    return c.db.exec(std::string("UPDATE requests SET lease_until = ") + renewed_lease +
+                         ", updated_at = $3 WHERE request_id = $1 AND owner_token = $4 AND state = 'running'",
+                     params{text(request_id), num(lease_end(c)), num(ms(c.now)), text(c.token),
+                            num(ms(c.now + c.config.job_lease))},
+                     c.until)
                .affected > 0;
 }
 
@@ -221,10 +216,12 @@ bool renew(context& c, const std::string& request_id)
 // request's last write.
 void renew_if_stale(context& c, const std::string& request_id)
 {
-    c.db.exec("UPDATE requests SET lease_until = $2, updated_at = $3 "
-              "WHERE request_id = $1 AND owner_token = $4 AND state = 'running' AND lease_until < $5",
+    c.db.exec(std::string("UPDATE requests SET lease_until = ") + renewed_lease +
+                  ", updated_at = $3 WHERE request_id = $1 AND owner_token = $4 AND state = 'running' AND "
+                  "lease_until < CASE WHEN mode = 'async' THEN CAST($7 AS BIGINT) ELSE CAST($6 AS BIGINT) END",
               params{text(request_id), num(lease_end(c)), num(ms(c.now)), text(c.token),
-                     num(ms(c.now + c.config.request_lease / 2))},
+                     num(ms(c.now + c.config.job_lease)), num(ms(c.now + c.config.request_lease / 2)),
+                     num(ms(c.now + c.config.job_lease / 2))},
               c.until);
 }
 
@@ -326,13 +323,18 @@ result<begin_outcome> begin_request(context& c, const new_request& r)
             }
         }
     }
+    // A job waits for a runner: owned by nobody, its lease already over.
+    const bool job = r.mode == request_mode::async;
+    const auto n = static_cast<std::int64_t>(r.items.size());
     c.db.exec("INSERT INTO requests (request_id, client, route, config_version, idempotency_key, fingerprint, state, "
-              "owner, owner_token, lease_until, lease_holder, created_at, updated_at, send_email) "
-              "VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9, $1, $10, $10, $11) "
+              "owner, owner_token, lease_until, lease_holder, created_at, updated_at, send_email, mode, job_total, "
+              "job_pending) "
+              "VALUES ($1, $2, $3, $4, $5, $6, $12, $7, $8, $9, $1, $10, $10, $11, $13, $14, $14) "
               "ON CONFLICT (request_id) DO NOTHING",
               params{text(r.request_id), text(r.client), text(r.route), text(r.config_version),
-                     sql::opt(r.idempotency_key), text(r.fingerprint), text(c.config.instance), text(c.token),
-                     num(lease_end(c)), num(ms(c.now)), num(r.send_email ? 1 : 0)},
+                     sql::opt(r.idempotency_key), text(r.fingerprint), text(job ? "" : c.config.instance),
+                     text(job ? "" : c.token), num(job ? 0 : lease_end(c)), num(ms(c.now)), num(r.send_email ? 1 : 0),
+                     text(job ? "queued" : "running"), text(job ? "async" : "sync"), num(job ? n : 0)},
               c.until);
     insert_items(c, r);
     return {{}, begin_outcome{begin_kind::claimed, std::nullopt}};
@@ -459,7 +461,9 @@ result<recovered> recover(context& c)
 {
     // Ours from an earlier run (same instance name, another token), or anyone's whose lease
     // ran out: their processes stopped with these requests unfinished.
-    constexpr const char* abandoned = "state = 'running' AND ((owner = $1 AND owner_token <> $2) OR lease_until <= $3)";
+    // Jobs are not recovered here: the job runners claim them (claim_job).
+    constexpr const char* abandoned =
+        "state = 'running' AND mode = 'sync' AND ((owner = $1 AND owner_token <> $2) OR lease_until <= $3)";
     const params p{text(c.config.instance), text(c.token), num(ms(c.now))};
     const auto interrupted = c.db.exec(
         std::string("UPDATE items SET status = 'unknown', error_code = $4, message = $5, updated_at = $3 "
@@ -491,6 +495,12 @@ result<prune_counts> prune_chunk(context& c, time_point now, bool& more)
     constexpr const char* oldest =
         "SELECT request_id FROM requests WHERE created_at < $1 ORDER BY created_at, request_id LIMIT $2";
     prune_counts counts;
+    c.db.exec(std::string("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT delivery_id FROM "
+                          "webhook_deliveries WHERE request_id IN (") +
+                  oldest + "))",
+              params{num(cutoff), num(limit)}, c.until);
+    c.db.exec(std::string("DELETE FROM webhook_deliveries WHERE request_id IN (") + oldest + ")",
+              params{num(cutoff), num(limit)}, c.until);
     counts.items = c.db.exec(std::string("DELETE FROM items WHERE request_id IN (") + oldest + ")",
                              params{num(cutoff), num(limit)}, c.until)
                        .affected;

@@ -40,6 +40,32 @@ result<prune_counts> prune_chunk(context& c, time_point now, bool& more);
 result<std::vector<request_summary>> list_recent(context& c, std::size_t limit);
 result<std::vector<item_record>> list_unknown(context& c, std::size_t limit);
 
+// Jobs and their webhook outbox (job_operations.cpp).
+
+// Takes the oldest job that is queued, or running under a lease that ran out (its runner
+// died: its `sending` items become `unknown`/interrupted), for this store, under a lease
+// of settings::job_lease. On PostgreSQL FOR UPDATE SKIP LOCKED: two instances never take
+// the same job. Nothing to do: an empty optional.
+result<std::optional<job_claim>> claim_job(context& c);
+// Stores a running job's progress and renews its lease; lost_ownership when another
+// runner took it over meanwhile (this one must stop sending).
+result<done> job_progress(context& c, const std::string& request_id, const job_counts& counts);
+// The items of invitations [first, first + count), ordered by invitation then target.
+result<std::vector<item_record>> job_items(context& c, const std::string& request_id, std::uint32_t first,
+                                           std::uint32_t count);
+// Marks the job completed with its final counts and, in the same transaction, queues its
+// webhook event (when the client has a webhook).
+result<done> complete_job(context& c, const std::string& request_id, const job_counts& counts,
+                          const std::optional<webhook_delivery>& event);
+// The job (no items) with its deliveries and their attempts; not_found when it does not
+// exist, is not a job, or belongs to another client.
+result<job_record> find_job(context& c, const std::string& request_id, const std::optional<std::string>& client);
+// Due webhook deliveries, leased to this store for `lease` so that no other instance
+// sends them meanwhile.
+result<std::vector<webhook_delivery>> claim_deliveries(context& c, std::size_t limit, std::chrono::milliseconds lease);
+result<done> record_attempt(context& c, const std::string& delivery_id, const attempt_outcome& outcome);
+result<job_census> count_jobs(context& c);
+
 std::string encode_headers(const std::vector<header>& headers);
 std::vector<header> decode_headers(std::string_view text);
 

@@ -17,7 +17,32 @@ time_point now() noexcept
 
 std::string_view to_string(request_state state) noexcept
 {
-    return state == request_state::completed ? "completed" : "running";
+    switch (state) {
+    case request_state::queued: return "queued";
+    case request_state::running: return "running";
+    case request_state::completed: return "completed";
+    }
+    return "running";
+}
+
+std::string_view to_string(delivery_state state) noexcept
+{
+    switch (state) {
+    case delivery_state::pending: return "pending";
+    case delivery_state::delivered: return "delivered";
+    case delivery_state::failed: return "failed";
+    }
+    return "pending";
+}
+
+std::optional<delivery_state> parse_delivery_state(std::string_view text) noexcept
+{
+    for (auto s : {delivery_state::pending, delivery_state::delivered, delivery_state::failed}) {
+        if (to_string(s) == text) {
+            return s;
+        }
+    }
+    return std::nullopt;
 }
 
 std::string_view to_string(item_status status) noexcept
@@ -34,6 +59,9 @@ std::string_view to_string(item_status status) noexcept
 
 std::optional<request_state> parse_request_state(std::string_view text) noexcept
 {
+    if (text == "queued") {
+        return request_state::queued;
+    }
     if (text == "running") {
         return request_state::running;
     }
@@ -63,6 +91,7 @@ std::string_view to_string(begin_kind kind) noexcept
     case begin_kind::mismatch: return "mismatch";
     case begin_kind::resumed: return "resumed";
     case begin_kind::duplicate_id: return "duplicate_id";
+    case begin_kind::job: return "job";
     }
     return "claimed";
 }

@@ -17,9 +17,14 @@ using time_point = std::chrono::time_point<std::chrono::system_clock, std::chron
 time_point now() noexcept;
 
 enum class request_state : std::uint8_t {
+    queued,    // an asynchronous job accepted and not yet taken by a job runner
     running,   // accepted; some items may still be pending or sending
-    completed, // the final reply is stored and is what a replay returns
+    completed, // the final reply is stored and is what a replay returns (a job: all settled)
 };
+
+// How the client asked: a synchronous request waits for its merged reply; an asynchronous
+// one (Prefer: respond-async) is a job that the job runners carry out in the background.
+enum class request_mode : std::uint8_t { sync, async };
 
 enum class item_status : std::uint8_t {
     pending, // certainly not sent: safe to send
@@ -90,10 +95,12 @@ struct request_record {
     std::string fingerprint; // of the normalised request; compared on key reuse
     bool send_email = true;  // the canonical request's flag, for resuming it without its body
     request_state state = request_state::running;
-    std::optional<stored_reply> reply; // set once completed
+    request_mode mode = request_mode::sync;
+    std::optional<stored_reply> reply; // set once completed (synchronous requests only)
     time_point created_at{};
     time_point updated_at{};
     std::optional<time_point> completed_at;
+    std::optional<time_point> started_at; // a job: when a runner first took it
 };
 
 struct request_with_items {
@@ -125,6 +132,8 @@ struct new_request {
     std::optional<std::string> idempotency_key; // 1..255 printable characters (is_valid_key)
     std::string fingerprint;
     bool send_email = true;
+    // An asynchronous job: recorded `queued`, owned by nobody until a job runner claims it.
+    request_mode mode = request_mode::sync;
     std::vector<new_item> items;
 };
 
@@ -154,6 +163,8 @@ enum class begin_kind : std::uint8_t {
     resumed,      // the key's request was left unfinished by a stopped process and is now the
                   // caller's: send its `pending` items, merge the rest (`sending` ones became
                   // `unknown`/interrupted), then complete it
+    job,          // the key (or id) names an asynchronous job: answer with the job (its
+                  // request, without items, in `existing`); nothing recorded, nothing sent
 };
 
 std::string_view to_string(begin_kind kind) noexcept;
@@ -174,6 +185,75 @@ struct request_summary {
     std::uint32_t invited = 0;
     std::uint32_t failed = 0;
     std::uint32_t unknown = 0;
+};
+
+// How far a job has got: its items by status.
+struct job_counts {
+    std::uint32_t total = 0;
+    std::uint32_t pending = 0;
+    std::uint32_t sending = 0;
+    std::uint32_t invited = 0;
+    std::uint32_t failed = 0;
+    std::uint32_t unknown = 0;
+    friend bool operator==(const job_counts&, const job_counts&) = default;
+};
+
+// A job a runner took (store::claim_job): its request and where its items stand (the
+// `sending` items of a runner that died are `unknown`/interrupted by then).
+struct job_claim {
+    request_record request;
+    job_counts counts;
+};
+
+enum class delivery_state : std::uint8_t { pending, delivered, failed };
+std::string_view to_string(delivery_state state) noexcept;
+std::optional<delivery_state> parse_delivery_state(std::string_view text) noexcept;
+
+// One try at delivering a webhook event, as the job document shows it.
+struct delivery_attempt {
+    std::uint32_t attempt = 0; // 1, 2, ...
+    time_point at{};
+    unsigned status = 0; // the receiver's HTTP status; 0 when no reply was read
+    std::string error;   // empty when the receiver answered 2xx
+    std::uint32_t duration_ms = 0;
+};
+
+// A webhook event in the durable outbox. The receiver's URL and secret are the client's
+// config, looked up at each attempt: neither is stored.
+struct webhook_delivery {
+    std::string delivery_id; // the event's webhook-id
+    std::string request_id;
+    std::string client;
+    std::string event_type;
+    std::string payload; // the exact bytes signed and sent
+    delivery_state state = delivery_state::pending;
+    std::uint32_t attempts = 0;
+    time_point next_attempt_at{};
+    time_point created_at{};
+    std::vector<delivery_attempt> history; // oldest first (find_job only)
+};
+
+// An asynchronous job as GET /v1/jobs/{id} shows it, without its items.
+struct job_record {
+    request_record request;
+    job_counts counts;
+    std::vector<webhook_delivery> deliveries;
+};
+
+// What one delivery attempt established; `next_attempt_at` unset: no more tries (the
+// event is delivered, or the retry period is over).
+struct attempt_outcome {
+    delivery_attempt attempt;
+    bool delivered = false;
+    std::optional<time_point> next_attempt_at;
+};
+
+// Jobs not completed, for /readyz and the metrics.
+struct job_census {
+    std::uint64_t queued = 0;
+    std::uint64_t running = 0;
+    std::uint64_t leased_here = 0; // running under a lease of this instance
+    std::uint64_t deliveries_pending = 0;
 };
 
 struct prune_counts {

@@ -76,6 +76,43 @@ const std::vector<migration>& migrations()
         // What resuming a request after a crash needs besides its items, so that the
         // gateway can send its pending items without the client's body.
         {2, {"ALTER TABLE requests ADD COLUMN send_email INTEGER NOT NULL DEFAULT 1"}},
+        // Asynchronous jobs: requests recorded `queued`, claimed by a job runner with a
+        // lease, their progress kept on the request row (so that polling a job reads one
+        // row, not its items), and the durable outbox of the webhook events they send.
+        {3,
+         {
+             "ALTER TABLE requests ADD COLUMN mode TEXT NOT NULL DEFAULT 'sync'",
+             "ALTER TABLE requests ADD COLUMN started_at BIGINT",
+             "ALTER TABLE requests ADD COLUMN job_total INTEGER NOT NULL DEFAULT 0",
+             "ALTER TABLE requests ADD COLUMN job_pending INTEGER NOT NULL DEFAULT 0",
+             "ALTER TABLE requests ADD COLUMN job_sending INTEGER NOT NULL DEFAULT 0",
+             "ALTER TABLE requests ADD COLUMN job_invited INTEGER NOT NULL DEFAULT 0",
+             "ALTER TABLE requests ADD COLUMN job_failed INTEGER NOT NULL DEFAULT 0",
+             "ALTER TABLE requests ADD COLUMN job_unknown INTEGER NOT NULL DEFAULT 0",
+             "CREATE INDEX requests_open_jobs ON requests (created_at) WHERE mode = 'async' AND state <> 'completed'",
+             R"(CREATE TABLE webhook_deliveries (
+                  delivery_id TEXT PRIMARY KEY,
+                  request_id TEXT NOT NULL,
+                  client TEXT NOT NULL,
+                  event_type TEXT NOT NULL,
+                  payload TEXT NOT NULL,
+                  state TEXT NOT NULL,
+                  attempts INTEGER NOT NULL DEFAULT 0,
+                  next_attempt_at BIGINT NOT NULL,
+                  lease_until BIGINT NOT NULL DEFAULT 0,
+                  created_at BIGINT NOT NULL,
+                  updated_at BIGINT NOT NULL))",
+             "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending'",
+             "CREATE INDEX webhook_deliveries_request ON webhook_deliveries (request_id)",
+             R"(CREATE TABLE webhook_attempts (
+                  delivery_id TEXT NOT NULL,
+                  attempt INTEGER NOT NULL,
+                  at BIGINT NOT NULL,
+                  status INTEGER NOT NULL,
+                  error TEXT NOT NULL,
+                  duration_ms INTEGER NOT NULL,
+                  PRIMARY KEY (delivery_id, attempt)))",
+         }},
     };
     return list;
 }

@@ -42,6 +42,9 @@ struct settings {
     // to exceed the longest pause between two writes of one request (a vendor call with
     // its retries).
     std::chrono::milliseconds request_lease = std::chrono::minutes(5);
+    // A job runner renews its job's lease at a third of this; a job whose lease ran out
+    // (its runner died) is taken over by the next runner that looks for work.
+    std::chrono::milliseconds job_lease = std::chrono::seconds(30);
     // Names this gateway instance among those sharing a database; recover() at start takes
     // over at once the requests a previous run of the same instance left. Unique per
     // instance; the default is the host name.

@@ -537,6 +537,64 @@ void store::ping(callback<ledger::done> done)
     impl_->submit(std::move(done), [](ops::context&) { return result<ledger::done>{}; });
 }
 
+void store::claim_job(callback<std::optional<job_claim>> done)
+{
+    impl_->submit(std::move(done), [](ops::context& c) { return ops::claim_job(c); });
+}
+
+void store::job_progress(std::string request_id, job_counts counts, callback<ledger::done> done)
+{
+    impl_->submit(std::move(done),
+                  [id = std::move(request_id), counts](ops::context& c) { return ops::job_progress(c, id, counts); });
+}
+
+void store::job_items(std::string request_id, std::uint32_t first, std::uint32_t count,
+                      callback<std::vector<item_record>> done)
+{
+    impl_->submit(std::move(done), [id = std::move(request_id), first, count](ops::context& c) {
+        return ops::job_items(c, id, first, count);
+    });
+}
+
+void store::complete_job(std::string request_id, job_counts counts, std::optional<webhook_delivery> event,
+                         callback<ledger::done> done)
+{
+    impl_->submit(
+        std::move(done),
+        [id = std::move(request_id), counts, event = std::move(event)](ops::context& c) {
+            return ops::complete_job(c, id, counts, event);
+        },
+        false, true);
+}
+
+void store::find_job(std::string request_id, std::optional<std::string> client, callback<job_record> done)
+{
+    impl_->submit(std::move(done), [id = std::move(request_id), client = std::move(client)](ops::context& c) {
+        return ops::find_job(c, id, client);
+    });
+}
+
+void store::claim_deliveries(std::size_t limit, std::chrono::milliseconds lease,
+                             callback<std::vector<webhook_delivery>> done)
+{
+    impl_->submit(std::move(done), [limit, lease](ops::context& c) { return ops::claim_deliveries(c, limit, lease); });
+}
+
+void store::record_attempt(std::string delivery_id, attempt_outcome outcome, callback<ledger::done> done)
+{
+    impl_->submit(
+        std::move(done),
+        [id = std::move(delivery_id), outcome = std::move(outcome)](ops::context& c) {
+            return ops::record_attempt(c, id, outcome);
+        },
+        false, true);
+}
+
+void store::count_jobs(callback<job_census> done)
+{
+    impl_->submit(std::move(done), [](ops::context& c) { return ops::count_jobs(c); });
+}
+
 stats_snapshot store::stats() const noexcept { return impl_->stat.snapshot(); }
 
 const ledger::settings& store::config() const noexcept { return impl_->config; }

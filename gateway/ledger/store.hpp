@@ -98,6 +98,22 @@ public:
     // Opens and migrates the database if needed.
     void ping(callback<done> done);
 
+    // Jobs (begin_request with new_request::mode async records one `queued`); see
+    // ops::claim_job and the others in operations.hpp for what each does.
+    void claim_job(callback<std::optional<job_claim>> done);
+    void job_progress(std::string request_id, job_counts counts, callback<done> done);
+    void job_items(std::string request_id, std::uint32_t first, std::uint32_t count,
+                   callback<std::vector<item_record>> done);
+    // Kept like an outcome when the database is away.
+    void complete_job(std::string request_id, job_counts counts, std::optional<webhook_delivery> event,
+                      callback<done> done);
+    void find_job(std::string request_id, std::optional<std::string> client, callback<job_record> done);
+    void claim_deliveries(std::size_t limit, std::chrono::milliseconds lease,
+                          callback<std::vector<webhook_delivery>> done);
+    // Kept like an outcome when the database is away.
+    void record_attempt(std::string delivery_id, attempt_outcome outcome, callback<done> done);
+    void count_jobs(callback<job_census> done);
+
     stats_snapshot stats() const noexcept;
     const ledger::settings& config() const noexcept;
 
