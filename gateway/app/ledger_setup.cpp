@@ -18,6 +18,7 @@ ledger::settings ledger_settings(const config::state_config& state)
     s.idempotency_retention = state.idempotency_retention;
     s.op_timeout = state.timeout;
     s.instance = state.instance;
+    s.job_lease = state.job_lease;
     s.on_prune = [](const ledger::prune_counts& pruned) {
         if (pruned.requests > 0 || pruned.keys > 0)
             telemetry::log(telemetry::log_level::info, "ledger_pruned",

@@ -6,6 +6,7 @@
 #include "gateway/app/sandbox.hpp"
 #include "gateway/config/yaml_reader.hpp"
 #include "gateway/dispatch/invite_pipeline.hpp"
+#include "gateway/dispatch/job_runner.hpp"
 #include "gateway/mapping/compiled_config.hpp"
 #include "gateway/server/server.hpp"
 #include "gateway/telemetry/log.hpp"
@@ -200,6 +201,13 @@ int serve(const serve_options& options)
     std::unique_ptr<dispatch::recovery> recovering;
     if (!start_ledger(loaded, metrics, pipeline, store, recovering))
         return 1;
+    // Jobs need the ledger: without one, Prefer: respond-async is not applied.
+    std::unique_ptr<dispatch::job_runner> jobs;
+    if (store) {
+        jobs = std::make_unique<dispatch::job_runner>(configs, pipeline);
+        pipeline.on_job_accepted = [runner = jobs.get()] { runner->wake(); };
+        metrics.add_section([runner = jobs.get()](std::string& out) { write_job_metrics(runner->gauges(), out); });
+    }
     try {
         server::server front(configs, dispatch::make_pipeline_factory(pipeline), services);
         server::stop_on_signals(front, loaded->config.limits.shutdown_grace);
@@ -218,6 +226,7 @@ int serve(const serve_options& options)
         return 1;
     }
     recovering.reset();
+    jobs.reset(); // a job being sent is left to the next runner, its lease released
     if (store)
         settle_at_shutdown(*store);
     telemetry::log(telemetry::log_level::info, "stopped", {});

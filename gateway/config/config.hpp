@@ -96,6 +96,10 @@ struct limits_config {
     std::size_t max_body_bytes = 1 << 20;
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_invitations = 1000;
+    // An asynchronous request (Prefer: respond-async, a job) may be far larger: its
+    // invitations are recorded and sent in the background, a chunk at a time.
+    std::size_t max_async_invitations = 100'000;
+    std::size_t max_async_body_bytes = 64 << 20;
     std::size_t max_connections = 10'000;
     std::size_t max_connections_per_peer = 1000; // per client IP address
     std::size_t max_target_bytes = 8 * 1024;     // request-target (path and query); beyond, 414
@@ -127,6 +131,9 @@ struct state_config {
     duration idempotency_retention{24LL * 3600 * 1000};
     duration timeout{2'000}; // a ledger operation's deadline; past it, 503
     std::string instance;    // empty: the host name
+    // A job runner renews its job's lease at a third of this; once it has run out, another
+    // instance (or this one, restarted) takes the job over.
+    duration job_lease{30'000};
 
     bool enabled() const noexcept { return backend != backend_kind::none; }
 };

@@ -122,7 +122,8 @@ private:
         reader_.check_keys(node, "limits",
                            {"max_body_bytes", "max_header_bytes", "max_invitations", "max_connections",
                             "max_in_flight_requests", "read_timeout", "idle_timeout", "request_timeout",
-                            "shutdown_grace", "max_connections_per_peer", "max_target_bytes"});
+                            "shutdown_grace", "max_connections_per_peer", "max_target_bytes", "max_async_invitations",
+                            "max_async_body_bytes"});
         const auto size = [&](const char* name, std::size_t& field, std::int64_t min, std::int64_t max) {
             if (const YAML::Node n = node[name]; n.IsDefined())
                 if (auto v = reader_.integer(n, child_key("limits", name), min, max))
@@ -140,6 +141,8 @@ private:
         size("max_body_bytes", limits.max_body_bytes, 64, std::int64_t{1} << 30);
         size("max_header_bytes", limits.max_header_bytes, 1024, 1 << 20);
         size("max_invitations", limits.max_invitations, 1, 100'000);
+        size("max_async_invitations", limits.max_async_invitations, 1, 1'000'000);
+        size("max_async_body_bytes", limits.max_async_body_bytes, 64, std::int64_t{1} << 32);
         size("max_connections", limits.max_connections, 1, 1'000'000);
         size("max_in_flight_requests", limits.max_in_flight_requests, 1, 1'000'000);
         size("max_connections_per_peer", limits.max_connections_per_peer, 1, 1'000'000);
@@ -178,8 +181,9 @@ private:
     {
         state_config& state = config.state;
         if (node.IsDefined() && reader_.expect_map(node, "state")) {
-            reader_.check_keys(node, "state",
-                               {"backend", "path", "url", "retention", "idempotency_retention", "timeout", "instance"});
+            reader_.check_keys(
+                node, "state",
+                {"backend", "path", "url", "retention", "idempotency_retention", "timeout", "instance", "job_lease"});
             if (const YAML::Node n = node["backend"]; n.IsDefined())
                 if (auto v = reader_.string(n, "state.backend")) {
                     if (*v == "sqlite")
@@ -213,6 +217,7 @@ private:
             time("retention", state.retention);
             time("idempotency_retention", state.idempotency_retention);
             time("timeout", state.timeout);
+            time("job_lease", state.job_lease);
             if (const YAML::Node n = node["instance"]; n.IsDefined())
                 if (auto v = reader_.string(n, "state.instance"))
                     state.instance = *v;
@@ -411,7 +416,7 @@ private:
                         reader_.error(n, child_key(key, "path"), "must be a path starting with '/'");
                     else if (route.path == "/healthz" || route.path == "/readyz" || route.path == "/metrics" ||
                              route.path == "/openapi.json" || route.path.starts_with("/admin/") ||
-                             route.path.starts_with("/v1/requests/"))
+                             route.path.starts_with("/v1/requests/") || route.path.starts_with("/v1/jobs/"))
                         reader_.error(n, child_key(key, "path"), "is reserved by the gateway");
                     else if (!paths.insert(route.path).second)
                         reader_.error(n, child_key(key, "path"), "route " + route.path + " is declared twice");

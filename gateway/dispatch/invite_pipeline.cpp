@@ -1,5 +1,7 @@
 #include "gateway/dispatch/invite_pipeline.hpp"
 
+#include "gateway/dispatch/job_executor.hpp"
+
 #include "gateway/canonical/request_parser.hpp"
 #include "gateway/dispatch/dry_run.hpp"
 #include "gateway/dispatch/merge.hpp"
@@ -72,11 +74,63 @@ struct target_routes {
     std::vector<target_route> routes;                       // by config target index; views into `config`
 };
 
-class invite_pipeline final : public server::invite_handler {
+// Invitations a job sends at a time: what it holds in memory is one chunk's items,
+// plan and results, whatever its size.
+constexpr std::uint32_t job_chunk = 500;
+// A job's page of results in GET /v1/jobs/{id}, in invitations.
+constexpr std::uint32_t job_page = 1000;
+
+void count_item(ledger::job_counts& counts, ledger::item_status status, int delta)
+{
+    std::uint32_t* cell = nullptr;
+    switch (status) {
+    case ledger::item_status::pending: cell = &counts.pending; break;
+    case ledger::item_status::sending: cell = &counts.sending; break;
+    case ledger::item_status::invited: cell = &counts.invited; break;
+    case ledger::item_status::failed: cell = &counts.failed; break;
+    case ledger::item_status::unknown: cell = &counts.unknown; break;
+    }
+    *cell = static_cast<std::uint32_t>(static_cast<std::int64_t>(*cell) + delta);
+}
+
+ledger::item_status ledger_status(mapping::item_status status)
+{
+    switch (status) {
+    case mapping::item_status::invited: return ledger::item_status::invited;
+    case mapping::item_status::failed: return ledger::item_status::failed;
+    case mapping::item_status::unknown: return ledger::item_status::unknown;
+    }
+    return ledger::item_status::unknown;
+}
+
+// `cursor=N` in a query; 0 without one, nullopt when malformed.
+std::optional<std::uint32_t> parse_cursor(std::string_view query)
+{
+    while (!query.empty()) {
+        const std::size_t amp = query.find('&');
+        const std::string_view param = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (!param.starts_with("cursor="))
+            continue;
+        const std::string_view digits = param.substr(7);
+        std::uint32_t value = 0;
+        if (digits.empty() || digits.size() > 9)
+            return std::nullopt;
+        for (const char ch : digits) {
+            if (ch < '0' || ch > '9')
+                return std::nullopt;
+            value = value * 10 + static_cast<std::uint32_t>(ch - '0');
+        }
+        return value;
+    }
+    return 0;
+}
+
+class invite_pipeline final : public server::invite_handler, public job_executor {
 public:
     invite_pipeline(net::any_io_executor executor, pipeline_options options)
         : client_(executor, options.upstream), retries_(options.retries), metrics_(options.metrics),
-          ledger_(options.ledger)
+          ledger_(options.ledger), on_job_accepted_(std::move(options.on_job_accepted))
     {
     }
 
@@ -91,6 +145,10 @@ public:
         std::optional<std::string> key;
         if (auto refusal = check_idempotency_key(request, loaded->config.routes[request.route_index], key))
             co_return problem_reply(*refusal);
+        // Without a ledger there is nowhere to keep a job: the preference is not applied
+        // and the request is served synchronously (RFC 7240 lets a server ignore it).
+        if (request.respond_async && ledger_ && !wants_dry_run(request.target))
+            co_return co_await accept_job(request, loaded, route, std::move(key));
 
         const canonical::validation_context context{loaded->config.roles, route.target_names,
                                                     loaded->config.limits.max_invitations,
@@ -126,6 +184,8 @@ public:
     {
         if (!ledger_)
             co_return co_await invite_handler::lookup(request);
+        if (request.job)
+            co_return co_await lookup_job(request);
         const auto found = co_await await_ledger<ledger::request_with_items>([&](auto done) {
             ledger_->find_request(std::string(request.recorded_id), request.client->name, std::move(done));
         });
@@ -282,6 +342,93 @@ private:
     }
 
 public:
+    net::awaitable<std::optional<ledger::job_counts>> run_job(const ledger::job_claim& claim,
+                                                              std::shared_ptr<const mapping::compiled_config> loaded,
+                                                              ledger::job_counts& live) override
+    {
+        const std::string& id = claim.request.request_id;
+        const config::route_config* route_config = loaded->config.find_route(claim.request.route);
+        if (!route_config) {
+            telemetry::log(telemetry::log_level::warn, "job_skipped",
+                           {{"job_id", id},
+                            {"route", claim.request.route},
+                            {"reason", "the route is no longer configured; its pending items stay pending"}});
+            co_return std::nullopt;
+        }
+        const mapping::route_plan& route =
+            loaded->mappings.routes[static_cast<std::size_t>(route_config - loaded->config.routes.data())];
+        live = claim.counts;
+        for (std::uint32_t first = 0;; first += job_chunk) {
+            const auto state = co_await net::this_coro::cancellation_state;
+            if (state.cancelled() != net::cancellation_type::none)
+                co_return std::nullopt;
+            auto loaded_items = co_await await_ledger<std::vector<ledger::item_record>>(
+                [&](auto done) { ledger_->job_items(id, first, job_chunk, std::move(done)); });
+            if (!loaded_items.ok())
+                co_return std::nullopt; // the ledger is away: the job waits for its lease to run out
+            if (loaded_items.value.empty())
+                break;
+            ledger::request_with_items chunk{claim.request, std::move(loaded_items.value)};
+            if (std::none_of(chunk.items.begin(), chunk.items.end(),
+                             [](const auto& item) { return item.status == ledger::item_status::pending; }))
+                continue;
+            // While the chunk runs, its pending items count as `sending` (the heartbeat may
+            // store the counts meanwhile); once it is done, every item as it ended.
+            const auto during = [](ledger::item_status s) {
+                return s == ledger::item_status::pending ? ledger::item_status::sending : s;
+            };
+            for (auto& item : chunk.items) {
+                count_item(live, item.status, -1);
+                count_item(live, during(item.status), +1);
+                item.invitation -= first;
+            }
+            std::vector<ledger::item_status> chunk_statuses;
+            chunk_statuses.reserve(chunk.items.size());
+            for (const auto& item : chunk.items)
+                chunk_statuses.push_back(during(item.status));
+            std::vector<ledger::item_outcome> cannot_send;
+            const canonical::invite_request invite = rebuild_request(chunk, loaded->config.roles, route, cannot_send);
+            if (!cannot_send.empty()) {
+                for (const auto& outcome : cannot_send)
+                    for (auto& item : chunk.items)
+                        if (item.invitation == outcome.invitation && item.target == outcome.target) {
+                            item.status = outcome.status;
+                            item.error_code = outcome.error_code;
+                            item.message = outcome.message;
+                        }
+                for (auto& outcome : cannot_send)
+                    outcome.invitation += first;
+                ledger_->settle(id, std::move(cannot_send), log_if_failed("settle", id));
+            }
+            std::unique_ptr<mapping::dispatch_plan> plan = take_plan();
+            mapping::render_calls(invite, route, loaded->config.roles, *plan);
+            std::string trace_id;
+            // A chunk queues many calls per target behind max_in_flight: its deadline is
+            // for the whole chunk, each call keeps its own target timeout.
+            call_context calls = make_call_context(
+                id, {}, std::chrono::steady_clock::now() + 10 * loaded->config.limits.request_timeout, loaded,
+                trace_id);
+            recorded_send recorded{*ledger_, id, &chunk, false, first};
+            std::vector<mapping::item_result> results;
+            results.reserve(chunk.items.size());
+            const send_verdict verdict = co_await send_recorded(recorded, invite, *plan, calls, results);
+            if (verdict == send_verdict::sent)
+                count_immediate(route, plan->immediate);
+            give_back(std::move(plan));
+            if (verdict != send_verdict::sent)
+                co_return std::nullopt;
+            for (const ledger::item_status status : chunk_statuses)
+                count_item(live, status, -1);
+            for (const auto& result : results)
+                count_item(live, ledger_status(result.status), +1);
+            const auto progress = co_await await_ledger<ledger::done>(
+                [&](auto done) { ledger_->job_progress(id, live, std::move(done)); });
+            if (progress.error.code == ledger::errc::lost_ownership)
+                co_return std::nullopt;
+        }
+        co_return live;
+    }
+
     // Finishes one request recovered at start (see recovery).
     net::awaitable<void> finish_recovered(std::string request_id,
                                           std::shared_ptr<const mapping::compiled_config> loaded)
@@ -455,12 +602,126 @@ private:
             spare_plans_.push_back(std::move(plan));
     }
 
+    // Prefer: respond-async: records the job (queued) and answers 202 at once; the job
+    // runners send it. The same key (or id) again answers with the same job.
+    net::awaitable<server::handler_reply> accept_job(server::handler_request& request,
+                                                     const std::shared_ptr<const mapping::compiled_config>& loaded,
+                                                     const mapping::route_plan& route, std::optional<std::string> key)
+    {
+        const config::limits_config& limits = loaded->config.limits;
+        const canonical::validation_context context{loaded->config.roles, route.target_names,
+                                                    limits.max_async_invitations, limits.max_async_body_bytes};
+        auto parsed = parser_.parse(request.body, context);
+        if (auto* problem = std::get_if<canonical::problem>(&parsed))
+            co_return problem_reply(*problem);
+        const canonical::invite_request& invite = std::get<canonical::invite_request>(parsed);
+        ledger::new_request record = describe_request(request.request_id, request.client->name, loaded->version,
+                                                      std::move(key), invite, loaded->config.roles, route);
+        record.mode = ledger::request_mode::async;
+        ledger::job_record job;
+        job.request.request_id = record.request_id;
+        job.request.client = record.client;
+        job.request.route = record.route;
+        job.request.state = ledger::request_state::queued;
+        job.request.mode = ledger::request_mode::async;
+        job.request.created_at = ledger::now();
+        job.counts.total = job.counts.pending = static_cast<std::uint32_t>(record.items.size());
+        const auto begun = co_await await_ledger<ledger::begin_outcome>(
+            [&](auto done) { ledger_->begin_request(std::move(record), std::move(done)); });
+        if (!begun.ok()) {
+            if (begun.error.code != ledger::errc::unavailable)
+                telemetry::log(telemetry::log_level::error, "ledger_begin_failed",
+                               {{"request_id", request.request_id}, {"message", begun.error.message}});
+            co_return ledger_unavailable_reply("the ledger could not record the job in time; nothing was sent, retry");
+        }
+        const ledger::begin_outcome& outcome = begun.value;
+        switch (outcome.kind) {
+        case ledger::begin_kind::claimed: break;
+        case ledger::begin_kind::job: {
+            const std::string id = outcome.existing->request.request_id;
+            const auto found = co_await await_ledger<ledger::job_record>(
+                [&](auto done) { ledger_->find_job(id, request.client->name, std::move(done)); });
+            if (!found.ok())
+                co_return ledger_unavailable_reply("the ledger did not answer in time; retry");
+            server::handler_reply reply = job_accepted_reply(found.value);
+            reply.headers.emplace_back("Idempotent-Replayed", "true");
+            co_return reply;
+        }
+        // The key (or id) belongs to a synchronous request: answered as for one.
+        case ledger::begin_kind::replay: co_return replay_reply(*outcome.existing);
+        case ledger::begin_kind::resumed:
+            // Left unfinished by a stopped process: the recovery (or a synchronous retry)
+            // finishes it; it is not turned into a job.
+            ledger_->release(outcome.existing->request.request_id,
+                             log_if_failed("release", outcome.existing->request.request_id));
+            co_return in_progress_reply(outcome.existing->request.request_id);
+        case ledger::begin_kind::in_progress:
+            co_return in_progress_reply(outcome.existing ? outcome.existing->request.request_id : "");
+        case ledger::begin_kind::mismatch: co_return problem_reply(canonical::idempotency_key_reused_problem());
+        case ledger::begin_kind::duplicate_id:
+            co_return problem_reply(canonical::request_id_in_use_problem(request.request_id));
+        }
+        if (on_job_accepted_)
+            on_job_accepted_();
+        server::handler_reply reply = job_accepted_reply(job);
+        reply.stats.invitations = invite.invitations.size();
+        reply.stats.targets = invite.targets.size();
+        co_return reply;
+    }
+
+    static server::handler_reply job_accepted_reply(const ledger::job_record& job)
+    {
+        server::handler_reply reply;
+        reply.status = 202;
+        write_job_document(job, {}, std::nullopt, reply.body);
+        reply.headers.emplace_back("Location", "/v1/jobs/" + job.request.request_id);
+        reply.headers.emplace_back("Retry-After", "1");
+        reply.headers.emplace_back("Preference-Applied", "respond-async");
+        reply.request_id = job.request.request_id;
+        return reply;
+    }
+
+    net::awaitable<server::handler_reply> lookup_job(server::lookup_request& request)
+    {
+        const auto cursor = parse_cursor(request.query);
+        if (!cursor)
+            co_return problem_reply(canonical::http_problem(
+                400, "cursor must be the next_cursor of an earlier page (a number of invitations)"));
+        const std::string id(request.recorded_id);
+        const auto found = co_await await_ledger<ledger::job_record>(
+            [&](auto done) { ledger_->find_job(id, request.client->name, std::move(done)); });
+        if (found.error.code == ledger::errc::not_found)
+            co_return co_await invite_handler::lookup(request);
+        if (!found.ok())
+            co_return ledger_unavailable_reply("the ledger did not answer in time; retry");
+        std::vector<ledger::item_record> page;
+        std::optional<std::uint32_t> next;
+        if (found.value.request.state == ledger::request_state::completed) {
+            auto items = co_await await_ledger<std::vector<ledger::item_record>>(
+                [&](auto done) { ledger_->job_items(id, *cursor, job_page, std::move(done)); });
+            if (!items.ok())
+                co_return ledger_unavailable_reply("the ledger did not answer in time; retry");
+            page = std::move(items.value);
+            // Every invitation has one item per selected target.
+            const auto targets = static_cast<std::uint32_t>(
+                std::count_if(page.begin(), page.end(),
+                              [&](const auto& item) { return item.invitation == page.front().invitation; }));
+            const std::uint32_t invitations = targets ? found.value.counts.total / targets : 0;
+            if (std::uint64_t{*cursor} + job_page < invitations)
+                next = *cursor + job_page;
+        }
+        server::handler_reply reply;
+        write_job_document(found.value, page, next, reply.body);
+        co_return reply;
+    }
+
     upstream::client client_;
     canonical::request_parser parser_;
     mapping::reply_mapper mapper_;
     retry_policy retries_;
     target_cells metrics_;
     ledger::store* ledger_;
+    std::function<void()> on_job_accepted_;
     std::shared_ptr<const target_routes> current_;          // for the newest config this worker has seen
     std::vector<std::weak_ptr<const target_routes>> older_; // older configs', while requests use them
     std::vector<std::weak_ptr<const mapping::compiled_config>> older_configs_; // to tell an old config from a new one
@@ -524,6 +785,11 @@ recovery::~recovery()
 }
 
 bool recovery::finished() const noexcept { return impl_->finished.load(); }
+
+std::unique_ptr<job_executor> make_job_executor(net::any_io_executor executor, pipeline_options options)
+{
+    return std::make_unique<invite_pipeline>(std::move(executor), std::move(options));
+}
 
 server::handler_factory make_pipeline_factory(pipeline_options options)
 {

@@ -8,6 +8,7 @@
 #include "gateway/telemetry/metrics.hpp"
 #include "gateway/upstream/client.hpp"
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct pipeline_options {
     // When given, every request is recorded before any call, Idempotency-Key is honoured
     // and GET /v1/requests/{id} answers from it. Outlives the server.
     ledger::store* ledger = nullptr;
+    // Called (on the worker's thread) when a job was recorded, so that the job runner
+    // takes it at once rather than at its next poll.
+    std::function<void()> on_job_accepted;
 };
 
 // A handler factory for server::server: one pipeline per worker thread, each with

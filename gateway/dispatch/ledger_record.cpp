@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
+#include <ctime>
 
 namespace igw::dispatch {
 namespace {
@@ -185,6 +187,125 @@ canonical::invite_request rebuild_request(const ledger::request_with_items& reco
     return out;
 }
 
+namespace {
+
+// One result as the merged reply has it, from its record.
+void write_item(json::writer& w, const ledger::item_record& item)
+{
+    w.begin_object();
+    w.member("index", item.invitation);
+    if (item.ref)
+        w.member("ref", *item.ref);
+    w.member("email", item.email);
+    w.member("target", item.target_name);
+    w.member("status", ledger::to_string(item.status));
+    if (!item.invitation_id.empty())
+        w.member("invitation_id", item.invitation_id);
+    if (!item.expires_at.empty())
+        w.member("expires_at", item.expires_at);
+    if (!item.vendor_status.empty())
+        w.member("vendor_status", item.vendor_status);
+    if (item.upstream_status != 0)
+        w.member("upstream_status", item.upstream_status);
+    if (item.status == ledger::item_status::failed || item.status == ledger::item_status::unknown) {
+        w.key("error").begin_object();
+        w.member("code", item.error_code);
+        w.member("message", item.message);
+        w.end_object();
+    }
+    w.member("attempts", item.attempts);
+    w.end_object();
+}
+
+std::string rfc3339(ledger::time_point t)
+{
+    const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
+    const auto ms = (t - seconds).count();
+    const std::time_t tt = std::chrono::system_clock::to_time_t(seconds);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char text[32];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+    return text;
+}
+
+} // namespace
+
+void write_job_document(const ledger::job_record& job, std::span<const ledger::item_record> page,
+                        std::optional<std::uint32_t> next_cursor, std::string& out)
+{
+    const ledger::request_record& r = job.request;
+    const ledger::job_counts& n = job.counts;
+    json::writer w(out);
+    w.begin_object();
+    w.member("job_id", r.request_id);
+    w.member("status", ledger::to_string(r.state));
+    w.member("route", r.route);
+    w.member("created_at", rfc3339(r.created_at));
+    if (r.started_at)
+        w.member("started_at", rfc3339(*r.started_at));
+    if (r.completed_at)
+        w.member("completed_at", rfc3339(*r.completed_at));
+    w.key("progress").begin_object();
+    w.member("items", n.total);
+    w.member("pending", n.pending);
+    w.member("sending", n.sending);
+    w.member("invited", n.invited);
+    w.member("failed", n.failed);
+    w.member("unknown", n.unknown);
+    w.end_object();
+    if (r.state == ledger::request_state::completed) {
+        // The synchronous reply's shape: request_id, summary, results (this page of them).
+        std::vector<std::string_view> targets;
+        for (const auto& item : page)
+            if (std::find(targets.begin(), targets.end(), item.target_name) == targets.end())
+                targets.push_back(item.target_name);
+        w.key("result").begin_object();
+        w.member("request_id", r.request_id);
+        w.key("summary").begin_object();
+        w.member("invitations", targets.empty() ? 0 : n.total / targets.size());
+        w.member("targets", targets.size());
+        w.member("invited", n.invited);
+        w.member("failed", n.failed);
+        w.member("unknown", n.unknown);
+        w.end_object();
+        w.key("results").begin_array();
+        for (const auto& item : page)
+            write_item(w, item);
+        w.end_array();
+        w.end_object();
+        if (next_cursor)
+            w.member("next_cursor", std::to_string(*next_cursor));
+        else
+            w.key("next_cursor").null();
+    }
+    w.key("webhook_deliveries").begin_array();
+    for (const auto& d : job.deliveries) {
+        w.begin_object();
+        w.member("id", d.delivery_id);
+        w.member("event", d.event_type);
+        w.member("state", ledger::to_string(d.state));
+        if (d.state == ledger::delivery_state::pending && d.attempts > 0)
+            w.member("next_attempt_at", rfc3339(d.next_attempt_at));
+        w.key("attempts").begin_array();
+        for (const auto& a : d.history) {
+            w.begin_object();
+            w.member("at", rfc3339(a.at));
+            if (a.status != 0)
+                w.member("status", a.status);
+            if (!a.error.empty())
+                w.member("error", a.error);
+            w.member("duration_ms", a.duration_ms);
+            w.end_object();
+        }
+        w.end_array();
+        w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+}
+
 void write_request_document(const ledger::request_with_items& recorded, std::string& out)
 {
     std::array<std::size_t, 5> counts{}; // by ledger::item_status
@@ -215,31 +336,8 @@ void write_request_document(const ledger::request_with_items& recorded, std::str
     }
     w.end_object();
     w.key("results").begin_array();
-    for (const auto& item : recorded.items) {
-        w.begin_object();
-        w.member("index", item.invitation);
-        if (item.ref)
-            w.member("ref", *item.ref);
-        w.member("email", item.email);
-        w.member("target", item.target_name);
-        w.member("status", ledger::to_string(item.status));
-        if (!item.invitation_id.empty())
-            w.member("invitation_id", item.invitation_id);
-        if (!item.expires_at.empty())
-            w.member("expires_at", item.expires_at);
-        if (!item.vendor_status.empty())
-            w.member("vendor_status", item.vendor_status);
-        if (item.upstream_status != 0)
-            w.member("upstream_status", item.upstream_status);
-        if (item.status == ledger::item_status::failed || item.status == ledger::item_status::unknown) {
-            w.key("error").begin_object();
-            w.member("code", item.error_code);
-            w.member("message", item.message);
-            w.end_object();
-        }
-        w.member("attempts", item.attempts);
-        w.end_object();
-    }
+    for (const auto& item : recorded.items)
+        write_item(w, item);
     w.end_array();
     w.end_object();
 }

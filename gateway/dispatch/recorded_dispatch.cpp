@@ -54,12 +54,14 @@ mapping::item_result unaccounted(std::uint32_t invitation, std::uint32_t target,
     return r;
 }
 
-std::vector<ledger::item_outcome> outcomes_of(std::span<const mapping::item_result> results)
+std::vector<ledger::item_outcome> outcomes_of(std::span<const mapping::item_result> results, std::uint32_t offset)
 {
     std::vector<ledger::item_outcome> out;
     out.reserve(results.size());
-    for (const auto& r : results)
+    for (const auto& r : results) {
         out.push_back(to_outcome(r));
+        out.back().invitation += offset;
+    }
     return out;
 }
 
@@ -137,6 +139,11 @@ net::awaitable<send_verdict> send_recorded(recorded_send& recorded, const canoni
 
     ledger::store& store = recorded.store;
     const std::string& id = recorded.request_id;
+    const std::uint32_t offset = recorded.invitation_offset;
+    for (auto& outcome : settle_now)
+        outcome.invitation += offset;
+    for (auto& key : sending)
+        key.invitation += offset;
     // Queued before mark_sending: the writer takes both in one transaction.
     if (!settle_now.empty() && !recorded.marked)
         store.settle(id, std::move(settle_now), log_if_failed("settle", id));
@@ -152,12 +159,15 @@ net::awaitable<send_verdict> send_recorded(recorded_send& recorded, const canoni
         }
     }
 
-    calls.on_results = [&store, &id](std::span<const mapping::item_result> settled) {
+    const auto on_results = std::move(calls.on_results); // the caller's own, called after ours
+    calls.on_results = [&store, &id, offset, &on_results](std::span<const mapping::item_result> settled) {
         if (!settled.empty())
-            store.settle(id, outcomes_of(settled), log_if_failed("settle", id));
+            store.settle(id, outcomes_of(settled, offset), log_if_failed("settle", id));
+        if (on_results)
+            on_results(settled);
     };
     co_await run_calls(request, plan, calls, results);
-    calls.on_results = nullptr;
+    calls.on_results = on_results;
 
     // A call that crashed left its items without a result: the merge reports them
     // `unknown`, and so does the ledger.
@@ -171,7 +181,7 @@ net::awaitable<send_verdict> send_recorded(recorded_send& recorded, const canoni
                                           static_cast<std::uint32_t>(i % slots.width()),
                                           "the gateway recorded no outcome for this call"));
     if (!missing.empty()) {
-        store.settle(id, outcomes_of(missing), log_if_failed("settle", id));
+        store.settle(id, outcomes_of(missing, offset), log_if_failed("settle", id));
         results.insert(results.end(), missing.begin(), missing.end());
     }
     co_return send_verdict::sent;

@@ -25,6 +25,9 @@ struct recorded_send {
     // A request just claimed whose begin_request already recorded its calls' items
     // `sending` and its immediate results (mark_planned): nothing more to write first.
     bool marked = false;
+    // A job runs a chunk of its invitations at a time: the canonical request (and
+    // `existing`) number them from 0, the ledger from this offset.
+    std::uint32_t invitation_offset = 0;
 };
 
 enum class send_verdict {

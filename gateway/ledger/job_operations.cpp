@@ -50,8 +50,8 @@ job_counts read_counts(const sql::row& r, std::size_t first)
 // Parameters first..first+5 of a statement that sets the count columns.
 void push_counts(params& p, const job_counts& counts)
 {
-    for (const std::uint32_t n : {counts.total, counts.pending, counts.sending, counts.invited, counts.failed,
-                                  counts.unknown}) {
+    for (const std::uint32_t n :
+         {counts.total, counts.pending, counts.sending, counts.invited, counts.failed, counts.unknown}) {
         p.push_back(num(n));
     }
 }
@@ -78,33 +78,35 @@ webhook_delivery read_delivery(const sql::row& r)
 
 result<std::optional<job_claim>> claim_job(context& c)
 {
-    // Queued, or running under a lease that ran out: the oldest first.
-    std::string pick = "SELECT request_id FROM requests WHERE mode = 'async' AND (state = 'queued' OR "
-                       "(state = 'running' AND lease_until <= $1)) ORDER BY created_at, request_id LIMIT 1";
+    // Queued, or running under a lease that ran out, or left by an earlier run of this very
+    // instance (restarted: it need not wait for its own lease): the oldest first.
+    constexpr const char* claimable = "mode = 'async' AND (state = 'queued' OR (state = 'running' AND "
+                                      "(lease_until <= $1 OR (owner = $2 AND owner_token <> $3))))";
+    std::string pick = std::string("SELECT request_id FROM requests WHERE ") + claimable +
+                       " ORDER BY created_at, request_id LIMIT 1";
     if (shared_database(c)) {
         pick += " FOR UPDATE SKIP LOCKED";
     }
-    const auto picked = c.db.exec(pick, params{num(ms(c.now))}, c.until);
+    const auto picked = c.db.exec(pick, params{num(ms(c.now)), text(c.config.instance), text(c.token)}, c.until);
     if (picked.rows.empty()) {
         return {{}, std::nullopt};
     }
     const std::string id = picked.rows[0].text(0);
-    const auto taken =
-        c.db.exec("UPDATE requests SET state = 'running', owner = $2, owner_token = $3, lease_until = $4, "
-                  "lease_holder = $1, started_at = COALESCE(started_at, $5), updated_at = $5 "
-                  "WHERE request_id = $1 AND mode = 'async' AND (state = 'queued' OR "
-                  "(state = 'running' AND lease_until <= $5))",
-                  params{text(id), text(c.config.instance), text(c.token), num(job_lease_end(c)), num(ms(c.now))},
-                  c.until);
+    const auto taken = c.db.exec(
+        "UPDATE requests SET state = 'running', owner = $2, owner_token = $3, lease_until = $4, "
+        "lease_holder = $5, started_at = COALESCE(started_at, $1), updated_at = $1 "
+        "WHERE request_id = $5 AND " +
+            std::string(claimable),
+        params{num(ms(c.now)), text(c.config.instance), text(c.token), num(job_lease_end(c)), text(id)}, c.until);
     if (taken.affected == 0) {
         return {{}, std::nullopt};
     }
     // What the runner before this one may have sent: never sent again.
-    c.db.exec("UPDATE items SET status = 'unknown', error_code = $2, message = $3, updated_at = $4 "
-              "WHERE request_id = $1 AND status = 'sending'",
-              params{text(id), text(std::string(interrupted_code)), text(std::string(interrupted_message)),
-                     num(ms(c.now))},
-              c.until);
+    c.db.exec(
+        "UPDATE items SET status = 'unknown', error_code = $2, message = $3, updated_at = $4 "
+        "WHERE request_id = $1 AND status = 'sending'",
+        params{text(id), text(std::string(interrupted_code)), text(std::string(interrupted_message)), num(ms(c.now))},
+        c.until);
     job_claim claim;
     claim.counts = count_items(c, id);
     params p{text(id)};
@@ -124,11 +126,11 @@ result<done> job_progress(context& c, const std::string& request_id, const job_c
 {
     params p{text(request_id), num(job_lease_end(c)), num(ms(c.now)), text(c.token)};
     push_counts(p, counts);
-    const auto res =
-        c.db.exec("UPDATE requests SET lease_until = $2, updated_at = $3, job_total = $5, job_pending = $6, "
-                  "job_sending = $7, job_invited = $8, job_failed = $9, job_unknown = $10 "
-                  "WHERE request_id = $1 AND owner_token = $4 AND state = 'running'",
-                  p, c.until);
+    const auto res = c.db.exec(
+        "UPDATE requests SET lease_until = $2, updated_at = $3, job_total = $5, job_pending = $6, "
+        "job_sending = $7, job_invited = $8, job_failed = $9, job_unknown = $10 "
+        "WHERE request_id = $1 AND owner_token = $4 AND state = 'running'",
+        p, c.until);
     if (res.affected == 0) {
         return fail<done>(errc::lost_ownership, "the job is no longer this runner's");
     }
@@ -231,11 +233,11 @@ result<std::vector<webhook_delivery>> claim_deliveries(context& c, std::size_t l
 result<done> record_attempt(context& c, const std::string& delivery_id, const attempt_outcome& outcome)
 {
     const delivery_attempt& a = outcome.attempt;
-    c.db.exec("INSERT INTO webhook_attempts (delivery_id, attempt, at, status, error, duration_ms) "
-              "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (delivery_id, attempt) DO NOTHING",
-              params{text(delivery_id), num(a.attempt), num(ms(a.at)), num(a.status), text(a.error),
-                     num(a.duration_ms)},
-              c.until);
+    c.db.exec(
+        "INSERT INTO webhook_attempts (delivery_id, attempt, at, status, error, duration_ms) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (delivery_id, attempt) DO NOTHING",
+        params{text(delivery_id), num(a.attempt), num(ms(a.at)), num(a.status), text(a.error), num(a.duration_ms)},
+        c.until);
     const char* state = outcome.delivered ? "delivered" : outcome.next_attempt_at ? "pending" : "failed";
     const std::int64_t next = outcome.next_attempt_at ? ms(*outcome.next_attempt_at) : ms(c.now);
     const auto res = c.db.exec("UPDATE webhook_deliveries SET state = $2, attempts = $3, next_attempt_at = $4, "
@@ -265,8 +267,8 @@ result<job_census> count_jobs(context& c)
             }
         }
     }
-    const auto deliveries =
-        c.db.exec("SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'", params{}, c.until);
+    const auto deliveries = c.db.exec("SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'", params{},
+                                      c.until);
     census.deliveries_pending = static_cast<std::uint64_t>(deliveries.rows.at(0).integer(0));
     return {{}, census};
 }

@@ -34,7 +34,7 @@ net::awaitable<bool> connection::read_body(request_parser& parser, std::string_v
         if (ec)
             co_return co_await answer_read_error(ec, read_phase::body, req.version(), request_id);
     }
-    parser.body_limit(limits_.max_body_bytes); // also ends chunked bodies at the limit
+    parser.body_limit(body_limit_); // also ends chunked bodies at the limit
     const auto length = parser.content_length();
     req.body().reserve((length ? *length : 0) + body_padding);
     auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, use_tuple);

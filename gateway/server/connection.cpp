@@ -62,7 +62,7 @@ connection::connection(worker& w, tcp::socket socket, net::ip::address peer, adm
       // line or trailer still being received. Without a bound, a chunk extension or
       // trailer that never ends grows it for as long as the client sends.
       buffer_(limits_.max_header_bytes + limits_.max_body_bytes), deadline_(stream_.get_executor()),
-      backstop_(stream_.get_executor())
+      backstop_(stream_.get_executor()), body_limit_(limits_.max_body_bytes)
 {
 }
 
@@ -241,7 +241,7 @@ net::awaitable<bool> connection::route_request(request_parser& parser, std::stri
     }
     if (match.kind == endpoint::invite)
         co_return co_await serve_invite(parser, match, request_id);
-    if (match.kind == endpoint::request_lookup)
+    if (match.kind == endpoint::request_lookup || match.kind == endpoint::job_lookup)
         co_return co_await serve_lookup(parser, match, request_id);
     co_return co_await serve_builtin(parser, match, request_id);
 }

@@ -152,6 +152,8 @@ private:
     boost::asio::steady_timer deadline_;
     std::uint64_t deadline_generation_ = 0; // a fired deadline of an earlier request is stale
     bool handling_ = false;                 // an invite's handler runs (force_close lets it reply)
+    std::size_t body_limit_ = 0;            // of the request being read (an async one's is larger)
+    bool respond_async_ = false;            // the invite being served asked for a job
     boost::asio::steady_timer backstop_;    // past the grace period, bounds that reply
     bool timed_out_ = false;
     bool first_request_ = true;

@@ -57,14 +57,18 @@ struct handler_request {
     // first one's value.
     std::size_t idempotency_keys = 0;
     std::string_view idempotency_key;
+    // Prefer: respond-async (RFC 7240): the client asks for a job (202) instead of waiting.
+    bool respond_async = false;
 };
 
-// GET /v1/requests/{id} from an authenticated client.
+// GET /v1/requests/{id} or GET /v1/jobs/{id} from an authenticated client.
 struct lookup_request {
     const config::client_config* client; // never null
     std::string_view request_id;         // this lookup's own X-Request-Id
     std::string_view recorded_id;        // the {id} asked for
     std::shared_ptr<const mapping::compiled_config> config;
+    bool job = false;       // GET /v1/jobs/{id}
+    std::string_view query; // after the '?', if any (a job's ?cursor=)
 };
 
 // One handler object per worker thread, bound to that thread's executor, so it can keep

@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "gateway/canonical/problems.hpp"
+#include "gateway/net/ows.hpp"
 #include "gateway/server/admission.hpp"
 #include "gateway/server/client_auth.hpp"
 #include "gateway/server/media_type.hpp"
@@ -17,6 +18,25 @@ namespace {
 
 namespace net = boost::asio;
 namespace http = boost::beast::http;
+
+// Prefer (RFC 7240): a comma-separated list of preferences, each a token with optional
+// parameters; the header may be repeated. Tokens are case-insensitive.
+bool prefers_respond_async(const http::fields& fields)
+{
+    const auto [first, last] = fields.equal_range("Prefer");
+    for (auto field = first; field != last; ++field) {
+        std::string_view list = field->value();
+        while (!list.empty()) {
+            const std::size_t comma = list.find(',');
+            std::string_view preference = list.substr(0, comma);
+            list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+            preference = preference.substr(0, preference.find_first_of(";="));
+            if (boost::beast::iequals(net_text::trim_ows(preference), "respond-async"))
+                return true;
+        }
+    }
+    return false;
+}
 
 } // namespace
 
@@ -53,6 +73,8 @@ net::awaitable<bool> connection::invite_exchange(request_parser& parser, const r
     auto& req = parser.get();
     const bool body_pending = !parser.is_done();
     const auto& route = snapshot_->config.routes[match.route_index];
+    respond_async_ = prefers_respond_async(req);
+    body_limit_ = respond_async_ ? limits_.max_async_body_bytes : limits_.max_body_bytes;
     const config::client_config* client = authenticate(req[http::field::authorization], snapshot_->config.clients);
     if (client)
         record_.set_client(client->name);
@@ -82,8 +104,8 @@ std::optional<response> connection::invite_refusal(const request_parser& parser,
         return make_problem(canonical::unsupported_media_type_problem(req[http::field::content_type]), version,
                             request_id);
     // Answered before the body is sent (the client may be waiting for 100 Continue).
-    if (const auto length = parser.content_length(); length && *length > limits_.max_body_bytes)
-        return make_problem(canonical::payload_too_large_problem(limits_.max_body_bytes), version, request_id);
+    if (const auto length = parser.content_length(); length && *length > body_limit_)
+        return make_problem(canonical::payload_too_large_problem(body_limit_), version, request_id);
     return std::nullopt;
 }
 
@@ -118,7 +140,8 @@ net::awaitable<bool> connection::run_handler(request_parser& parser, const route
                             snapshot_,
                             req["traceparent"],
                             req.count("Idempotency-Key"),
-                            req["Idempotency-Key"]};
+                            req["Idempotency-Key"],
+                            respond_async_};
     handler_reply reply;
     std::string failure;
     // A shutdown past its grace period cancels the handler's calls (force_close), and the

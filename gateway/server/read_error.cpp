@@ -32,7 +32,7 @@ std::optional<canonical::problem> connection::read_error_problem(const beast::er
                                      std::to_string(limits_.read_timeout.count()) + " ms");
     if (over_limit && phase == read_phase::body)
         // Chunk extensions and trailers count here too: they end at the buffer's bound.
-        return canonical::payload_too_large_problem(limits_.max_body_bytes);
+        return canonical::payload_too_large_problem(body_limit_);
     if (over_limit && phase == read_phase::request_line)
         return http_problem(414, "the request line is longer than the header limit of " +
                                      std::to_string(limits_.max_header_bytes) + " bytes");

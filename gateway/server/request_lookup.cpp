@@ -1,5 +1,5 @@
-// GET /v1/requests/{id}: the client authenticates as on an invite route, and the invite
-// handler (which owns the ledger) answers with what it recorded.
+// GET /v1/requests/{id} and GET /v1/jobs/{id}: the client authenticates as on an invite
+// route, and the invite handler (which owns the ledger) answers with what it recorded.
 #include "gateway/server/connection.hpp"
 
 #include <exception>
@@ -26,6 +26,9 @@ net::awaitable<bool> connection::serve_lookup(request_parser& parser, const rout
     }
     disarm_deadline(); // the ledger's time, not the client's
     lookup_request lookup{client, request_id, match.resource_id, snapshot_};
+    lookup.job = match.kind == endpoint::job_lookup;
+    if (const auto query = target_.find('?'); query != std::string::npos)
+        lookup.query = std::string_view(target_).substr(query + 1);
     handler_reply reply;
     std::string failure;
     try {

@@ -18,11 +18,14 @@ route_match match_route(std::string_view method, std::string_view target,
         return {endpoint::openapi, 0, get, "GET, HEAD", {}};
     if (path == "/admin/reload")
         return {endpoint::admin_reload, 0, method == "POST", "POST", {}};
-    if (path.starts_with(request_lookup_prefix)) {
-        // One segment: anything below it is not a request.
-        const std::string_view id = path.substr(request_lookup_prefix.size());
+    for (const auto& [prefix, kind] : {std::pair{request_lookup_prefix, endpoint::request_lookup},
+                                       std::pair{job_lookup_prefix, endpoint::job_lookup}}) {
+        if (!path.starts_with(prefix))
+            continue;
+        // One segment: anything below it is not a request (nor a job).
+        const std::string_view id = path.substr(prefix.size());
         if (!id.empty() && id.find('/') == std::string_view::npos)
-            return {endpoint::request_lookup, 0, get, "GET, HEAD", id};
+            return {kind, 0, get, "GET, HEAD", id};
     }
     for (std::size_t i = 0; i < routes.size(); ++i) {
         if (routes[i].path == path)
