@@ -131,7 +131,7 @@ BOOST_AUTO_TEST_CASE(unknown_keys)
           {{"max_body", 1, "limits.max_body",
             "unknown key (expected one of: max_body_bytes, max_header_bytes, max_invitations, max_connections, "
             "max_in_flight_requests, read_timeout, idle_timeout, request_timeout, shutdown_grace, "
-            "max_connections_per_peer, max_target_bytes)"}});
+            "max_connections_per_peer, max_target_bytes, max_async_invitations, max_async_body_bytes)"}});
     check(edit(url_line, url_line + "    timeout_ms: 5\n"), {{"timeout_ms", 1, "targets[0].timeout_ms", ""}});
     check(edit(key_line, key_line + "    role: admin\n"), {{"role: admin", 1, "clients[0].role", ""}});
     check(edit("    targets: [t1]\n", "    targets: [t1]\n    method: POST\n"),
