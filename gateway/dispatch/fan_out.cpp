@@ -283,6 +283,75 @@ std::string new_trace_id()
     return id;
 }
 
+// One call, with the contract of run_calls: a bug leaves its items without results (the
+// merge reports them `unknown`) and is logged, never thrown.
+net::awaitable<void> run_call_guarded(const canonical::invite_request& request, const mapping::dispatch_plan& plan,
+                                      const mapping::upstream_call& call, call_context& context,
+                                      std::vector<mapping::item_result>& results)
+{
+    std::string what;
+    try {
+        co_await run_call(request, plan, call, context, results);
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+        what = "an exception that is not a std::exception";
+    }
+    if (!what.empty())
+        telemetry::log(telemetry::log_level::error, "call_crashed",
+                       {{"request_id", context.request_id}, {"target", call.target->name}, {"what", what}});
+}
+
+// A target's calls, in order, by max_in_flight workers: each call is marked (before_send)
+// only when a worker takes it, so that what waits its turn stays `pending` in the ledger
+// and a crash leaves `sending` only the calls that were really on their way.
+net::awaitable<void> run_paced(const canonical::invite_request& request, const mapping::dispatch_plan& plan,
+                               call_context& context, std::vector<mapping::item_result>& results)
+{
+    struct lane {
+        std::vector<std::size_t> calls; // indexes into plan.calls, in order
+        std::size_t next = 0;
+    };
+    std::vector<lane> lanes;
+    std::vector<const mapping::target_plan*> lane_target;
+    for (std::size_t i = 0; i < plan.calls.size(); ++i) {
+        const mapping::target_plan* target = plan.calls[i].target;
+        auto at = std::find(lane_target.begin(), lane_target.end(), target);
+        if (at == lane_target.end()) {
+            lane_target.push_back(target);
+            lanes.emplace_back();
+            at = lane_target.end() - 1;
+        }
+        lanes[static_cast<std::size_t>(at - lane_target.begin())].calls.push_back(i);
+    }
+    const auto worker = [&](lane& l) -> net::awaitable<void> {
+        while (l.next < l.calls.size()) {
+            const std::size_t index = l.calls[l.next++];
+            const mapping::upstream_call& call = plan.calls[index];
+            if (!co_await context.before_send(call)) {
+                context.not_sent.push_back(index);
+                continue;
+            }
+            co_await run_call_guarded(request, plan, call, context, results);
+        }
+    };
+    const auto executor = co_await net::this_coro::executor;
+    using operation = decltype(net::co_spawn(executor, net::awaitable<void>{}, net::deferred));
+    std::vector<operation> operations;
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+        const std::size_t workers = std::min<std::size_t>(std::max(1u, lane_target[i]->max_in_flight),
+                                                          lanes[i].calls.size());
+        for (std::size_t w = 0; w < workers; ++w)
+            operations.push_back(net::co_spawn(executor, worker(lanes[i]), net::deferred));
+    }
+    auto [order, exceptions] = co_await net::experimental::make_parallel_group(std::move(operations))
+                                   .async_wait(net::experimental::wait_for_all(), net::use_awaitable);
+    (void)order;
+    for (const auto& e : exceptions)
+        if (e)
+            std::rethrow_exception(e); // before_send threw: not a call's bug
+}
+
 net::awaitable<void> run_calls(const canonical::invite_request& request, const mapping::dispatch_plan& plan,
                                call_context& context, std::vector<mapping::item_result>& results)
 {
@@ -308,6 +377,10 @@ net::awaitable<void> run_calls(const canonical::invite_request& request, const m
     const auto executor = co_await net::this_coro::executor;
     using operation = decltype(net::co_spawn(executor, net::awaitable<void>{}, net::deferred));
     std::vector<operation> operations;
+    if (context.before_send) {
+        co_await run_paced(request, plan, context, results);
+        co_return;
+    }
     operations.reserve(plan.calls.size());
     for (const auto& call : plan.calls)
         operations.push_back(net::co_spawn(executor, run_call(request, plan, call, context, results), net::deferred));

@@ -64,6 +64,12 @@ struct call_context {
     // Called with each call's results as soon as the call has them (the ledger settles
     // them there); may be empty.
     std::function<void(std::span<const mapping::item_result>)> on_results;
+    // When set, calls are paced: at most a target's max_in_flight of them at once, and
+    // each goes only once before_send(call) returned true (the ledger marks its items
+    // `sending` there). A call it refused is not sent, gets no results and is listed in
+    // not_sent (indexes into plan.calls).
+    std::function<boost::asio::awaitable<bool>(const mapping::upstream_call&)> before_send;
+    std::vector<std::size_t> not_sent;
 };
 
 // Runs all calls of `plan` at once (each target's pool caps its concurrency at the

@@ -408,7 +408,7 @@ public:
             call_context calls = make_call_context(
                 id, {}, std::chrono::steady_clock::now() + 10 * loaded->config.limits.request_timeout, loaded,
                 trace_id);
-            recorded_send recorded{*ledger_, id, &chunk, false, first};
+            recorded_send recorded{*ledger_, id, &chunk, false, first, true};
             std::vector<mapping::item_result> results;
             results.reserve(chunk.items.size());
             const send_verdict verdict = co_await send_recorded(recorded, invite, *plan, calls, results);

@@ -21,9 +21,9 @@ public:
     // each chunk; `live` holds the counts so far (a heartbeat may store them meanwhile).
     // The final counts, or nullopt when the job must be left: another runner took it
     // over, the ledger is away, the route is gone, or the runner is stopping.
-    virtual boost::asio::awaitable<std::optional<ledger::job_counts>>
-    run_job(const ledger::job_claim& claim, std::shared_ptr<const mapping::compiled_config> loaded,
-            ledger::job_counts& live) = 0;
+    virtual boost::asio::awaitable<std::optional<ledger::job_counts>> run_job(
+        const ledger::job_claim& claim, std::shared_ptr<const mapping::compiled_config> loaded,
+        ledger::job_counts& live) = 0;
 };
 
 // A pipeline of its own (upstream pools, parsers) on `executor`, for the job runner's thread.

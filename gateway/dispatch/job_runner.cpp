@@ -126,7 +126,10 @@ struct job_runner::impl {
 
     ledger::store& store() { return *options.ledger; }
 
-    static bool cancelled(const net::cancellation_state& state) { return state.cancelled() != net::cancellation_type::none; }
+    static bool cancelled(const net::cancellation_state& state)
+    {
+        return state.cancelled() != net::cancellation_type::none;
+    }
 
     net::awaitable<void> sleep(net::steady_timer& timer, std::chrono::milliseconds d)
     {
@@ -155,8 +158,7 @@ struct job_runner::impl {
 
     // Renews the job's lease (with the counts so far) at a third of it, so that a chunk
     // slower than the lease does not lose the job; stops the job when the lease is lost.
-    net::awaitable<void> heartbeat(std::string id, std::shared_ptr<ledger::job_counts> live,
-                                   std::shared_ptr<bool> lost)
+    net::awaitable<void> heartbeat(std::string id, std::shared_ptr<ledger::job_counts> live, std::shared_ptr<bool> lost)
     {
         co_await net::this_coro::throw_if_cancelled(false);
         net::steady_timer timer(co_await net::this_coro::executor);
@@ -180,7 +182,9 @@ struct job_runner::impl {
         const std::string& id = claim.request.request_id;
         const auto loaded = configs->current();
         telemetry::log(telemetry::log_level::info, "job_started",
-                       {{"job_id", id}, {"client", claim.request.client}, {"items", claim.counts.total},
+                       {{"job_id", id},
+                        {"client", claim.request.client},
+                        {"items", claim.counts.total},
                         {"pending", claim.counts.pending}});
         auto live = std::make_shared<ledger::job_counts>(claim.counts);
         auto lost = std::make_shared<bool>(false);
@@ -219,8 +223,11 @@ struct job_runner::impl {
         }
         gauges.completed_here.fetch_add(1, std::memory_order_relaxed);
         telemetry::log(telemetry::log_level::info, "job_completed",
-                       {{"job_id", id}, {"items", outcome->total}, {"invited", outcome->invited},
-                        {"failed", outcome->failed}, {"unknown", outcome->unknown},
+                       {{"job_id", id},
+                        {"items", outcome->total},
+                        {"invited", outcome->invited},
+                        {"failed", outcome->failed},
+                        {"unknown", outcome->unknown},
                         {"webhook", event ? event->delivery_id : std::string()}});
         if (event) {
             deliveries_due = true;
@@ -278,8 +285,8 @@ struct job_runner::impl {
                                        std::chrono::system_clock::now().time_since_epoch())
                                        .count();
             const std::string stamp = std::to_string(timestamp);
-            const std::string signature =
-                webhook::sign(client->webhook->secret, delivery.delivery_id, timestamp, delivery.payload);
+            const std::string signature = webhook::sign(client->webhook->secret, delivery.delivery_id, timestamp,
+                                                        delivery.payload);
             const std::array<webhook::header, 4> headers{{{"Content-Type", "application/json"},
                                                           {"webhook-id", delivery.delivery_id},
                                                           {"webhook-timestamp", stamp},
@@ -301,8 +308,7 @@ struct job_runner::impl {
         } else {
             gauges.deliveries_sent.fetch_add(1, std::memory_order_relaxed);
         }
-        telemetry::log(outcome.delivered ? telemetry::log_level::info : telemetry::log_level::warn,
-                       "webhook_attempt",
+        telemetry::log(outcome.delivered ? telemetry::log_level::info : telemetry::log_level::warn, "webhook_attempt",
                        {{"delivery_id", delivery.delivery_id},
                         {"job_id", delivery.request_id},
                         {"attempt", outcome.attempt.attempt},
@@ -322,8 +328,8 @@ struct job_runner::impl {
         for (;;) {
             if (cancelled(co_await net::this_coro::cancellation_state))
                 co_return;
-            const auto census =
-                co_await await_ledger<ledger::job_census>([&](auto d) { store().count_jobs(std::move(d)); });
+            const auto census = co_await await_ledger<ledger::job_census>(
+                [&](auto d) { store().count_jobs(std::move(d)); });
             if (census.ok()) {
                 gauges.queued = census.value.queued;
                 gauges.running = census.value.running;

@@ -147,7 +147,7 @@ net::awaitable<send_verdict> send_recorded(recorded_send& recorded, const canoni
     // Queued before mark_sending: the writer takes both in one transaction.
     if (!settle_now.empty() && !recorded.marked)
         store.settle(id, std::move(settle_now), log_if_failed("settle", id));
-    if (!sending.empty() && !recorded.marked) {
+    if (!sending.empty() && !recorded.marked && !recorded.mark_per_call) {
         const auto marked = co_await await_ledger<ledger::done>(
             [&](auto done) { store.mark_sending(id, std::move(sending), std::move(done)); });
         if (!marked.ok()) {
@@ -166,8 +166,31 @@ net::awaitable<send_verdict> send_recorded(recorded_send& recorded, const canoni
         if (on_results)
             on_results(settled);
     };
+    // Per call: refused when the mark could not be recorded; what it did not send stays
+    // `pending` in the ledger, for whoever resumes the request.
+    std::optional<send_verdict> refused;
+    if (recorded.mark_per_call)
+        calls.before_send = [&store, &id, &plan, offset,
+                             &refused](const mapping::upstream_call& call) -> net::awaitable<bool> {
+            if (refused)
+                co_return false;
+            std::vector<ledger::item_key> keys;
+            for (const std::uint32_t invitation : plan.items_of(call))
+                keys.push_back({invitation + offset, call.target_index});
+            const auto marked = co_await await_ledger<ledger::done>(
+                [&](auto done) { store.mark_sending(id, std::move(keys), std::move(done)); });
+            if (!marked.ok())
+                refused = marked.error.code == ledger::errc::lost_ownership ? send_verdict::lost_ownership
+                                                                            : send_verdict::ledger_unavailable;
+            co_return marked.ok();
+        };
     co_await run_calls(request, plan, calls, results);
     calls.on_results = on_results;
+    calls.before_send = nullptr;
+    for (const std::size_t index : calls.not_sent)
+        for (const std::uint32_t invitation : plan.items_of(plan.calls[index]))
+            if (slot_state* slot = slots.at(invitation, plan.calls[index].target_index))
+                *slot = slot_state::accounted; // still pending in the ledger: not sent, not settled
 
     // A call that crashed left its items without a result: the merge reports them
     // `unknown`, and so does the ledger.
@@ -184,7 +207,7 @@ net::awaitable<send_verdict> send_recorded(recorded_send& recorded, const canoni
         store.settle(id, outcomes_of(missing, offset), log_if_failed("settle", id));
         results.insert(results.end(), missing.begin(), missing.end());
     }
-    co_return send_verdict::sent;
+    co_return refused.value_or(send_verdict::sent);
 }
 
 net::awaitable<void> complete_recorded(ledger::store& store, const std::string& request_id, unsigned status,

@@ -28,6 +28,10 @@ struct recorded_send {
     // A job runs a chunk of its invitations at a time: the canonical request (and
     // `existing`) number them from 0, the ledger from this offset.
     std::uint32_t invitation_offset = 0;
+    // Marks each call's items `sending` only when the call is about to go (paced, at most
+    // a target's max_in_flight at once) instead of all at once before the first: a job's
+    // chunk holds hundreds of calls, and a crash must leave `sending` only those on their way.
+    bool mark_per_call = false;
 };
 
 enum class send_verdict {

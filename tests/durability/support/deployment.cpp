@@ -28,7 +28,7 @@ void insert_after(std::string& text, std::string_view anchor, std::string_view l
 // The shipped config with the test's ledger, a second client, a route that requires an
 // Idempotency-Key and a short shutdown grace (shutdown_grace_ms); everything else
 // (targets, role maps, other limits) as shipped.
-std::string test_config(const std::string& state_block)
+std::string test_config(const std::string& state_block, const deployment_options& options)
 {
     std::string text = test::read_file(repo_dir + "/config/gateway.yaml");
     const std::size_t state = text.find("\nstate:\n");
@@ -41,6 +41,12 @@ std::string test_config(const std::string& state_block)
     if (at == std::string::npos)
         throw std::runtime_error("config/gateway.yaml has no line " + grace);
     text.replace(at, grace.size(), "shutdown_grace: " + std::to_string(shutdown_grace_ms) + "ms");
+    if (options.webhook_url) {
+        insert_after(text, "    key: ${INVITEGW_CLIENT_KEY}\n",
+                     "    webhook: {url: \"" + *options.webhook_url + "\", secret: \"" + std::string(webhook_secret) +
+                         "\"}\n");
+        text += "\nwebhooks: {allow_http_loopback: true}\n";
+    }
     insert_after(text, "\nclients:\n", "  - name: other\n    key: " + std::string(other_client_key) + "\n");
     insert_after(text, "\nroutes:\n",
                  "  - path: " + std::string(strict_path) + "\n    targets: [anthropic]\n    idempotency: required\n");
@@ -49,7 +55,8 @@ std::string test_config(const std::string& state_block)
 
 } // namespace
 
-deployment::deployment(ledger::backend_kind backend) : db_(backend), emulators_(std::make_unique<emulator::server>())
+deployment::deployment(ledger::backend_kind backend, deployment_options options)
+    : db_(backend), emulators_(std::make_unique<emulator::server>())
 {
     sqlite_path_ = (dir_.path() / "state" / "ledger.db").string();
     std::string state = "state:\n";
@@ -57,8 +64,8 @@ deployment::deployment(ledger::backend_kind backend) : db_(backend), emulators_(
         state += "  backend: sqlite\n  path: " + sqlite_path_ + "\n";
     else
         state += "  backend: postgres\n  url: \"" + db_.settings().url + "\"\n";
-    state += "  instance: ${INVITEGW_INSTANCE}\n  timeout: 5s\n";
-    config_file_ = dir_.write("gateway.yaml", test_config(state));
+    state += "  instance: ${INVITEGW_INSTANCE}\n  timeout: 5s\n  job_lease: " + std::to_string(job_lease_ms) + "ms\n";
+    config_file_ = dir_.write("gateway.yaml", test_config(state, options));
 }
 
 ledger::settings deployment::ledger_settings(const std::string& instance) const
@@ -167,7 +174,10 @@ std::vector<result_row> result_rows(const std::string& body)
     simdjson::dom::parser parser;
     simdjson::dom::element root = parser.parse(body);
     std::vector<result_row> rows;
-    for (simdjson::dom::element result : root["results"].get_array()) {
+    simdjson::dom::element holder = root;
+    if (simdjson::dom::element job_result; !root["result"].get(job_result))
+        holder = job_result;
+    for (simdjson::dom::element result : holder["results"].get_array()) {
         result_row row;
         row.email = std::string(result["email"].get_string().value());
         row.target = std::string(result["target"].get_string().value());

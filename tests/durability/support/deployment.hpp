@@ -26,9 +26,19 @@ inline constexpr std::string_view strict_path = "/v1/strict";
 // The test config's limits.shutdown_grace.
 inline constexpr int shutdown_grace_ms = 300;
 
+// The test config's state.job_lease: a job whose runner was killed is taken over after it.
+inline constexpr int job_lease_ms = 2000;
+// The test config's webhook secret (whsec_ + base64 of 32 bytes).
+inline constexpr std::string_view webhook_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwJEpXOsCdxRc=";
+
+struct deployment_options {
+    // When set, the default client's webhook (http to loopback is allowed).
+    std::optional<std::string> webhook_url;
+};
+
 class deployment {
 public:
-    explicit deployment(ledger::backend_kind backend);
+    explicit deployment(ledger::backend_kind backend, deployment_options options = {});
 
     emulator::server& emulators() noexcept { return *emulators_; }
     ledger::backend_kind backend() const noexcept { return db_.kind(); }
@@ -88,6 +98,7 @@ struct result_row {
     std::string email, target, status, code;
     friend bool operator==(const result_row&, const result_row&) = default;
 };
+// A job document's rows are those of its `result`.
 std::vector<result_row> result_rows(const std::string& body);
 std::ostream& operator<<(std::ostream& out, const result_row& row);
 // A top-level string member of a JSON object ("" when absent).
