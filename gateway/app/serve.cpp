@@ -207,6 +207,10 @@ int serve(const serve_options& options)
         jobs = std::make_unique<dispatch::job_runner>(configs, pipeline);
         pipeline.on_job_accepted = [runner = jobs.get()] { runner->wake(); };
         metrics.add_section([runner = jobs.get()](std::string& out) { write_job_metrics(runner->gauges(), out); });
+        services.jobs = [runner = jobs.get()] {
+            const dispatch::job_gauges& g = runner->gauges();
+            return server::jobs_readiness{g.queued.load(), g.running.load(), g.leased_here.load()};
+        };
     }
     try {
         server::server front(configs, dispatch::make_pipeline_factory(pipeline), services);

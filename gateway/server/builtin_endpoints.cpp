@@ -27,11 +27,18 @@ std::optional<plain_reply> readyz(const builtin_request& request)
     if (!request.ready)
         return problem_reply(canonical::http_problem(503, "the gateway is shutting down"));
     std::string body;
-    json::writer(body)
-        .begin_object()
-        .member("status", "ready")
-        .member("config_version", request.config_version)
-        .end_object();
+    json::writer w(body);
+    w.begin_object().member("status", "ready").member("config_version", request.config_version);
+    if (request.services.jobs) {
+        const jobs_readiness jobs = request.services.jobs();
+        w.key("jobs")
+            .begin_object()
+            .member("queued", jobs.queued)
+            .member("running", jobs.running)
+            .member("leased_here", jobs.leased_here)
+            .end_object();
+    }
+    w.end_object();
     return json_reply(200, std::move(body));
 }
 

@@ -2,6 +2,7 @@
 // What the server offers besides invites: metrics, the API description and config
 // reloads. Each is optional; an endpoint whose service is missing answers 404.
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,13 @@ struct reload_outcome {
     std::vector<std::string> notes;  // e.g. settings that only a restart applies
 };
 
+// What /readyz tells of the background jobs (README "Jobs").
+struct jobs_readiness {
+    std::uint64_t queued = 0;      // all instances
+    std::uint64_t running = 0;     // all instances
+    std::uint64_t leased_here = 0; // being carried out by this instance
+};
+
 struct server_services {
     // GET /metrics; the server also counts requests by route and status into it.
     telemetry::registry* metrics = nullptr;
@@ -27,6 +35,8 @@ struct server_services {
     std::string_view openapi;
     // POST /admin/reload, for clients with `admin: true`. Called on a worker thread.
     std::function<reload_outcome()> reload;
+    // GET /readyz adds a `jobs` member when set (a gateway with a ledger runs jobs).
+    std::function<jobs_readiness()> jobs;
 };
 
 } // namespace igw::server

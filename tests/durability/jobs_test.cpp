@@ -203,8 +203,8 @@ BOOST_AUTO_TEST_CASE(a_big_job_runs_in_the_background_as_the_synchronous_path_wo
         sync_rows.insert(sync_rows.end(), rows.begin(), rows.end());
     }
     BOOST_TEST(job_rows == sync_rows, boost::test_tools::per_element());
-    for (const vendor v : {vendor::anthropic, vendor::clickhouse, vendor::warpstream, vendor::gorules,
-                           vendor::atomicwork})
+    for (const vendor v :
+         {vendor::anthropic, vendor::clickhouse, vendor::warpstream, vendor::gorules, vendor::atomicwork})
         BOOST_TEST(calls_to(d.emulators(), v) == calls_to(sync_side.emulators(), v));
 
     // The webhook: 503, 503, then 204, each attempt signed as the specification says and
@@ -230,8 +230,7 @@ BOOST_AUTO_TEST_CASE(a_big_job_runs_in_the_background_as_the_synchronous_path_wo
     const auto final_view = read_job(get(gateway->port(), location).body);
     BOOST_TEST(final_view.deliveries == 1u);
     BOOST_TEST(final_view.delivery_state == "delivered");
-    BOOST_TEST(final_view.attempt_statuses == (std::vector<unsigned>{503, 503, 204}),
-               boost::test_tools::per_element());
+    BOOST_TEST(final_view.attempt_statuses == (std::vector<unsigned>{503, 503, 204}), boost::test_tools::per_element());
 }
 
 BOOST_DATA_TEST_CASE(a_job_killed_mid_way_resumes_after_a_restart_and_sends_nothing_twice, bdata::make(both_backends),
@@ -254,7 +253,7 @@ BOOST_DATA_TEST_CASE(a_job_killed_mid_way_resumes_after_a_restart_and_sends_noth
     BOOST_TEST(done.sending == 0u);
     // What was in flight at the kill may have reached the vendor: unknown, never resent.
     BOOST_TEST(done.invited + done.unknown == n);
-    BOOST_TEST(done.unknown <= 8u); // at most the calls in flight
+    BOOST_TEST(done.unknown <= 8u);     // at most the calls in flight
     std::this_thread::sleep_for(300ms); // calls the emulator still held at the kill
     const auto per_email = calls_per_email(d.emulators(), vendor::anthropic);
     for (const auto& [email, count] : per_email)
@@ -308,6 +307,12 @@ BOOST_AUTO_TEST_CASE(a_job_needs_a_well_formed_cursor_and_its_own_limits)
     wait_for_job(gateway->port(), location, [](const job_view&) {});
     BOOST_TEST(get(gateway->port(), location + "?cursor=abc").status == 400u);
     BOOST_TEST(get(gateway->port(), "/v1/jobs/no-such-job").status == 404u);
+    // The probes and the metrics tell of the jobs.
+    const auto ready = get(gateway->port(), "/readyz", "");
+    BOOST_TEST(ready.body.find(R"("jobs":{"queued":)") != std::string::npos, ready.body);
+    const auto scraped = get(gateway->port(), "/metrics", "");
+    BOOST_TEST(scraped.body.find("invitegw_jobs_leased ") != std::string::npos);
+    BOOST_TEST(scraped.body.find("invitegw_jobs_completed_total 1") != std::string::npos);
     // More than the synchronous limit (1000) is a job's to take, not a synchronous request's.
     const std::string big = invite_body(emails(1200), {"anthropic"});
     BOOST_TEST(post(gateway->port(), big).status == 422u);

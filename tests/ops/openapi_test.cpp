@@ -1,6 +1,7 @@
 // GET /openapi.json and what it promises: the served document is the embedded one, its
 // request examples are requests the gateway accepts, and the replies the gateway really
-// sends (problems, merged replies, dry runs, reloads, readiness) fit its schemas.
+// sends (problems, merged replies, dry runs, reloads, readiness, job documents) fit its
+// schemas.
 
 #include "tests/ops/support/json_schema.hpp"
 #include "tests/ops/support/ops_gateway.hpp"
@@ -8,6 +9,7 @@
 #include "gateway/api/openapi.hpp"
 #include "gateway/app/commands.hpp"
 #include "gateway/canonical/request_parser.hpp"
+#include "gateway/dispatch/ledger_record.hpp"
 #include "gateway/mapping/item_result.hpp"
 #include "gateway/telemetry/metrics.hpp"
 
@@ -28,6 +30,7 @@ namespace {
 namespace dom = simdjson::dom;
 
 const std::string invitations_post = "/paths/~1v1~1invitations/post";
+const std::string jobs_get = "/paths/~1v1~1jobs~1{id}/get";
 
 std::string describe(const std::vector<std::string>& violations)
 {
@@ -328,6 +331,139 @@ BOOST_AUTO_TEST_CASE(real_replies_fit_their_documented_schemas)
     reply = http_request(gw.port(), "POST", "/admin/reload", admin);
     BOOST_TEST_REQUIRE(reply.status == 422u, reply.body);
     fits(reply, "/paths/~1admin~1reload/post/responses/422/content/application~1json/schema");
+}
+
+// The job document as the ledger's records make it (a job needs a ledger, which this
+// harness does not open): as the 202 has it, while running, and completed with a page of
+// results and webhook deliveries in each state.
+BOOST_AUTO_TEST_CASE(job_documents_fit_the_job_schema)
+{
+    const schema_checker schemas{std::string(api::openapi_document())};
+    const auto fits = [&](const std::string& body, std::string_view schema) {
+        const auto violations = schemas.check(body, schema);
+        BOOST_TEST(violations.empty(), schema << describe(violations) << "\n" << body);
+    };
+    const ledger::time_point at{std::chrono::milliseconds(1'796'154'707'943)};
+
+    ledger::job_record job;
+    job.request.request_id = "e35c0302e2eee531466f4bf27f3a3334";
+    job.request.client = "default";
+    job.request.route = std::string(invite_path);
+    job.request.mode = ledger::request_mode::async;
+    job.request.state = ledger::request_state::queued;
+    job.request.created_at = at;
+    job.counts.total = job.counts.pending = 4;
+    std::string queued;
+    dispatch::write_job_document(job, {}, std::nullopt, queued);
+    fits(queued, "/components/schemas/JobDocument");
+    fits(queued, invitations_post + "/responses/202/content/application~1json/schema");
+
+    job.request.state = ledger::request_state::running;
+    job.request.started_at = at + std::chrono::milliseconds(1);
+    job.counts.pending = 2;
+    job.counts.sending = 2;
+    std::string running;
+    dispatch::write_job_document(job, {}, std::nullopt, running);
+    fits(running, jobs_get + "/responses/200/content/application~1json/schema");
+
+    job.request.state = ledger::request_state::completed;
+    job.request.completed_at = at + std::chrono::milliseconds(12);
+    job.counts = {.total = 4, .invited = 3, .failed = 1};
+    std::vector<ledger::item_record> page(4);
+    for (std::uint32_t i = 0; i < page.size(); ++i) {
+        page[i].request_id = job.request.request_id;
+        page[i].invitation = i / 2;
+        page[i].target = i % 2;
+        page[i].email = i / 2 ? "ops@example.com" : "jane.doe@example.com";
+        page[i].target_name = i % 2 ? "gorules" : "anthropic";
+        page[i].status = ledger::item_status::invited;
+        page[i].invitation_id = "inv-" + std::to_string(i);
+        page[i].expires_at = "2026-12-08T19:51:47.949Z";
+        page[i].vendor_status = "pending";
+        page[i].upstream_status = 200;
+        page[i].attempts = 1;
+    }
+    page[0].ref = "crm-8812";
+    page[2] = ledger::item_record{.request_id = job.request.request_id,
+                                  .invitation = 1,
+                                  .target = 0,
+                                  .email = "ops@example.com",
+                                  .target_name = "anthropic",
+                                  .role = "admin",
+                                  .status = ledger::item_status::failed,
+                                  .error_code = "role_not_supported",
+                                  .message = "role admin has no mapping on target anthropic"};
+    for (const auto state :
+         {ledger::delivery_state::delivered, ledger::delivery_state::pending, ledger::delivery_state::failed}) {
+        ledger::webhook_delivery d;
+        d.delivery_id = "msg_" + std::to_string(static_cast<int>(state));
+        d.request_id = job.request.request_id;
+        d.event_type = "invitation.job.completed";
+        d.state = state;
+        d.attempts = 2;
+        d.next_attempt_at = at + std::chrono::seconds(5);
+        d.history.push_back({1, at, 500, "the receiver answered 500", 5});
+        d.history.push_back({2, at + std::chrono::seconds(1), state == ledger::delivery_state::delivered ? 204u : 0u,
+                             state == ledger::delivery_state::delivered ? "" : "cannot connect to 127.0.0.1:9: refused",
+                             1});
+        job.deliveries.push_back(std::move(d));
+    }
+    std::string completed;
+    dispatch::write_job_document(job, page, 1000, completed);
+    fits(completed, "/components/schemas/JobDocument");
+    fits(completed, jobs_get + "/responses/200/content/application~1json/schema");
+    std::string last_page;
+    dispatch::write_job_document(job, page, std::nullopt, last_page);
+    fits(last_page, "/components/schemas/JobDocument");
+    BOOST_TEST(last_page.find(R"("next_cursor":null)") != std::string::npos, last_page);
+
+    // And the schema is strict enough to notice a document that drifts from it.
+    std::string drifted = completed;
+    drifted.replace(drifted.find(R"("status":"completed")"), 20, R"("status":"finished" )");
+    BOOST_TEST(!schemas.check(drifted, "/components/schemas/JobDocument").empty());
+    BOOST_TEST(!schemas
+                    .check(R"({"job_id":"j","status":"queued","route":"/v1/invitations",)"
+                           R"("created_at":"t","progress":{"items":1},"webhook_deliveries":[]})",
+                           "/components/schemas/JobDocument")
+                    .empty()); // progress without its counts
+}
+
+// Without a ledger there is nowhere to keep a job: Prefer: respond-async is served
+// synchronously, and GET /v1/jobs/{id} finds nothing; both as the document says.
+BOOST_AUTO_TEST_CASE(without_a_ledger_respond_async_is_served_synchronously_and_jobs_are_not_found)
+{
+    emulator::server emulators;
+    config_spec spec;
+    spec.base_urls = emulator_urls(emulators);
+    gateway gw(config_yaml(spec));
+    const schema_checker schemas{std::string(api::openapi_document())};
+
+    dom::parser parser;
+    dom::element parameters;
+    BOOST_TEST_REQUIRE(!parser.parse(std::string(api::openapi_document()))
+                            .at_pointer(invitations_post + "/parameters")
+                            .get(parameters));
+    bool prefer_documented = false;
+    for (dom::element p : parameters.get_array().value_unsafe())
+        prefer_documented = prefer_documented || p["name"].get_string().value_unsafe() == "Prefer";
+    BOOST_TEST(prefer_documented);
+
+    auto reply = post_invite(gw.port(), invite_body({{"fine@example.com", "member"}}),
+                             {.headers = {{"Prefer", "respond-async"}}});
+    BOOST_TEST_REQUIRE(reply.status == 200u, reply.body);
+    BOOST_TEST(!reply.header("Preference-Applied"));
+    BOOST_TEST(schemas.check(reply.body, invitations_post + "/responses/200/content/application~1json/schema").empty(),
+               reply.body);
+
+    reply = http_request(gw.port(), "GET", "/v1/jobs/e35c0302e2eee531466f4bf27f3a3334",
+                         {{"Authorization", "Bearer " + std::string(client_key)}});
+    BOOST_TEST_REQUIRE(reply.status == 404u, reply.body);
+    BOOST_TEST(schemas.check(reply.body, "/components/schemas/Problem").empty(), reply.body);
+    dom::element documented;
+    BOOST_TEST(
+        !parser.parse(std::string(api::openapi_document())).at_pointer(jobs_get + "/responses/404").get(documented));
+    reply = http_request(gw.port(), "GET", "/v1/jobs/e35c0302e2eee531466f4bf27f3a3334");
+    BOOST_TEST(reply.status == 401u, reply.body);
 }
 
 BOOST_AUTO_TEST_CASE(the_schema_checker_notices_what_it_is_asked_to)
