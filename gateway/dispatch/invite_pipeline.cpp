@@ -194,6 +194,13 @@ public:
         if (!found.ok())
             co_return ledger_unavailable_reply("the ledger did not answer in time; retry");
         server::handler_reply reply;
+        if (found.value.request.mode == ledger::request_mode::async) {
+            // A job's results are paged: its own document says where it stands.
+            reply.status = 303;
+            reply.headers.emplace_back("Location", "/v1/jobs/" + found.value.request.request_id);
+            reply.body = "{}";
+            co_return reply;
+        }
         write_request_document(found.value, reply.body);
         co_return reply;
     }
@@ -296,6 +303,10 @@ private:
         const ledger::begin_outcome& outcome = begun.value;
         switch (outcome.kind) {
         case ledger::begin_kind::replay: co_return replay_reply(*outcome.existing);
+        // The key (or id) names a job: the same request again is answered with it, as
+        // with Prefer: respond-async; nothing is sent.
+        case ledger::begin_kind::job:
+            co_return co_await existing_job_reply(outcome.existing->request.request_id, request.client->name);
         case ledger::begin_kind::in_progress:
             co_return in_progress_reply(outcome.existing ? outcome.existing->request.request_id : "");
         case ledger::begin_kind::mismatch: co_return problem_reply(canonical::idempotency_key_reused_problem());
@@ -348,13 +359,9 @@ public:
     {
         const std::string& id = claim.request.request_id;
         const config::route_config* route_config = loaded->config.find_route(claim.request.route);
-        if (!route_config) {
-            telemetry::log(telemetry::log_level::warn, "job_skipped",
-                           {{"job_id", id},
-                            {"route", claim.request.route},
-                            {"reason", "the route is no longer configured; its pending items stay pending"}});
-            co_return std::nullopt;
-        }
+        if (!route_config)
+            co_return co_await fail_pending(claim, "the job's route " + claim.request.route +
+                                                       " is no longer configured; nothing was sent");
         const mapping::route_plan& route =
             loaded->mappings.routes[static_cast<std::size_t>(route_config - loaded->config.routes.data())];
         live = claim.counts;
@@ -427,6 +434,42 @@ public:
                 co_return std::nullopt;
         }
         co_return live;
+    }
+
+    // Settles every pending item of a job that cannot be sent as failed (target_unavailable:
+    // nothing was sent, a new request may be sent), so that the job completes and says so.
+    net::awaitable<std::optional<ledger::job_counts>> fail_pending(const ledger::job_claim& claim, std::string why)
+    {
+        const std::string& id = claim.request.request_id;
+        telemetry::log(telemetry::log_level::warn, "job_cannot_run", {{"job_id", id}, {"reason", why}});
+        ledger::job_counts counts = claim.counts;
+        for (std::uint32_t first = 0;; first += job_chunk) {
+            auto items = co_await await_ledger<std::vector<ledger::item_record>>(
+                [&](auto done) { ledger_->job_items(id, first, job_chunk, std::move(done)); });
+            if (!items.ok())
+                co_return std::nullopt;
+            if (items.value.empty())
+                break;
+            std::vector<ledger::item_outcome> failed;
+            for (const auto& item : items.value)
+                if (item.status == ledger::item_status::pending) {
+                    ledger::item_outcome& o = failed.emplace_back();
+                    o.invitation = item.invitation;
+                    o.target = item.target;
+                    o.status = ledger::item_status::failed;
+                    o.error_code = mapping::to_string(mapping::error_code::target_unavailable);
+                    o.message = why;
+                }
+            if (failed.empty())
+                continue;
+            const auto settled = co_await await_ledger<ledger::done>(
+                [&](auto done) { ledger_->settle(id, failed, std::move(done)); });
+            if (!settled.ok())
+                co_return std::nullopt;
+            counts.pending -= static_cast<std::uint32_t>(failed.size());
+            counts.failed += static_cast<std::uint32_t>(failed.size());
+        }
+        co_return counts;
     }
 
     // Finishes one request recovered at start (see recovery).
@@ -637,16 +680,8 @@ private:
         const ledger::begin_outcome& outcome = begun.value;
         switch (outcome.kind) {
         case ledger::begin_kind::claimed: break;
-        case ledger::begin_kind::job: {
-            const std::string id = outcome.existing->request.request_id;
-            const auto found = co_await await_ledger<ledger::job_record>(
-                [&](auto done) { ledger_->find_job(id, request.client->name, std::move(done)); });
-            if (!found.ok())
-                co_return ledger_unavailable_reply("the ledger did not answer in time; retry");
-            server::handler_reply reply = job_accepted_reply(found.value);
-            reply.headers.emplace_back("Idempotent-Replayed", "true");
-            co_return reply;
-        }
+        case ledger::begin_kind::job:
+            co_return co_await existing_job_reply(outcome.existing->request.request_id, request.client->name);
         // The key (or id) belongs to a synchronous request: answered as for one.
         case ledger::begin_kind::replay: co_return replay_reply(*outcome.existing);
         case ledger::begin_kind::resumed:
@@ -669,11 +704,24 @@ private:
         co_return reply;
     }
 
+    // The 202 again, for a job recorded earlier under the same key (or id).
+    net::awaitable<server::handler_reply> existing_job_reply(const std::string& id, const std::string& client)
+    {
+        const auto found = co_await await_ledger<ledger::job_record>(
+            [&](auto done) { ledger_->find_job(id, client, std::move(done)); });
+        if (!found.ok())
+            co_return ledger_unavailable_reply("the ledger did not answer in time; retry");
+        server::handler_reply reply = job_accepted_reply(found.value);
+        reply.headers.emplace_back("Idempotent-Replayed", "true");
+        co_return reply;
+    }
+
     static server::handler_reply job_accepted_reply(const ledger::job_record& job)
     {
         server::handler_reply reply;
         reply.status = 202;
-        write_job_document(job, {}, std::nullopt, reply.body);
+        // Progress only: the results are GET /v1/jobs/{id}'s to page through.
+        write_job_document(job, std::nullopt, std::nullopt, reply.body);
         reply.headers.emplace_back("Location", "/v1/jobs/" + job.request.request_id);
         reply.headers.emplace_back("Retry-After", "1");
         reply.headers.emplace_back("Preference-Applied", "respond-async");
@@ -702,6 +750,8 @@ private:
             if (!items.ok())
                 co_return ledger_unavailable_reply("the ledger did not answer in time; retry");
             page = std::move(items.value);
+            if (page.empty() && *cursor > 0)
+                co_return problem_reply(canonical::http_problem(400, "cursor is past the job's last page"));
             // Every invitation has one item per selected target.
             const auto targets = static_cast<std::uint32_t>(
                 std::count_if(page.begin(), page.end(),

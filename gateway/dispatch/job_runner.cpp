@@ -121,7 +121,6 @@ struct job_runner::impl {
     net::cancellation_signal job_cut, beat_stop;
     std::unique_ptr<job_executor> executor;
     std::unique_ptr<webhook::sender> sender;
-    std::atomic<bool> deliveries_due{true};
     std::thread thread;
 
     ledger::store& store() { return *options.ledger; }
@@ -152,7 +151,10 @@ struct job_runner::impl {
                 co_await sleep(wake_timer, runner.poll_interval);
                 continue;
             }
-            co_await run_one(*claimed.value);
+            // A job left for a reason of this runner's (the ledger away, stopping) is taken
+            // again only after a pause: at once, it would be claimed back and left again.
+            if (!co_await run_one(*claimed.value))
+                co_await sleep(wake_timer, runner.poll_interval);
         }
     }
 
@@ -177,7 +179,8 @@ struct job_runner::impl {
         }
     }
 
-    net::awaitable<void> run_one(const ledger::job_claim& claim)
+    // False when the job was left unfinished by this runner (see work_loop).
+    net::awaitable<bool> run_one(const ledger::job_claim& claim)
     {
         const std::string& id = claim.request.request_id;
         const auto loaded = configs->current();
@@ -208,8 +211,10 @@ struct job_runner::impl {
             if (!*lost)
                 store().release(id, log_if_failed("release", id));
             telemetry::log(telemetry::log_level::warn, "job_left",
-                           {{"job_id", id}, {"reason", *lost ? "another runner took the job over" : "stopped"}});
-            co_return;
+                           {{"job_id", id},
+                            {"reason", *lost ? "another runner took the job over"
+                                             : "stopped, or the ledger did not answer; the job is taken up again"}});
+            co_return *lost;
         }
         std::optional<ledger::webhook_delivery> event;
         const config::client_config* client = find_client(loaded->config, claim.request.client);
@@ -219,7 +224,7 @@ struct job_runner::impl {
             [&](auto d) { store().complete_job(id, *outcome, event, std::move(d)); });
         if (!completed.ok()) {
             log_if_failed("complete_job", id)(completed);
-            co_return;
+            co_return false;
         }
         gauges.completed_here.fetch_add(1, std::memory_order_relaxed);
         telemetry::log(telemetry::log_level::info, "job_completed",
@@ -229,10 +234,9 @@ struct job_runner::impl {
                         {"failed", outcome->failed},
                         {"unknown", outcome->unknown},
                         {"webhook", event ? event->delivery_id : std::string()}});
-        if (event) {
-            deliveries_due = true;
+        if (event)
             net::post(ioc, [this] { delivery_timer_cancel(); });
-        }
+        co_return true;
     }
 
     // ---- the outbox ----------------------------------------------------------------
@@ -299,13 +303,14 @@ struct job_runner::impl {
             outcome.attempt.duration_ms = static_cast<std::uint32_t>(sent.duration.count());
             outcome.delivered = sent.ok;
         }
-        if (!outcome.delivered) {
+        // Without a webhook (the config changed) there is nowhere to deliver: no retries.
+        if (!outcome.delivered && client && client->webhook) {
             gauges.delivery_failures.fetch_add(1, std::memory_order_relaxed);
             const auto first = std::chrono::time_point_cast<std::chrono::system_clock::duration>(delivery.created_at);
             if (const auto next = webhook::next_attempt(outcome.attempt.attempt, first,
                                                         std::chrono::system_clock::now(), jitter))
                 outcome.next_attempt_at = std::chrono::time_point_cast<std::chrono::milliseconds>(*next);
-        } else {
+        } else if (outcome.delivered) {
             gauges.deliveries_sent.fetch_add(1, std::memory_order_relaxed);
         }
         telemetry::log(outcome.delivered ? telemetry::log_level::info : telemetry::log_level::warn, "webhook_attempt",

@@ -232,7 +232,7 @@ std::string rfc3339(ledger::time_point t)
 
 } // namespace
 
-void write_job_document(const ledger::job_record& job, std::span<const ledger::item_record> page,
+void write_job_document(const ledger::job_record& job, std::optional<std::span<const ledger::item_record>> results,
                         std::optional<std::uint32_t> next_cursor, std::string& out)
 {
     const ledger::request_record& r = job.request;
@@ -255,7 +255,8 @@ void write_job_document(const ledger::job_record& job, std::span<const ledger::i
     w.member("failed", n.failed);
     w.member("unknown", n.unknown);
     w.end_object();
-    if (r.state == ledger::request_state::completed) {
+    if (r.state == ledger::request_state::completed && results) {
+        const std::span<const ledger::item_record> page = *results;
         // The synchronous reply's shape: request_id, summary, results (this page of them).
         std::vector<std::string_view> targets;
         for (const auto& item : page)

@@ -56,7 +56,8 @@ void write_request_document(const ledger::request_with_items& recorded, std::str
 // GET /v1/jobs/{id}: status, timestamps, progress by item status, the webhook deliveries
 // with their attempts and, once completed, `result` in the synchronous reply's shape with
 // the results of `page` (a range of invitations) and `next_cursor` (null on the last page).
-void write_job_document(const ledger::job_record& job, std::span<const ledger::item_record> page,
+// Without a page (the 202), no `result`, whatever the job's state.
+void write_job_document(const ledger::job_record& job, std::optional<std::span<const ledger::item_record>> page,
                         std::optional<std::uint32_t> next_cursor, std::string& out);
 
 } // namespace igw::dispatch

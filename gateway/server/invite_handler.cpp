@@ -7,7 +7,8 @@ namespace igw::server {
 boost::asio::awaitable<handler_reply> invite_handler::lookup(lookup_request& request)
 {
     handler_reply reply;
-    const canonical::problem problem = canonical::not_found_problem("/v1/requests/" + std::string(request.recorded_id));
+    const canonical::problem problem = canonical::not_found_problem(
+        std::string(request.job ? "/v1/jobs/" : "/v1/requests/") + std::string(request.recorded_id));
     reply.status = problem.status;
     reply.content_type = "application/problem+json";
     problem.write_json(reply.body);

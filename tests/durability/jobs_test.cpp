@@ -301,11 +301,26 @@ BOOST_AUTO_TEST_CASE(a_job_needs_a_well_formed_cursor_and_its_own_limits)
 {
     deployment d(igw::ledger::backend_kind::sqlite);
     auto gateway = d.start();
-    const auto accepted = post(gateway->port(), invite_body(emails(3), {"anthropic"}), async());
+    const std::string small = invite_body(emails(3), {"anthropic"});
+    const auto accepted = post(gateway->port(), small, async("small-job"));
     BOOST_REQUIRE_EQUAL(accepted.status, 202u);
     const std::string location = accepted.header("Location").value_or("");
     wait_for_job(gateway->port(), location, [](const job_view&) {});
     BOOST_TEST(get(gateway->port(), location + "?cursor=abc").status == 400u);
+    BOOST_TEST(get(gateway->port(), location + "?cursor=1000").status == 400u); // past the last page
+    // The same key without Prefer is the same request: answered with the job, nothing sent.
+    const auto calls_before = calls_to(d.emulators(), vendor::anthropic);
+    const auto same_key = post(gateway->port(), small, request_options{.idempotency_key = "small-job"});
+    BOOST_TEST(same_key.status == 202u);
+    BOOST_TEST(same_key.header("Location").value_or("") == location);
+    BOOST_TEST(same_key.header("Idempotent-Replayed").value_or("") == "true");
+    BOOST_TEST(same_key.body.find("\"result\"") == std::string::npos, same_key.body); // results are paged
+    BOOST_TEST(calls_to(d.emulators(), vendor::anthropic) == calls_before);
+    // The request lookup points at the job's own document.
+    const std::string job_id = location.substr(std::string("/v1/jobs/").size());
+    const auto looked_up = get(gateway->port(), "/v1/requests/" + job_id);
+    BOOST_TEST(looked_up.status == 303u);
+    BOOST_TEST(looked_up.header("Location").value_or("") == location);
     BOOST_TEST(get(gateway->port(), "/v1/jobs/no-such-job").status == 404u);
     // The probes and the metrics tell of the jobs.
     const auto ready = get(gateway->port(), "/readyz", "");

@@ -384,15 +384,15 @@ BOOST_AUTO_TEST_CASE(job_documents_fit_the_job_schema)
         page[i].attempts = 1;
     }
     page[0].ref = "crm-8812";
-    page[2] = ledger::item_record{.request_id = job.request.request_id,
-                                  .invitation = 1,
-                                  .target = 0,
-                                  .email = "ops@example.com",
-                                  .target_name = "anthropic",
-                                  .role = "admin",
-                                  .status = ledger::item_status::failed,
-                                  .error_code = "role_not_supported",
-                                  .message = "role admin has no mapping on target anthropic"};
+    // An item no call was made for: no vendor fields, an error, no attempt.
+    page[2].invitation_id.clear();
+    page[2].expires_at.clear();
+    page[2].vendor_status.clear();
+    page[2].upstream_status = 0;
+    page[2].attempts = 0;
+    page[2].status = ledger::item_status::failed;
+    page[2].error_code = "role_not_supported";
+    page[2].message = "role admin has no mapping on target anthropic";
     for (const auto state :
          {ledger::delivery_state::delivered, ledger::delivery_state::pending, ledger::delivery_state::failed}) {
         ledger::webhook_delivery d;
@@ -439,13 +439,14 @@ BOOST_AUTO_TEST_CASE(without_a_ledger_respond_async_is_served_synchronously_and_
     const schema_checker schemas{std::string(api::openapi_document())};
 
     dom::parser parser;
-    dom::element parameters;
-    BOOST_TEST_REQUIRE(!parser.parse(std::string(api::openapi_document()))
-                            .at_pointer(invitations_post + "/parameters")
-                            .get(parameters));
+    const dom::element root = parser.parse(std::string(api::openapi_document())).value_unsafe();
+    dom::array parameters;
+    BOOST_TEST_REQUIRE(!root.at_pointer(invitations_post + "/parameters").get_array().get(parameters));
     bool prefer_documented = false;
-    for (dom::element p : parameters.get_array().value_unsafe())
-        prefer_documented = prefer_documented || p["name"].get_string().value_unsafe() == "Prefer";
+    for (dom::element p : parameters) {
+        std::string_view name;
+        prefer_documented = prefer_documented || (!p["name"].get_string().get(name) && name == "Prefer");
+    }
     BOOST_TEST(prefer_documented);
 
     auto reply = post_invite(gw.port(), invite_body({{"fine@example.com", "member"}}),
@@ -460,8 +461,7 @@ BOOST_AUTO_TEST_CASE(without_a_ledger_respond_async_is_served_synchronously_and_
     BOOST_TEST_REQUIRE(reply.status == 404u, reply.body);
     BOOST_TEST(schemas.check(reply.body, "/components/schemas/Problem").empty(), reply.body);
     dom::element documented;
-    BOOST_TEST(
-        !parser.parse(std::string(api::openapi_document())).at_pointer(jobs_get + "/responses/404").get(documented));
+    BOOST_TEST(!root.at_pointer(jobs_get + "/responses/404").get(documented));
     reply = http_request(gw.port(), "GET", "/v1/jobs/e35c0302e2eee531466f4bf27f3a3334");
     BOOST_TEST(reply.status == 401u, reply.body);
 }
