@@ -303,8 +303,8 @@ net::awaitable<void> run_call_guarded(const canonical::invite_request& request, 
 }
 
 // A target's calls, in order, by max_in_flight workers: each call is marked (before_send)
-// only when a worker takes it, so that what waits its turn stays `pending` in the ledger
-// and a crash leaves `sending` only the calls that were really on their way.
+// only when a worker is about to send it, so that what waits its turn stays `pending` in
+// the ledger and a crash leaves `sending` only the calls that were on their way (or next).
 net::awaitable<void> run_paced(const canonical::invite_request& request, const mapping::dispatch_plan& plan,
                                call_context& context, std::vector<mapping::item_result>& results)
 {
@@ -324,18 +324,44 @@ net::awaitable<void> run_paced(const canonical::invite_request& request, const m
         }
         lanes[static_cast<std::size_t>(at - lane_target.begin())].calls.push_back(i);
     }
+    const auto executor = co_await net::this_coro::executor;
+    // Each worker marks its next call while the current one is in flight, so that the
+    // ledger's commit is not waited for between two calls: at most two calls per worker
+    // are `sending` at once, one on its way and one about to go.
     const auto worker = [&](lane& l) -> net::awaitable<void> {
-        while (l.next < l.calls.size()) {
-            const std::size_t index = l.calls[l.next++];
-            const mapping::upstream_call& call = plan.calls[index];
-            if (!co_await context.before_send(call)) {
-                context.not_sent.push_back(index);
+        const auto take = [&l]() -> std::optional<std::size_t> {
+            if (l.next >= l.calls.size())
+                return std::nullopt;
+            return l.calls[l.next++];
+        };
+        std::optional<std::size_t> current = take();
+        bool marked = current && co_await context.before_send(plan.calls[*current]);
+        while (current) {
+            if (!marked) {
+                context.not_sent.push_back(*current);
+                current = take();
+                marked = current && co_await context.before_send(plan.calls[*current]);
                 continue;
             }
-            co_await run_call_guarded(request, plan, call, context, results);
+            const std::optional<std::size_t> next = take();
+            const mapping::upstream_call& call = plan.calls[*current];
+            if (!next) {
+                co_await run_call_guarded(request, plan, call, context, results);
+                break;
+            }
+            auto [order, sent, marking, next_marked] =
+                co_await net::experimental::make_parallel_group(
+                    net::co_spawn(executor, run_call_guarded(request, plan, call, context, results), net::deferred),
+                    net::co_spawn(executor, context.before_send(plan.calls[*next]), net::deferred))
+                    .async_wait(net::experimental::wait_for_all(), net::use_awaitable);
+            (void)order;
+            (void)sent; // run_call_guarded throws nothing
+            if (marking)
+                std::rethrow_exception(marking);
+            current = next;
+            marked = next_marked;
         }
     };
-    const auto executor = co_await net::this_coro::executor;
     using operation = decltype(net::co_spawn(executor, net::awaitable<void>{}, net::deferred));
     std::vector<operation> operations;
     for (std::size_t i = 0; i < lanes.size(); ++i) {

@@ -66,8 +66,10 @@ struct call_context {
     std::function<void(std::span<const mapping::item_result>)> on_results;
     // When set, calls are paced: at most a target's max_in_flight of them at once, and
     // each goes only once before_send(call) returned true (the ledger marks its items
-    // `sending` there). A call it refused is not sent, gets no results and is listed in
-    // not_sent (indexes into plan.calls).
+    // `sending` there; a worker marks its next call while the current one is in flight,
+    // so at most twice max_in_flight calls of a target are marked at a time). A call it
+    // refused is not sent, gets no results and is listed in not_sent (indexes into
+    // plan.calls).
     std::function<boost::asio::awaitable<bool>(const mapping::upstream_call&)> before_send;
     std::vector<std::size_t> not_sent;
 };

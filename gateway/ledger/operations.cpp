@@ -366,9 +366,10 @@ result<done> mark_sending(context& c, const std::string& request_id, const std::
     }
     for (std::size_t start = 0; start < items.size(); start += rows_per_statement) {
         const std::size_t n = std::min(rows_per_statement, items.size() - start);
-        std::string statement = "UPDATE items SET status = 'sending', attempts = attempts + 1, updated_at = $2 "
-                                "WHERE request_id = $1 AND status IN ('pending', 'sending') "
-                                "AND (invitation, target) IN (VALUES ";
+        // A join on the item's key, as in settle: `(invitation, target) IN (VALUES ...)` made
+        // SQLite scan every item of the request, once per call of a job of 100,000 items.
+        std::string statement = "UPDATE items SET status = 'sending', attempts = items.attempts + 1, updated_at = $2 "
+                                "FROM (VALUES ";
         params p{text(request_id), num(ms(c.now))};
         for (std::size_t i = 0; i < n; ++i) {
             statement += i ? ", (" : "(";
@@ -377,7 +378,8 @@ result<done> mark_sending(context& c, const std::string& request_id, const std::
             p.push_back(num(items[start + i].invitation));
             p.push_back(num(items[start + i].target));
         }
-        statement += ")";
+        statement += ") AS v WHERE items.request_id = $1 AND items.invitation = v.column1 AND "
+                     "items.target = v.column2 AND items.status IN ('pending', 'sending')";
         c.db.exec(statement, p, c.until);
     }
     return {};

@@ -5,10 +5,12 @@
 
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace igw::ledger::sql {
 namespace {
@@ -66,7 +68,7 @@ public:
     void close() noexcept override
     {
         for (auto& [text, statement] : statements_) {
-            sqlite3_finalize(statement);
+            sqlite3_finalize(statement.handle);
         }
         statements_.clear();
         if (db_) {
@@ -81,7 +83,8 @@ public:
             throw error(failure::unavailable, "the ledger database is not open");
         }
         until_ = until;
-        sqlite3_stmt* statement = prepare(text);
+        const prepared& ready = prepare(text);
+        sqlite3_stmt* statement = ready.handle;
         struct reset_on_exit {
             sqlite3_stmt* s;
             ~reset_on_exit()
@@ -91,8 +94,7 @@ public:
             }
         } reset{statement};
         for (std::size_t i = 0; i < params.size(); ++i) {
-            const std::string name = "$" + std::to_string(i + 1);
-            const int index = sqlite3_bind_parameter_index(statement, name.c_str());
+            const int index = i < ready.index_of.size() ? ready.index_of[i] : 0;
             if (index == 0) {
                 continue;
             }
@@ -164,7 +166,15 @@ private:
         return 1;
     }
 
-    sqlite3_stmt* prepare(std::string_view text)
+    // A cached statement, with where each $N parameter is bound: looking the names up at
+    // every exec (sqlite3_bind_parameter_index) is linear in the parameters, quadratic for
+    // a multi-row insert of a large job.
+    struct prepared {
+        sqlite3_stmt* handle = nullptr;
+        std::vector<int> index_of; // [N - 1]: SQLite's index of $N, 0 when the text has none
+    };
+
+    const prepared& prepare(std::string_view text)
     {
         auto it = statements_.find(std::string(text));
         if (it != statements_.end()) {
@@ -176,8 +186,23 @@ private:
         if (rc != SQLITE_OK) {
             fail(rc);
         }
-        statements_.emplace(std::string(text), statement);
-        return statement;
+        prepared ready{statement, {}};
+        const int count = sqlite3_bind_parameter_count(statement);
+        for (int i = 1; i <= count; ++i) {
+            const char* name = sqlite3_bind_parameter_name(statement, i);
+            if (!name || name[0] != '$') {
+                continue;
+            }
+            const long n = std::strtol(name + 1, nullptr, 10);
+            if (n <= 0) {
+                continue;
+            }
+            if (ready.index_of.size() < static_cast<std::size_t>(n)) {
+                ready.index_of.resize(static_cast<std::size_t>(n), 0);
+            }
+            ready.index_of[static_cast<std::size_t>(n - 1)] = i;
+        }
+        return statements_.emplace(std::string(text), std::move(ready)).first->second;
     }
 
     [[noreturn]] void fail(int rc)
@@ -199,7 +224,7 @@ private:
     std::string path_;
     sqlite3* db_ = nullptr;
     deadline until_{};
-    std::unordered_map<std::string, sqlite3_stmt*> statements_;
+    std::unordered_map<std::string, prepared> statements_;
 };
 
 } // namespace

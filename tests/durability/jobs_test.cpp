@@ -253,7 +253,7 @@ BOOST_DATA_TEST_CASE(a_job_killed_mid_way_resumes_after_a_restart_and_sends_noth
     BOOST_TEST(done.sending == 0u);
     // What was in flight at the kill may have reached the vendor: unknown, never resent.
     BOOST_TEST(done.invited + done.unknown == n);
-    BOOST_TEST(done.unknown <= 8u);     // at most the calls in flight
+    BOOST_TEST(done.unknown <= 16u);    // at most the calls in flight
     std::this_thread::sleep_for(300ms); // calls the emulator still held at the kill
     const auto per_email = calls_per_email(d.emulators(), vendor::anthropic);
     for (const auto& [email, count] : per_email)
@@ -291,7 +291,7 @@ BOOST_AUTO_TEST_CASE(another_instance_finishes_the_job_of_one_that_died_after_it
     BOOST_TEST((std::chrono::steady_clock::now() - killed >= std::chrono::milliseconds(job_lease_ms / 2)));
     BOOST_TEST(survivor->log().find("\"event\":\"job_completed\"") != std::string::npos);
     BOOST_TEST(done.invited + done.unknown == n);
-    BOOST_TEST(done.unknown <= 8u);
+    BOOST_TEST(done.unknown <= 16u);
     std::this_thread::sleep_for(300ms);
     for (const auto& [email, count] : calls_per_email(d.emulators(), vendor::anthropic))
         BOOST_TEST(count == 1, email << " was sent " << count << " times");
@@ -310,7 +310,9 @@ BOOST_AUTO_TEST_CASE(a_job_needs_a_well_formed_cursor_and_its_own_limits)
     BOOST_TEST(get(gateway->port(), location + "?cursor=1000").status == 400u); // past the last page
     // The same key without Prefer is the same request: answered with the job, nothing sent.
     const auto calls_before = calls_to(d.emulators(), vendor::anthropic);
-    const auto same_key = post(gateway->port(), small, request_options{.idempotency_key = "small-job"});
+    request_options keyed;
+    keyed.idempotency_key = "small-job";
+    const auto same_key = post(gateway->port(), small, keyed);
     BOOST_TEST(same_key.status == 202u);
     BOOST_TEST(same_key.header("Location").value_or("") == location);
     BOOST_TEST(same_key.header("Idempotent-Replayed").value_or("") == "true");
