@@ -239,50 +239,6 @@ net::awaitable<void> run_call(const canonical::invite_request& request, const ma
         context.on_results(std::span<const mapping::item_result>(results).subspan(first_result));
 }
 
-#pragma GCC diagnostic pop
-
-} // namespace
-
-target_cells::target_cells(telemetry::registry* registry) : registry_(registry)
-{
-    if (registry_)
-        thread_ = &registry_->add_thread();
-}
-
-telemetry::target_metrics* target_cells::get(std::string_view target)
-{
-    if (!registry_)
-        return nullptr;
-    for (const auto& [name, cells] : cells_)
-        if (name == target)
-            return cells;
-    telemetry::target_metrics* cells = &registry_->target(*thread_, target);
-    cells_.emplace_back(std::string(target), cells);
-    return cells;
-}
-
-std::optional<std::string_view> trace_id_of(std::string_view traceparent)
-{
-    // version "00": 2 + 1 + 32 + 1 + 16 + 1 + 2 = 55 characters.
-    if (traceparent.size() != 55 || traceparent.substr(0, 3) != "00-" || traceparent[35] != '-' ||
-        traceparent[52] != '-')
-        return std::nullopt;
-    const std::string_view trace = traceparent.substr(3, 32);
-    const std::string_view parent = traceparent.substr(36, 16);
-    if (!is_lower_hex(trace) || !is_lower_hex(parent) || !is_lower_hex(traceparent.substr(53)) ||
-        trace == std::string_view("00000000000000000000000000000000") || parent == std::string_view("0000000000000000"))
-        return std::nullopt;
-    return trace;
-}
-
-std::string new_trace_id()
-{
-    std::string id;
-    id.reserve(32);
-    append_hex(id, 32);
-    return id;
-}
-
 // One call, with the contract of run_calls: a bug leaves its items without results (the
 // merge reports them `unknown`) and is logged, never thrown.
 net::awaitable<void> run_call_guarded(const canonical::invite_request& request, const mapping::dispatch_plan& plan,
@@ -378,35 +334,67 @@ net::awaitable<void> run_paced(const canonical::invite_request& request, const m
             std::rethrow_exception(e); // before_send threw: not a call's bug
 }
 
+#pragma GCC diagnostic pop
+
+} // namespace
+
+target_cells::target_cells(telemetry::registry* registry) : registry_(registry)
+{
+    if (registry_)
+        thread_ = &registry_->add_thread();
+}
+
+telemetry::target_metrics* target_cells::get(std::string_view target)
+{
+    if (!registry_)
+        return nullptr;
+    for (const auto& [name, cells] : cells_)
+        if (name == target)
+            return cells;
+    telemetry::target_metrics* cells = &registry_->target(*thread_, target);
+    cells_.emplace_back(std::string(target), cells);
+    return cells;
+}
+
+std::optional<std::string_view> trace_id_of(std::string_view traceparent)
+{
+    // version "00": 2 + 1 + 32 + 1 + 16 + 1 + 2 = 55 characters.
+    if (traceparent.size() != 55 || traceparent.substr(0, 3) != "00-" || traceparent[35] != '-' ||
+        traceparent[52] != '-')
+        return std::nullopt;
+    const std::string_view trace = traceparent.substr(3, 32);
+    const std::string_view parent = traceparent.substr(36, 16);
+    if (!is_lower_hex(trace) || !is_lower_hex(parent) || !is_lower_hex(traceparent.substr(53)) ||
+        trace == std::string_view("00000000000000000000000000000000") || parent == std::string_view("0000000000000000"))
+        return std::nullopt;
+    return trace;
+}
+
+std::string new_trace_id()
+{
+    std::string id;
+    id.reserve(32);
+    append_hex(id, 32);
+    return id;
+}
+
 net::awaitable<void> run_calls(const canonical::invite_request& request, const mapping::dispatch_plan& plan,
                                call_context& context, std::vector<mapping::item_result>& results)
 {
     if (plan.calls.empty())
         co_return;
+    // Paced (a job's chunk): every call, even a lone one, goes only once it is marked.
+    if (context.before_send) {
+        co_await run_paced(request, plan, context, results);
+        co_return;
+    }
     if (plan.calls.size() == 1) {
-        // Same contract as the group below: a bug in a call leaves its items `unknown`
-        // (filled in by the merge) instead of failing the whole request.
-        std::string what;
-        try {
-            co_await run_call(request, plan, plan.calls.front(), context, results);
-        } catch (const std::exception& e) {
-            what = e.what();
-        } catch (...) {
-            what = "an exception that is not a std::exception";
-        }
-        if (!what.empty())
-            telemetry::log(
-                telemetry::log_level::error, "call_crashed",
-                {{"request_id", context.request_id}, {"target", plan.calls.front().target->name}, {"what", what}});
+        co_await run_call_guarded(request, plan, plan.calls.front(), context, results);
         co_return;
     }
     const auto executor = co_await net::this_coro::executor;
     using operation = decltype(net::co_spawn(executor, net::awaitable<void>{}, net::deferred));
     std::vector<operation> operations;
-    if (context.before_send) {
-        co_await run_paced(request, plan, context, results);
-        co_return;
-    }
     operations.reserve(plan.calls.size());
     for (const auto& call : plan.calls)
         operations.push_back(net::co_spawn(executor, run_call(request, plan, call, context, results), net::deferred));

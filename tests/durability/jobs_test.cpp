@@ -330,6 +330,14 @@ BOOST_AUTO_TEST_CASE(a_job_needs_a_well_formed_cursor_and_its_own_limits)
     const auto scraped = get(gateway->port(), "/metrics", "");
     BOOST_TEST(scraped.body.find("invitegw_jobs_leased ") != std::string::npos);
     BOOST_TEST(scraped.body.find("invitegw_jobs_completed_total 1") != std::string::npos);
+    // A job of one call marks it `sending` before it goes, like any other (attempts 1).
+    const auto single = post(gateway->port(), invite_body(emails(1, 500), {"anthropic"}), async());
+    BOOST_REQUIRE_EQUAL(single.status, 202u);
+    const std::string single_location = single.header("Location").value_or("");
+    wait_for_job(gateway->port(), single_location, [](const job_view&) {});
+    const auto single_doc = get(gateway->port(), single_location);
+    BOOST_TEST(single_doc.body.find(R"("status":"invited")") != std::string::npos, single_doc.body);
+    BOOST_TEST(single_doc.body.find(R"("attempts":1})") != std::string::npos, single_doc.body);
     // More than the synchronous limit (1000) is a job's to take, not a synchronous request's.
     const std::string big = invite_body(emails(1200), {"anthropic"});
     BOOST_TEST(post(gateway->port(), big).status == 422u);
