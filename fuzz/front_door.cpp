@@ -132,7 +132,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
     c.limits.read_timeout = std::chrono::milliseconds(1000);
     c.limits.idle_timeout = std::chrono::milliseconds(1000);
     c.limits.request_timeout = std::chrono::milliseconds(1000);
-    c.clients.push_back({"fuzz-admin", config::sha256("fuzz-admin-key-0123456789"), {}, true});
+    c.clients.push_back({"fuzz-admin", config::sha256("fuzz-admin-key-0123456789"), {}, true, std::nullopt});
 
     metrics = new telemetry::registry;
     server::server_services services;

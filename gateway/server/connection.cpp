@@ -62,7 +62,7 @@ connection::connection(worker& w, tcp::socket socket, net::ip::address peer, adm
       // line or trailer still being received. Without a bound, a chunk extension or
       // trailer that never ends grows it for as long as the client sends.
       buffer_(limits_.max_header_bytes + limits_.max_body_bytes), deadline_(stream_.get_executor()),
-      backstop_(stream_.get_executor()), body_limit_(limits_.max_body_bytes)
+      body_limit_(limits_.max_body_bytes), backstop_(stream_.get_executor())
 {
 }
 

@@ -25,8 +25,7 @@ net::awaitable<bool> connection::serve_lookup(request_parser& parser, const rout
         co_return co_await send(res, keep_alive, body_pending);
     }
     disarm_deadline(); // the ledger's time, not the client's
-    lookup_request lookup{client, request_id, match.resource_id, snapshot_};
-    lookup.job = match.kind == endpoint::job_lookup;
+    lookup_request lookup{client, request_id, match.resource_id, snapshot_, match.kind == endpoint::job_lookup, {}};
     if (const auto query = target_.find('?'); query != std::string::npos)
         lookup.query = std::string_view(target_).substr(query + 1);
     handler_reply reply;
