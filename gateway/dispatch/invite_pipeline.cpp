@@ -358,12 +358,11 @@ public:
                                                               ledger::job_counts& live) override
     {
         const std::string& id = claim.request.request_id;
-        const config::route_config* route_config = loaded->config.find_route(claim.request.route);
-        if (!route_config)
+        const mapping::route_plan* found_route = route_plan_of(*loaded, claim.request.route);
+        if (!found_route)
             co_return co_await fail_pending(claim, "the job's route " + claim.request.route +
                                                        " is no longer configured; nothing was sent");
-        const mapping::route_plan& route =
-            loaded->mappings.routes[static_cast<std::size_t>(route_config - loaded->config.routes.data())];
+        const mapping::route_plan& route = *found_route;
         live = claim.counts;
         for (std::uint32_t first = 0;; first += job_chunk) {
             const auto state = co_await net::this_coro::cancellation_state;
@@ -393,20 +392,7 @@ public:
             chunk_statuses.reserve(chunk.items.size());
             for (const auto& item : chunk.items)
                 chunk_statuses.push_back(during(item.status));
-            std::vector<ledger::item_outcome> cannot_send;
-            const canonical::invite_request invite = rebuild_request(chunk, loaded->config.roles, route, cannot_send);
-            if (!cannot_send.empty()) {
-                for (const auto& outcome : cannot_send)
-                    for (auto& item : chunk.items)
-                        if (item.invitation == outcome.invitation && item.target == outcome.target) {
-                            item.status = outcome.status;
-                            item.error_code = outcome.error_code;
-                            item.message = outcome.message;
-                        }
-                for (auto& outcome : cannot_send)
-                    outcome.invitation += first;
-                ledger_->settle(id, std::move(cannot_send), log_if_failed("settle", id));
-            }
+            const canonical::invite_request invite = rebuild_and_settle(chunk, loaded->config.roles, route, first);
             std::unique_ptr<mapping::dispatch_plan> plan = take_plan();
             mapping::render_calls(invite, route, loaded->config.roles, *plan);
             std::string trace_id;
@@ -434,6 +420,40 @@ public:
                 co_return std::nullopt;
         }
         co_return live;
+    }
+
+    // The route plan of a recorded request's route, or null when the config no longer has it.
+    static const mapping::route_plan* route_plan_of(const mapping::compiled_config& loaded, std::string_view path)
+    {
+        const config::route_config* found = loaded.config.find_route(path);
+        if (!found)
+            return nullptr;
+        return &loaded.mappings.routes[static_cast<std::size_t>(found - loaded.config.routes.data())];
+    }
+
+    // The canonical request a record stands for (a resumed request, or a job's chunk whose
+    // invitations start at `offset` in the ledger). Its items the config can no longer
+    // send are settled `failed`, in the record (so that they merge as such) and in the
+    // ledger.
+    canonical::invite_request rebuild_and_settle(ledger::request_with_items& record, std::span<const std::string> roles,
+                                                 const mapping::route_plan& route, std::uint32_t offset)
+    {
+        std::vector<ledger::item_outcome> cannot_send;
+        canonical::invite_request invite = rebuild_request(record, roles, route, cannot_send);
+        if (cannot_send.empty())
+            return invite;
+        for (auto& outcome : cannot_send) {
+            for (auto& item : record.items)
+                if (item.invitation == outcome.invitation && item.target == outcome.target) {
+                    item.status = outcome.status;
+                    item.error_code = outcome.error_code;
+                    item.message = outcome.message;
+                }
+            outcome.invitation += offset;
+        }
+        const std::string& id = record.request.request_id;
+        ledger_->settle(id, std::move(cannot_send), log_if_failed("settle", id));
+        return invite;
     }
 
     // Settles every pending item of a job that cannot be sent as failed (target_unavailable:
@@ -481,8 +501,8 @@ public:
         if (!resumed.ok() || resumed.value.kind != ledger::begin_kind::resumed)
             co_return; // a client's retry (or another instance) has it, or the ledger is away
         ledger::request_with_items existing = *resumed.value.existing;
-        const config::route_config* route_config = loaded->config.find_route(existing.request.route);
-        if (!route_config) {
+        const mapping::route_plan* found_route = route_plan_of(*loaded, existing.request.route);
+        if (!found_route) {
             telemetry::log(telemetry::log_level::warn, "ledger_recovery_skipped",
                            {{"request_id", request_id},
                             {"route", existing.request.route},
@@ -490,20 +510,8 @@ public:
             ledger_->release(request_id, log_if_failed("release", request_id));
             co_return;
         }
-        const mapping::route_plan& route =
-            loaded->mappings.routes[static_cast<std::size_t>(route_config - loaded->config.routes.data())];
-        std::vector<ledger::item_outcome> cannot_send;
-        const canonical::invite_request invite = rebuild_request(existing, loaded->config.roles, route, cannot_send);
-        if (!cannot_send.empty()) {
-            for (const auto& outcome : cannot_send)
-                for (auto& item : existing.items)
-                    if (item.invitation == outcome.invitation && item.target == outcome.target) {
-                        item.status = outcome.status;
-                        item.error_code = outcome.error_code;
-                        item.message = outcome.message;
-                    }
-            ledger_->settle(request_id, std::move(cannot_send), log_if_failed("settle", request_id));
-        }
+        const mapping::route_plan& route = *found_route;
+        const canonical::invite_request invite = rebuild_and_settle(existing, loaded->config.roles, route, 0);
         std::unique_ptr<mapping::dispatch_plan> plan = take_plan();
         mapping::render_calls(invite, route, loaded->config.roles, *plan);
         std::string trace_id;
