@@ -14,25 +14,6 @@ bool shared_database(const context& c) { return c.config.backend == backend_kind
 
 std::int64_t job_lease_end(const context& c) { return ms(c.now + c.config.job_lease); }
 
-job_counts count_items(context& c, const std::string& request_id)
-{
-    job_counts counts;
-    const auto res = c.db.exec("SELECT status, count(*) FROM items WHERE request_id = $1 GROUP BY status",
-                               params{text(request_id)}, c.until);
-    for (const auto& row : res.rows) {
-        const auto n = static_cast<std::uint32_t>(row.integer(1));
-        counts.total += n;
-        switch (parse_item_status(row.text(0)).value_or(item_status::unknown)) {
-        case item_status::pending: counts.pending += n; break;
-        case item_status::sending: counts.sending += n; break;
-        case item_status::invited: counts.invited += n; break;
-        case item_status::failed: counts.failed += n; break;
-        case item_status::unknown: counts.unknown += n; break;
-        }
-    }
-    return counts;
-}
-
 constexpr const char* count_columns = "job_total, job_pending, job_sending, job_invited, job_failed, job_unknown";
 
 job_counts read_counts(const sql::row& r, std::size_t first)

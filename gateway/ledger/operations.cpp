@@ -91,6 +91,25 @@ std::optional<request_with_items> load_full(context& c, const std::string& reque
     return request_with_items{std::move(request->record), load_items(c, request_id)};
 }
 
+job_counts count_items(context& c, const std::string& request_id)
+{
+    job_counts counts;
+    const auto res = c.db.exec("SELECT status, count(*) FROM items WHERE request_id = $1 GROUP BY status",
+                               params{text(request_id)}, c.until);
+    for (const auto& row : res.rows) {
+        const auto n = static_cast<std::uint32_t>(row.integer(1));
+        counts.total += n;
+        switch (parse_item_status(row.text(0)).value_or(item_status::unknown)) {
+        case item_status::pending: counts.pending += n; break;
+        case item_status::sending: counts.sending += n; break;
+        case item_status::invited: counts.invited += n; break;
+        case item_status::failed: counts.failed += n; break;
+        case item_status::unknown: counts.unknown += n; break;
+        }
+    }
+    return counts;
+}
+
 // "$k, $k+1, ..." for n parameters starting at k, each wrapped by `wrap` when given.
 std::string placeholders(std::size_t first, std::size_t n, std::string_view wrap_before, std::string_view wrap_after)
 {
@@ -527,19 +546,13 @@ result<std::vector<request_summary>> list_recent(context& c, std::size_t limit)
     for (const auto& row : res.rows) {
         request_summary s;
         s.request = read_request(row).record;
-        const auto counts = c.db.exec("SELECT status, count(*) FROM items WHERE request_id = $1 GROUP BY status",
-                                      params{text(s.request.request_id)}, c.until);
-        for (const auto& count : counts.rows) {
-            const auto n = static_cast<std::uint32_t>(count.integer(1));
-            s.items += n;
-            switch (parse_item_status(count.text(0)).value_or(item_status::unknown)) {
-            case item_status::pending: s.pending += n; break;
-            case item_status::sending: s.sending += n; break;
-            case item_status::invited: s.invited += n; break;
-            case item_status::failed: s.failed += n; break;
-            case item_status::unknown: s.unknown += n; break;
-            }
-        }
+        const job_counts n = count_items(c, s.request.request_id);
+        s.items = n.total;
+        s.pending = n.pending;
+        s.sending = n.sending;
+        s.invited = n.invited;
+        s.failed = n.failed;
+        s.unknown = n.unknown;
         out.push_back(std::move(s));
     }
     return {{}, std::move(out)};

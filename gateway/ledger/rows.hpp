@@ -43,6 +43,8 @@ item_record read_item(const sql::row& r);
 std::optional<loaded_request> load_request(context& c, const std::string& request_id);
 std::vector<item_record> load_items(context& c, const std::string& request_id);
 std::optional<request_with_items> load_full(context& c, const std::string& request_id);
+// A request's items by status, counted in the database.
+job_counts count_items(context& c, const std::string& request_id);
 // "$k, $k+1, ..." for n parameters starting at k, each wrapped by `wrap` when given.
 std::string placeholders(std::size_t first, std::size_t n, std::string_view wrap_before = {},
                          std::string_view wrap_after = {});
