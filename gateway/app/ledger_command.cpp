@@ -8,21 +8,10 @@
 
 #include <charconv>
 #include <chrono>
-#include <ctime>
 #include <iomanip>
 
 namespace igw::app {
 namespace {
-
-std::string format_time(ledger::time_point at)
-{
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(at);
-    std::tm parts{};
-    gmtime_r(&seconds, &parts);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-    return text;
-}
 
 void print_requests(const std::vector<ledger::request_summary>& list, std::ostream& out)
 {
@@ -30,7 +19,7 @@ void print_requests(const std::vector<ledger::request_summary>& list, std::ostre
         << std::setw(16) << "client"
         << "items invited failed unknown pending sending\n";
     for (const auto& s : list) {
-        out << std::setw(21) << format_time(s.request.created_at) << std::setw(38) << s.request.request_id
+        out << std::setw(21) << ledger::to_rfc3339(s.request.created_at, false) << std::setw(38) << s.request.request_id
             << std::setw(10) << ledger::to_string(s.request.state) << std::setw(16) << s.request.client << std::setw(6)
             << s.items << std::setw(8) << s.invited << std::setw(7) << s.failed << std::setw(8) << s.unknown
             << std::setw(8) << s.pending << s.sending << "\n";
@@ -43,9 +32,9 @@ void print_unknown(const std::vector<ledger::item_record>& items, std::ostream& 
         << std::setw(14) << "target" << std::setw(22) << "code"
         << "email\n";
     for (const auto& item : items)
-        out << std::setw(21) << format_time(item.updated_at) << std::setw(38) << item.request_id << std::setw(6)
-            << item.invitation << std::setw(14) << item.target_name << std::setw(22) << item.error_code << item.email
-            << "\n";
+        out << std::setw(21) << ledger::to_rfc3339(item.updated_at, false) << std::setw(38) << item.request_id
+            << std::setw(6) << item.invitation << std::setw(14) << item.target_name << std::setw(22) << item.error_code
+            << item.email << "\n";
 }
 
 } // namespace

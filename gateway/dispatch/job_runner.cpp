@@ -53,17 +53,6 @@ std::string random_hex(std::size_t bytes)
     return out;
 }
 
-std::string rfc3339_now()
-{
-    const auto now = std::chrono::system_clock::now();
-    const std::time_t t = std::chrono::system_clock::to_time_t(now);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return text;
-}
-
 const config::client_config* find_client(const config::gateway_config& config, std::string_view name)
 {
     for (const auto& client : config.clients)
@@ -82,7 +71,7 @@ ledger::webhook_delivery completion_event(const ledger::job_claim& claim, const 
     json::writer w(event.payload);
     w.begin_object();
     w.member("type", event.event_type);
-    w.member("timestamp", rfc3339_now());
+    w.member("timestamp", ledger::to_rfc3339(ledger::now(), false));
     w.key("data").begin_object();
     w.member("job_id", claim.request.request_id);
     w.member("status", "completed");

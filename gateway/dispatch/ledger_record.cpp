@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
-#include <ctime>
 
 namespace igw::dispatch {
 namespace {
@@ -217,19 +215,6 @@ void write_item(json::writer& w, const ledger::item_record& item)
     w.end_object();
 }
 
-std::string rfc3339(ledger::time_point t)
-{
-    const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
-    const auto ms = (t - seconds).count();
-    const std::time_t tt = std::chrono::system_clock::to_time_t(seconds);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char text[32];
-    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-    return text;
-}
-
 } // namespace
 
 void write_job_document(const ledger::job_record& job, std::optional<std::span<const ledger::item_record>> results,
@@ -242,11 +227,11 @@ void write_job_document(const ledger::job_record& job, std::optional<std::span<c
     w.member("job_id", r.request_id);
     w.member("status", ledger::to_string(r.state));
     w.member("route", r.route);
-    w.member("created_at", rfc3339(r.created_at));
+    w.member("created_at", ledger::to_rfc3339(r.created_at, true));
     if (r.started_at)
-        w.member("started_at", rfc3339(*r.started_at));
+        w.member("started_at", ledger::to_rfc3339(*r.started_at, true));
     if (r.completed_at)
-        w.member("completed_at", rfc3339(*r.completed_at));
+        w.member("completed_at", ledger::to_rfc3339(*r.completed_at, true));
     w.key("progress").begin_object();
     w.member("items", n.total);
     w.member("pending", n.pending);
@@ -288,11 +273,11 @@ void write_job_document(const ledger::job_record& job, std::optional<std::span<c
         w.member("event", d.event_type);
         w.member("state", ledger::to_string(d.state));
         if (d.state == ledger::delivery_state::pending && d.attempts > 0)
-            w.member("next_attempt_at", rfc3339(d.next_attempt_at));
+            w.member("next_attempt_at", ledger::to_rfc3339(d.next_attempt_at, true));
         w.key("attempts").begin_array();
         for (const auto& a : d.history) {
             w.begin_object();
-            w.member("at", rfc3339(a.at));
+            w.member("at", ledger::to_rfc3339(a.at, true));
             if (a.status != 0)
                 w.member("status", a.status);
             if (!a.error.empty())

@@ -6,6 +6,8 @@
 
 #include <libpq-fe.h>
 
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 
 namespace igw::ledger {
@@ -13,6 +15,24 @@ namespace igw::ledger {
 time_point now() noexcept
 {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+std::string to_rfc3339(time_point t, bool with_milliseconds)
+{
+    const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
+    const std::time_t tt = std::chrono::system_clock::to_time_t(seconds);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char text[80]; // room for any int the format could meet
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec);
+    std::string out = text;
+    if (with_milliseconds) {
+        std::snprintf(text, sizeof text, ".%03d", static_cast<int>((t - seconds).count()));
+        out += text;
+    }
+    out += 'Z';
+    return out;
 }
 
 std::string_view to_string(request_state state) noexcept

@@ -16,6 +16,9 @@ using time_point = std::chrono::time_point<std::chrono::system_clock, std::chron
 
 time_point now() noexcept;
 
+// RFC 3339 in UTC: "2026-12-01T20:15:00Z", or with milliseconds "2026-12-01T20:15:00.123Z".
+std::string to_rfc3339(time_point t, bool with_milliseconds);
+
 enum class request_state : std::uint8_t {
     queued,    // an asynchronous job accepted and not yet taken by a job runner
     running,   // accepted; some items may still be pending or sending
