@@ -1,6 +1,7 @@
 #include "gateway/app/ledger_setup.hpp"
 
 #include "gateway/telemetry/log.hpp"
+#include "gateway/telemetry/metrics.hpp"
 
 #include <stdexcept>
 #include <thread>
@@ -52,39 +53,33 @@ std::unique_ptr<ledger::store> open_ledger(const config::state_config& state, st
     }
 }
 
-namespace {
-
-void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, std::uint64_t value)
-{
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-    out.append(name).append(" ").append(std::to_string(value)).append("\n");
-}
-
-} // namespace
-
 void write_ledger_metrics(const ledger::stats_snapshot& s, std::string& out)
 {
-    metric(out, "invitegw_ledger_operations_total", "counter", "Ledger operations completed, with success or error.",
-           s.operations);
-    metric(out, "invitegw_ledger_unavailable_total", "counter",
-           "Ledger operations answered unavailable (queue full, database slow or unreachable): 503s.", s.unavailable);
-    metric(out, "invitegw_ledger_errors_total", "counter", "Statements the database refused.", s.internal_errors);
-    metric(out, "invitegw_ledger_transactions_total", "counter",
-           "Transactions committed (operations per transaction shows the group commit).", s.transactions);
-    metric(out, "invitegw_ledger_reconnects_total", "counter", "Database connections reopened.", s.reconnects);
-    metric(out, "invitegw_ledger_queue_depth", "gauge", "Operations waiting for the ledger's writer.", s.queue_depth);
-    metric(out, "invitegw_ledger_queue_depth_max", "gauge", "The deepest the writer's queue has been.",
-           s.max_queue_depth);
-    metric(out, "invitegw_ledger_kept_outcomes", "gauge",
-           "Outcomes waiting for the database to answer again, kept in memory.", s.kept_outcomes);
-    metric(out, "invitegw_ledger_lost_outcomes_total", "counter",
-           "Outcomes dropped because more were waiting than the queue holds (alert on any).", s.lost_outcomes);
-    metric(out, "invitegw_ledger_pruned_requests_total", "counter", "Requests deleted past the retention.",
-           s.pruned_requests);
+    telemetry::write_metric(out, "invitegw_ledger_operations_total", "counter",
+                            "Ledger operations completed, with success or error.", s.operations);
+    telemetry::write_metric(out, "invitegw_ledger_unavailable_total", "counter",
+                            "Ledger operations answered unavailable (queue full, database slow or unreachable): 503s.",
+                            s.unavailable);
+    telemetry::write_metric(out, "invitegw_ledger_errors_total", "counter", "Statements the database refused.",
+                            s.internal_errors);
+    telemetry::write_metric(out, "invitegw_ledger_transactions_total", "counter",
+                            "Transactions committed (operations per transaction shows the group commit).",
+                            s.transactions);
+    telemetry::write_metric(out, "invitegw_ledger_reconnects_total", "counter", "Database connections reopened.",
+                            s.reconnects);
+    telemetry::write_metric(out, "invitegw_ledger_queue_depth", "gauge", "Operations waiting for the ledger's writer.",
+                            s.queue_depth);
+    telemetry::write_metric(out, "invitegw_ledger_queue_depth_max", "gauge", "The deepest the writer's queue has been.",
+                            s.max_queue_depth);
+    telemetry::write_metric(out, "invitegw_ledger_kept_outcomes", "gauge",
+                            "Outcomes waiting for the database to answer again, kept in memory.", s.kept_outcomes);
+    telemetry::write_metric(out, "invitegw_ledger_lost_outcomes_total", "counter",
+                            "Outcomes dropped because more were waiting than the queue holds (alert on any).",
+                            s.lost_outcomes);
+    telemetry::write_metric(out, "invitegw_ledger_pruned_requests_total", "counter",
+                            "Requests deleted past the retention.", s.pruned_requests);
     const std::string_view name = "invitegw_ledger_operation_duration_seconds";
-    out.append("# HELP ").append(name).append(" Time from submitting a ledger operation to its result.\n");
-    out.append("# TYPE ").append(name).append(" histogram\n");
+    telemetry::write_metric_header(out, name, "histogram", "Time from submitting a ledger operation to its result.");
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < ledger::latency_bounds_ms.size(); ++i) {
         cumulative += s.latency_buckets[i];

@@ -370,13 +370,15 @@ std::optional<std::string_view> trace_id_of(std::string_view traceparent)
     return trace;
 }
 
-std::string new_trace_id()
+std::string random_hex(std::size_t digits)
 {
     std::string id;
-    id.reserve(32);
-    append_hex(id, 32);
+    id.reserve(digits);
+    append_hex(id, digits);
     return id;
 }
+
+std::string new_trace_id() { return random_hex(32); }
 
 net::awaitable<void> run_calls(const canonical::invite_request& request, const mapping::dispatch_plan& plan,
                                call_context& context, std::vector<mapping::item_result>& results)

@@ -89,7 +89,9 @@ std::optional<std::string_view> trace_id_of(std::string_view traceparent);
 // The trace flags of a traceparent that trace_id_of() accepts.
 inline std::string_view trace_flags_of(std::string_view valid_traceparent) { return valid_traceparent.substr(53, 2); }
 
-// 32 random lower-case hex digits (thread-local generator).
+// `digits` random lower-case hex digits (thread-local generator): ids that must not collide.
+std::string random_hex(std::size_t digits);
+// 32 of them: a W3C trace id.
 std::string new_trace_id();
 
 } // namespace igw::dispatch

@@ -1,10 +1,12 @@
 #include "gateway/dispatch/job_runner.hpp"
 
+#include "gateway/dispatch/fan_out.hpp"
 #include "gateway/dispatch/job_executor.hpp"
 #include "gateway/dispatch/ledger_await.hpp"
 #include "gateway/dispatch/recorded_dispatch.hpp"
 #include "gateway/json/writer.hpp"
 #include "gateway/telemetry/log.hpp"
+#include "gateway/telemetry/metrics.hpp"
 #include "gateway/webhook/backoff.hpp"
 #include "gateway/webhook/delivery.hpp"
 #include "gateway/webhook/signature.hpp"
@@ -19,7 +21,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <cstdio>
 #include <random>
 #include <thread>
 
@@ -41,18 +42,6 @@ constexpr std::chrono::milliseconds delivery_lease{120'000};
 // How often the job counts of /metrics are refreshed.
 constexpr std::chrono::milliseconds census_interval{5'000};
 
-std::string random_hex(std::size_t bytes)
-{
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    std::string out;
-    char two[3];
-    for (std::size_t i = 0; i < bytes; ++i) {
-        std::snprintf(two, sizeof two, "%02x", static_cast<unsigned>(rng() & 0xff));
-        out += two;
-    }
-    return out;
-}
-
 const config::client_config* find_client(const config::gateway_config& config, std::string_view name)
 {
     for (const auto& client : config.clients)
@@ -65,7 +54,7 @@ const config::client_config* find_client(const config::gateway_config& config, s
 ledger::webhook_delivery completion_event(const ledger::job_claim& claim, const ledger::job_counts& counts)
 {
     ledger::webhook_delivery event;
-    event.delivery_id = "msg_" + random_hex(16);
+    event.delivery_id = "msg_" + random_hex(32);
     event.client = claim.request.client;
     event.event_type = "invitation.job.completed";
     json::writer w(event.payload);
@@ -393,19 +382,7 @@ const job_gauges& job_runner::gauges() const noexcept { return impl_->gauges; }
 void write_job_metrics(const job_gauges& g, std::string& out)
 {
     const auto gauge = [&](const char* name, const char* help, const char* type, std::uint64_t value) {
-        out += "# HELP ";
-        out += name;
-        out += ' ';
-        out += help;
-        out += "\n# TYPE ";
-        out += name;
-        out += ' ';
-        out += type;
-        out += '\n';
-        out += name;
-        out += ' ';
-        out += std::to_string(value);
-        out += '\n';
+        telemetry::write_metric(out, name, type, help, value);
     };
     gauge("invitegw_jobs_queued", "Jobs waiting for a runner (all instances).", "gauge", g.queued.load());
     gauge("invitegw_jobs_running", "Jobs being carried out (all instances).", "gauge", g.running.load());

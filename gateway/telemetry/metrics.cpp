@@ -28,12 +28,6 @@ void append_number(std::string& out, double value)
     out.append(text, static_cast<std::size_t>(n));
 }
 
-void header(std::string& out, std::string_view name, std::string_view type, std::string_view help)
-{
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-}
-
 // Histograms summed over threads, keyed by the label value.
 struct histogram_sum {
     std::array<std::uint64_t, histogram::bounds.size() + 1> buckets{};
@@ -146,7 +140,7 @@ void registry::write_prometheus(std::string& out) const
         }
     }
 
-    header(out, "invitegw_requests_total", "counter", "Requests answered, by route and HTTP status.");
+    write_metric_header(out, "invitegw_requests_total", "counter", "Requests answered, by route and HTTP status.");
     for (const auto& [key, n] : requests) {
         out.append("invitegw_requests_total{route=\"");
         append_label_value(out, key.first);
@@ -156,13 +150,13 @@ void registry::write_prometheus(std::string& out) const
             .append(std::to_string(n))
             .append("\n");
     }
-    header(out, "invitegw_request_duration_seconds", "histogram", "Time to answer an invite request.");
+    write_metric_header(out, "invitegw_request_duration_seconds", "histogram", "Time to answer an invite request.");
     write_histogram(out, "invitegw_request_duration_seconds", "route", request_durations);
-    header(out, "invitegw_requests_in_flight", "gauge", "Invite requests being processed.");
+    write_metric_header(out, "invitegw_requests_in_flight", "gauge", "Invite requests being processed.");
     out.append("invitegw_requests_in_flight ").append(std::to_string(in_flight)).append("\n");
 
-    header(out, "invitegw_results_total", "counter",
-           "Per (invitation, target) outcomes, by target, status and error code.");
+    write_metric_header(out, "invitegw_results_total", "counter",
+                        "Per (invitation, target) outcomes, by target, status and error code.");
     for (const auto& [key, n] : results) {
         const auto& [name, s, c] = key;
         out.append("invitegw_results_total{target=\"");
@@ -175,22 +169,25 @@ void registry::write_prometheus(std::string& out) const
             .append(std::to_string(n))
             .append("\n");
     }
-    header(out, "invitegw_upstream_calls_total", "counter", "Calls sent to vendors, by target (retries included).");
+    write_metric_header(out, "invitegw_upstream_calls_total", "counter",
+                        "Calls sent to vendors, by target (retries included).");
     for (const auto& [name, n] : calls) {
         out.append("invitegw_upstream_calls_total{target=\"");
         append_label_value(out, name);
         out.append("\"} ").append(std::to_string(n)).append("\n");
     }
-    header(out, "invitegw_upstream_retries_total", "counter", "Calls retried after 429 or 503, by target.");
+    write_metric_header(out, "invitegw_upstream_retries_total", "counter",
+                        "Calls retried after 429 or 503, by target.");
     for (const auto& [name, n] : retries) {
         out.append("invitegw_upstream_retries_total{target=\"");
         append_label_value(out, name);
         out.append("\"} ").append(std::to_string(n)).append("\n");
     }
-    header(out, "invitegw_upstream_call_duration_seconds", "histogram", "Time of one vendor call, retries included.");
+    write_metric_header(out, "invitegw_upstream_call_duration_seconds", "histogram",
+                        "Time of one vendor call, retries included.");
     write_histogram(out, "invitegw_upstream_call_duration_seconds", "target", call_durations);
-    header(out, "invitegw_upstream_connections", "gauge",
-           "Pooled connections per target, open (in use or idle) and idle.");
+    write_metric_header(out, "invitegw_upstream_connections", "gauge",
+                        "Pooled connections per target, open (in use or idle) and idle.");
     for (const auto& [name, counts] : connections) {
         for (const auto& [state, n] : {std::pair{"open", counts.first}, std::pair{"idle", counts.second}}) {
             out.append("invitegw_upstream_connections{target=\"");
@@ -198,15 +195,15 @@ void registry::write_prometheus(std::string& out) const
             out.append("\",state=\"").append(state).append("\"} ").append(std::to_string(n)).append("\n");
         }
     }
-    header(out, "invitegw_config_reloads_total", "counter", "Config reloads, by result.");
+    write_metric_header(out, "invitegw_config_reloads_total", "counter", "Config reloads, by result.");
     out.append("invitegw_config_reloads_total{result=\"success\"} ")
         .append(std::to_string(reloads_succeeded.load(std::memory_order_relaxed)))
         .append("\n");
     out.append("invitegw_config_reloads_total{result=\"failure\"} ")
         .append(std::to_string(reloads_failed.load(std::memory_order_relaxed)))
         .append("\n");
-    header(out, "invitegw_log_lines_dropped_total", "counter",
-           "Log lines dropped because the log destination did not keep up (or failed).");
+    write_metric_header(out, "invitegw_log_lines_dropped_total", "counter",
+                        "Log lines dropped because the log destination did not keep up (or failed).");
     out.append("invitegw_log_lines_dropped_total ").append(std::to_string(log_lines_dropped())).append("\n");
     for (const auto& section : sections_)
         section(out);
@@ -216,6 +213,19 @@ void registry::add_section(std::function<void(std::string&)> writer)
 {
     std::lock_guard lock(mutex_);
     sections_.push_back(std::move(writer));
+}
+
+void write_metric_header(std::string& out, std::string_view name, std::string_view type, std::string_view help)
+{
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void write_metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+                  std::uint64_t value)
+{
+    write_metric_header(out, name, type, help);
+    out.append(name).append(" ").append(std::to_string(value)).append("\n");
 }
 
 } // namespace igw::telemetry

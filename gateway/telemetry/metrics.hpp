@@ -107,4 +107,10 @@ private:
     std::deque<thread_metrics> threads_;
 };
 
+// For a section's writer: the # HELP and # TYPE lines of a metric, and a metric of one
+// unlabelled sample with them.
+void write_metric_header(std::string& out, std::string_view name, std::string_view type, std::string_view help);
+void write_metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+                  std::uint64_t value);
+
 } // namespace igw::telemetry
