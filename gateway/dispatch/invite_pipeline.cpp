@@ -12,6 +12,7 @@
 #include "gateway/dispatch/ledger_await.hpp"
 #include "gateway/dispatch/ledger_record.hpp"
 #include "gateway/dispatch/recorded_dispatch.hpp"
+#include "gateway/dispatch/reconcile.hpp"
 #include "gateway/telemetry/log.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -19,7 +20,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/string.hpp>
 
 #include <algorithm>
@@ -202,6 +205,77 @@ public:
             co_return reply;
         }
         write_request_document(found.value, reply.body);
+        co_return reply;
+    }
+
+    net::awaitable<server::handler_reply> reconcile(server::lookup_request& request) override
+    {
+        if (!ledger_)
+            co_return co_await invite_handler::reconcile(request);
+        const std::string id(request.recorded_id);
+        const auto found = co_await await_ledger<ledger::request_with_items>(
+            [&](auto done) { ledger_->find_request(id, request.client->name, std::move(done)); });
+        if (found.error.code == ledger::errc::not_found)
+            co_return co_await invite_handler::reconcile(request);
+        if (!found.ok())
+            co_return ledger_unavailable_reply("the ledger did not answer in time; retry");
+        if (found.value.request.state != ledger::request_state::completed) {
+            // Its calls may still settle the items; looking them up now could find an
+            // invitation a call in flight is about to create, or miss it.
+            server::handler_reply reply = problem_reply(canonical::http_problem(
+                409, "request " + id + " is still running; reconcile it once it has completed"));
+            reply.headers.emplace_back("Retry-After", "1");
+            co_return reply;
+        }
+        const mapping::route_plan* route = route_plan_of(*request.config, found.value.request.route);
+        reconcile_counts counts;
+        std::vector<ledger::item_outcome> settled;
+        if (route) {
+            reconcile_result looked = co_await dispatch::reconcile(
+                client_, *route, found.value,
+                std::chrono::steady_clock::now() + request.config->config.limits.request_timeout);
+            counts.looked_up = looked.looked_up;
+            counts.without_lookup = looked.without_lookup;
+            settled = std::move(looked.settled);
+        } else {
+            counts.without_lookup = static_cast<std::uint32_t>(
+                std::count_if(found.value.items.begin(), found.value.items.end(),
+                              [](const auto& item) { return item.status == ledger::item_status::unknown; }));
+        }
+        for (const auto& outcome : settled)
+            ++(outcome.status == ledger::item_status::invited ? counts.invited : counts.not_created);
+        counts.unknown = counts.looked_up - counts.invited - counts.not_created;
+        if (!settled.empty()) {
+            const auto recorded = co_await await_ledger<std::uint32_t>(
+                [&](auto done) { ledger_->reconcile_items(id, settled, std::move(done)); });
+            if (!recorded.ok())
+                co_return ledger_unavailable_reply(
+                    "the ledger could not record what the vendors' listings say in time; retry");
+            telemetry::log(telemetry::log_level::info, "request_reconciled",
+                           {{"request_id", id},
+                            {"looked_up", counts.looked_up},
+                            {"invited", counts.invited},
+                            {"not_created", counts.not_created},
+                            {"unknown", counts.unknown},
+                            {"recorded", recorded.value}});
+        }
+        // The items as the ledger has them now (another reconcile may have settled some first).
+        const auto after = co_await await_ledger<ledger::request_with_items>(
+            [&](auto done) { ledger_->find_request(id, request.client->name, std::move(done)); });
+        if (!after.ok())
+            co_return ledger_unavailable_reply("the ledger did not answer in time; retry");
+        std::vector<ledger::item_record> looked_up;
+        for (const auto& before : found.value.items)
+            if (before.status == ledger::item_status::unknown)
+                for (const auto& now : after.value.items)
+                    if (now.key() == before.key())
+                        looked_up.push_back(now);
+        server::handler_reply reply;
+        write_reconcile_report(id, counts, looked_up, reply.body);
+        reply.headers.emplace_back("Content-Location", (found.value.request.mode == ledger::request_mode::async
+                                                            ? "/v1/jobs/"
+                                                            : "/v1/requests/") +
+                                                           id);
         co_return reply;
     }
 
@@ -419,7 +493,58 @@ public:
             if (progress.error.code == ledger::errc::lost_ownership)
                 co_return std::nullopt;
         }
+        if (live.unknown > 0 && !co_await reconcile_job(id, route, live))
+            co_return std::nullopt;
         co_return live;
+    }
+
+    // Once every call of a job has ended with some items unknown: waits until any call the
+    // vendor may still be processing is past its deadline (every call started before now,
+    // so now + the longest timeout of the targets concerned), then looks those items up
+    // and records what the listings say, adjusting `live`. False when the job must be left
+    // (stopping, the ledger away): whoever takes it up again reconciles it then.
+    net::awaitable<bool> reconcile_job(const std::string& id, const mapping::route_plan& route,
+                                       ledger::job_counts& live)
+    {
+        ledger::request_with_items unknown;
+        unknown.request.request_id = id;
+        for (std::uint32_t first = 0;; first += job_chunk) {
+            auto items = co_await await_ledger<std::vector<ledger::item_record>>(
+                [&](auto done) { ledger_->job_items(id, first, job_chunk, std::move(done)); });
+            if (!items.ok())
+                co_return false;
+            if (items.value.empty())
+                break;
+            for (auto& item : items.value)
+                if (item.status == ledger::item_status::unknown)
+                    unknown.items.push_back(std::move(item));
+        }
+        if (!has_reconcilable_items(route, unknown))
+            co_return true;
+        std::chrono::milliseconds wait{0};
+        for (const auto& item : unknown.items)
+            if (item.target < route.targets.size() && route.targets[item.target]->has_lookup())
+                wait = std::max(wait, route.targets[item.target]->timeout);
+        net::steady_timer timer(co_await net::this_coro::executor, wait);
+        co_await timer.async_wait(net::use_awaitable);
+        const auto budget = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+        const reconcile_result looked = co_await dispatch::reconcile(client_, route, unknown, budget);
+        if (looked.settled.empty())
+            co_return true;
+        const auto recorded = co_await await_ledger<std::uint32_t>(
+            [&](auto done) { ledger_->reconcile_items(id, looked.settled, std::move(done)); });
+        if (!recorded.ok())
+            co_return false;
+        for (const auto& outcome : looked.settled) {
+            --live.unknown;
+            ++(outcome.status == ledger::item_status::invited ? live.invited : live.failed);
+        }
+        telemetry::log(telemetry::log_level::info, "job_reconciled",
+                       {{"job_id", id},
+                        {"looked_up", looked.looked_up},
+                        {"settled", looked.settled.size()},
+                        {"recorded", recorded.value}});
+        co_return true;
     }
 
     // The route plan of a recorded request's route, or null when the config no longer has it.

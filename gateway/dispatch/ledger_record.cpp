@@ -292,6 +292,26 @@ void write_job_document(const ledger::job_record& job, std::optional<std::span<c
     w.end_object();
 }
 
+void write_reconcile_report(std::string_view request_id, const reconcile_counts& counts,
+                            std::span<const ledger::item_record> items, std::string& out)
+{
+    json::writer w(out);
+    w.begin_object();
+    w.member("request_id", request_id);
+    w.key("reconcile").begin_object();
+    w.member("looked_up", counts.looked_up);
+    w.member("invited", counts.invited);
+    w.member("not_created", counts.not_created);
+    w.member("unknown", counts.unknown);
+    w.member("without_lookup", counts.without_lookup);
+    w.end_object();
+    w.key("results").begin_array();
+    for (const auto& item : items)
+        write_item(w, item);
+    w.end_array();
+    w.end_object();
+}
+
 void write_request_document(const ledger::request_with_items& recorded, std::string& out)
 {
     std::array<std::size_t, 5> counts{}; // by ledger::item_status

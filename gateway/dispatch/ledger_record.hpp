@@ -10,6 +10,7 @@
 #include "gateway/mapping/item_result.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -59,5 +60,18 @@ void write_request_document(const ledger::request_with_items& recorded, std::str
 // Without a page (the 202), no `result`, whatever the job's state.
 void write_job_document(const ledger::job_record& job, std::optional<std::span<const ledger::item_record>> page,
                         std::optional<std::uint32_t> next_cursor, std::string& out);
+
+// POST /v1/requests/{id}/reconcile: how many `unknown` items were looked up and what the
+// vendors' listings settled, then each looked-up item's record as it stands now (the
+// merged reply's result shape).
+struct reconcile_counts {
+    std::uint32_t looked_up = 0;      // unknown items on targets with a lookup
+    std::uint32_t invited = 0;        // found in the vendor's listing
+    std::uint32_t not_created = 0;    // absent from a complete listing
+    std::uint32_t unknown = 0;        // the listing could not tell: still unknown
+    std::uint32_t without_lookup = 0; // unknown items on targets without a lookup
+};
+void write_reconcile_report(std::string_view request_id, const reconcile_counts& counts,
+                            std::span<const ledger::item_record> items, std::string& out);
 
 } // namespace igw::dispatch

@@ -571,4 +571,49 @@ result<std::vector<item_record>> list_unknown(context& c, std::size_t limit)
     return {{}, std::move(out)};
 }
 
+result<std::uint32_t> reconcile_items(context& c, const std::string& request_id,
+                                      const std::vector<item_outcome>& outcomes)
+{
+    for (const auto& o : outcomes) {
+        if (o.status != item_status::invited && o.status != item_status::failed) {
+            return fail<std::uint32_t>(errc::invalid, "a reconciled item is invited or failed");
+        }
+    }
+    std::uint64_t changed = 0;
+    for (std::size_t start = 0; start < outcomes.size(); start += rows_per_statement) {
+        const std::size_t n = std::min(rows_per_statement, outcomes.size() - start);
+        // Only an item still `unknown` changes: a second reconcile running at the same time
+        // (another instance, the job runner) finds nothing left to do.
+        std::string statement = "UPDATE items SET status = v.column3, error_code = v.column4, message = v.column5, "
+                                "invitation_id = v.column6, reconciled = 1, updated_at = $2 FROM (VALUES ";
+        params p{text(request_id), num(ms(c.now))};
+        for (std::size_t i = 0; i < n; ++i) {
+            const item_outcome& o = outcomes[start + i];
+            const std::size_t k = p.size() + 1;
+            statement += i ? ", (" : "(";
+            statement += placeholders(k, 2, "CAST(", " AS INTEGER)") + ", " + placeholders(k + 2, 4);
+            statement += ")";
+            p.push_back(num(o.invitation));
+            p.push_back(num(o.target));
+            p.push_back(text(std::string(to_string(o.status))));
+            p.push_back(text(o.error_code));
+            p.push_back(text(o.message));
+            p.push_back(text(o.invitation_id));
+        }
+        statement += ") AS v WHERE items.request_id = $1 AND items.invitation = v.column1 AND "
+                     "items.target = v.column2 AND items.status = 'unknown'";
+        changed += c.db.exec(statement, p, c.until).affected;
+    }
+    if (changed > 0) {
+        // A job's document reads its counts from the request row.
+        const job_counts counts = count_items(c, request_id);
+        c.db.exec("UPDATE requests SET job_invited = $2, job_failed = $3, job_unknown = $4, updated_at = $5 "
+                  "WHERE request_id = $1 AND mode = 'async'",
+                  params{text(request_id), num(counts.invited), num(counts.failed), num(counts.unknown),
+                         num(ms(c.now))},
+                  c.until);
+    }
+    return {{}, static_cast<std::uint32_t>(changed)};
+}
+
 } // namespace igw::ledger::ops

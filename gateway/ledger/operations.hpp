@@ -39,6 +39,11 @@ result<recovered> recover(context& c);
 result<prune_counts> prune_chunk(context& c, time_point now, bool& more);
 result<std::vector<request_summary>> list_recent(context& c, std::size_t limit);
 result<std::vector<item_record>> list_unknown(context& c, std::size_t limit);
+// What a lookup of the vendor's listing established about `unknown` items (reconcile):
+// only items still unknown change, each marked reconciled; a job's counts follow. The
+// number of items changed.
+result<std::uint32_t> reconcile_items(context& c, const std::string& request_id,
+                                      const std::vector<item_outcome>& outcomes);
 
 // Jobs and their webhook outbox (job_operations.cpp).
 

@@ -95,6 +95,8 @@ public:
     void prune(time_point now, callback<prune_counts> done);
     void list_recent(std::size_t limit, callback<std::vector<request_summary>> done);
     void list_unknown(std::size_t limit, callback<std::vector<item_record>> done);
+    // Settles `unknown` items from a lookup (see ops::reconcile_items): how many changed.
+    void reconcile_items(std::string request_id, std::vector<item_outcome> outcomes, callback<std::uint32_t> done);
     // Opens and migrates the database if needed.
     void ping(callback<done> done);
 

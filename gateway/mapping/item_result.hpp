@@ -29,9 +29,10 @@ enum class error_code : std::uint8_t {
     bad_upstream_response,
     interrupted,        // unknown: the gateway stopped while the call was out (ledger recovery)
     target_unavailable, // failed, nothing sent: the target is not (or no longer) there to call
+    not_created,        // failed: was unknown, and the vendor's complete listing does not have it (reconcile)
 };
 
-inline constexpr std::size_t error_code_count = 11;
+inline constexpr std::size_t error_code_count = 12;
 
 std::string_view to_string(item_status status) noexcept;
 std::string_view to_string(error_code code) noexcept;

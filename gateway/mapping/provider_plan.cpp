@@ -46,7 +46,8 @@ public:
         reader_.throw_if_errors();
         if (!reader_.expect_map(root, "(top level)"))
             reader_.throw_if_errors();
-        reader_.check_keys(root, "", {"description", "secrets", "params", "request", "batch", "roles", "reply"});
+        reader_.check_keys(root, "", {"description", "secrets", "params", "request", "batch", "roles", "reply",
+                                        "lookup"});
         if (const YAML::Node n = root["description"]; n.IsDefined())
             reader_.string(n, "description");
 
@@ -59,6 +60,8 @@ public:
         read_roles(reader_.required(root, "", "roles"));
         read_request(reader_.required(root, "", "request"));
         read_reply(reader_.required(root, "", "reply"));
+        if (const YAML::Node n = root["lookup"]; n.IsDefined())
+            read_lookup(n);
         reader_.throw_if_errors();
         return std::move(plan_);
     }
@@ -467,6 +470,67 @@ private:
             for (std::size_t i = 0; i < n.size(); ++i)
                 if (auto p = pointer(n[i], index_key("reply.error_message", i)))
                     reply.error_message_pointers.push_back(*p);
+    }
+
+    void read_lookup(const YAML::Node& node)
+    {
+        if (!reader_.expect_map(node, "lookup"))
+            return;
+        reader_.check_keys(node, "lookup",
+                           {"path", "query", "items", "match", "invitation_id", "paging", "max_pages"});
+        lookup_plan lookup;
+        if (const YAML::Node n = reader_.required(node, "lookup", "path"); n.IsDefined())
+            if (auto path = reader_.string(n, "lookup.path")) {
+                if (path->empty() || path->front() != '/' || path->find_first_of("?# ") != std::string::npos)
+                    reader_.error(n, "lookup.path", "must be a path starting with '/' (fixed query parameters go "
+                                                    "under lookup.query)");
+                lookup.path = parse_template(n, "lookup.path", *path, false);
+            }
+        if (const YAML::Node n = node["query"]; n.IsDefined() && reader_.expect_map(n, "lookup.query")) {
+            reader_.check_unique_keys(n, "lookup.query");
+            for (const auto& member : n) {
+                const std::string name = member.first.Scalar();
+                const std::string key = child_key("lookup.query", name);
+                if (name.empty())
+                    reader_.error(member.first, key, "a query parameter needs a name");
+                else if (auto value = reader_.string(member.second, key))
+                    lookup.query.emplace_back(name, *value);
+            }
+        }
+        if (const YAML::Node n = reader_.required(node, "lookup", "items"); n.IsDefined())
+            if (auto items = pointer(n, "lookup.items"))
+                lookup.items_pointer = *items;
+        if (const YAML::Node n = reader_.required(node, "lookup", "match"); n.IsDefined())
+            if (auto member = member_name(n, "lookup.match"))
+                lookup.match_member = *member;
+        if (const YAML::Node n = reader_.required(node, "lookup", "invitation_id"); n.IsDefined())
+            if (auto member = member_name(n, "lookup.invitation_id"))
+                lookup.invitation_id_member = *member;
+        if (const YAML::Node n = node["paging"]; n.IsDefined() && reader_.expect_map(n, "lookup.paging")) {
+            reader_.check_keys(n, "lookup.paging", {"cursor", "next", "more"});
+            if (const YAML::Node c = reader_.required(n, "lookup.paging", "cursor"); c.IsDefined())
+                if (auto name = reader_.string(c, "lookup.paging.cursor")) {
+                    if (name->empty())
+                        reader_.error(c, "lookup.paging.cursor", "must name the query parameter of the cursor");
+                    for (const auto& [fixed, value] : lookup.query)
+                        if (fixed == *name)
+                            reader_.error(c, "lookup.paging.cursor", "is also a fixed parameter under lookup.query");
+                    lookup.cursor_param = *name;
+                }
+            if (const YAML::Node next = reader_.required(n, "lookup.paging", "next"); next.IsDefined())
+                if (auto p = pointer(next, "lookup.paging.next")) {
+                    if (p->empty())
+                        reader_.error(next, "lookup.paging.next", "must point into the page, e.g. /next_cursor");
+                    lookup.next_cursor_pointer = *p;
+                }
+            if (const YAML::Node more = n["more"]; more.IsDefined())
+                if (auto p = pointer(more, "lookup.paging.more"))
+                    lookup.has_more_pointer = *p;
+        }
+        if (const YAML::Node n = node["max_pages"]; n.IsDefined())
+            if (auto v = reader_.integer(n, "lookup.max_pages", 1, 10'000))
+                lookup.max_pages = static_cast<unsigned>(*v);
+        plan_.lookup = std::move(lookup);
     }
 
     std::optional<std::string> pointer(const YAML::Node& node, const std::string& key)

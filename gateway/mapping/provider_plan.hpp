@@ -5,6 +5,7 @@
 #include "gateway/config/env.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,22 @@ struct reply_plan {
     std::vector<std::string> error_message_pointers; // first string found wins
 };
 
+// How to list the invitations a vendor holds, so that an item left `unknown` can be
+// settled by asking (POST /v1/requests/{id}/reconcile). A GET with the create call's
+// headers (credentials included) and no body, paged by cursor when the vendor pages.
+struct lookup_plan {
+    text_template path;                                       // like request.path: {param.NAME} allowed
+    std::vector<std::pair<std::string, std::string>> query;   // fixed query parameters, in order
+    std::string items_pointer;                                // the array of invitations in a page; "" = the page
+    std::string match_member;                                 // the element member holding the email
+    std::string invitation_id_member;                         // the element member holding the vendor's id
+    // Paging by cursor; without `cursor_param` the first page is the whole listing.
+    std::string cursor_param;        // the query parameter that asks for the page after a cursor
+    std::string next_cursor_pointer; // where a page gives the next cursor; absent, null or "" ends
+    std::string has_more_pointer;    // optional boolean; false ends the listing even with a cursor
+    unsigned max_pages = 100;        // past this the listing counts as incomplete
+};
+
 struct header_spec {
     std::string name;
     text_template value;
@@ -98,6 +115,7 @@ struct provider_plan {
     bool group_by_role = false;
     role_spec roles;
     reply_plan reply;
+    std::optional<lookup_plan> lookup; // absent: this vendor's unknown items cannot be looked up
 };
 
 // Loads and checks providers/<name>.yaml; throws config::config_error with every

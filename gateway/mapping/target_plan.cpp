@@ -175,7 +175,32 @@ public:
             }
 
         bind_roles(plan, canonical_roles);
+        if (provider_.lookup)
+            bind_lookup(*provider_.lookup, plan);
         return plan;
+    }
+
+    void bind_lookup(const lookup_plan& lookup, target_plan& plan)
+    {
+        std::string target = target_.url.path_prefix;
+        for (const auto& part : lookup.path.parts) {
+            if (part.what == text_template::part::kind::literal)
+                target += part.text;
+            else if (const std::string* value = param(part.text))
+                append_path_segment(target, *value);
+        }
+        char separator = '?';
+        for (const auto& [name, value] : lookup.query) {
+            target += separator;
+            append_path_segment(target, name);
+            target += '=';
+            append_path_segment(target, value);
+            separator = '&';
+        }
+        plan.lookup_target = std::move(target);
+        for (const auto& header : plan.headers)
+            if (header.name != "Content-Type")
+                plan.lookup_headers.push_back(header);
     }
 
     void bind_roles(target_plan& plan, const std::vector<std::string>& canonical_roles)

@@ -44,6 +44,13 @@ struct target_plan {
     // Parameters referenced by the body, by name, rendered into constants at bind time.
     std::vector<std::pair<std::string, std::string>> body_params;
 
+    // The provider's lookup (its listing of invitations), when it has one: the GET's
+    // origin-form target with its fixed query, and the create call's headers without
+    // Content-Type (a GET has no body).
+    std::string lookup_target;
+    std::vector<header_field> lookup_headers;
+    bool has_lookup() const noexcept { return !lookup_target.empty(); }
+
     unsigned max_items = 1;
     std::chrono::milliseconds timeout{10'000};
     unsigned max_in_flight = 8;

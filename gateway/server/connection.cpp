@@ -241,7 +241,8 @@ net::awaitable<bool> connection::route_request(request_parser& parser, std::stri
     }
     if (match.kind == endpoint::invite)
         co_return co_await serve_invite(parser, match, request_id);
-    if (match.kind == endpoint::request_lookup || match.kind == endpoint::job_lookup)
+    if (match.kind == endpoint::request_lookup || match.kind == endpoint::job_lookup ||
+        match.kind == endpoint::reconcile)
         co_return co_await serve_lookup(parser, match, request_id);
     co_return co_await serve_builtin(parser, match, request_id);
 }

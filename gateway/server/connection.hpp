@@ -8,7 +8,7 @@
 //   read_error.cpp        answering a request that could not be read
 //   reply_write.cpp       writing a reply, and how the connection ends after it; the
 //                         503 for connections past the caps
-//   request_lookup.cpp    GET /v1/requests/{id}: a recorded request, asked of the handler
+//   request_lookup.cpp    GET /v1/requests/{id} (and jobs, reconcile): asked of the handler
 
 #include <chrono>
 #include <cstddef>

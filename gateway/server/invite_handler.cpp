@@ -15,4 +15,15 @@ boost::asio::awaitable<handler_reply> invite_handler::lookup(lookup_request& req
     co_return reply;
 }
 
+boost::asio::awaitable<handler_reply> invite_handler::reconcile(lookup_request& request)
+{
+    handler_reply reply;
+    const canonical::problem problem =
+        canonical::not_found_problem("/v1/requests/" + std::string(request.recorded_id) + "/reconcile");
+    reply.status = problem.status;
+    reply.content_type = "application/problem+json";
+    problem.write_json(reply.body);
+    co_return reply;
+}
+
 } // namespace igw::server

@@ -69,6 +69,7 @@ struct lookup_request {
     std::shared_ptr<const mapping::compiled_config> config;
     bool job = false;       // GET /v1/jobs/{id}
     std::string_view query; // after the '?', if any (a job's ?cursor=)
+    bool reconcile = false; // POST /v1/requests/{id}/reconcile
 };
 
 // One handler object per worker thread, bound to that thread's executor, so it can keep
@@ -85,6 +86,9 @@ public:
     // The recorded result of an earlier request. Without a ledger there is none: the
     // default answers 404.
     virtual boost::asio::awaitable<handler_reply> lookup(lookup_request& request);
+    // Looks the request's `unknown` items up at the vendors and records what they say.
+    // Without a ledger there is nothing to reconcile: the default answers 404.
+    virtual boost::asio::awaitable<handler_reply> reconcile(lookup_request& request);
 };
 
 // Called once per worker by the server's constructor, on the constructing thread, with

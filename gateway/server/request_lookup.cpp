@@ -1,5 +1,6 @@
-// GET /v1/requests/{id} and GET /v1/jobs/{id}: the client authenticates as on an invite
-// route, and the invite handler (which owns the ledger) answers with what it recorded.
+// GET /v1/requests/{id}, GET /v1/jobs/{id} and POST /v1/requests/{id}/reconcile: the
+// client authenticates as on an invite route, and the invite handler (which owns the
+// ledger) answers with what it recorded.
 #include "gateway/server/connection.hpp"
 
 #include <exception>
@@ -25,13 +26,20 @@ net::awaitable<bool> connection::serve_lookup(request_parser& parser, const rout
         co_return co_await send(res, keep_alive, body_pending);
     }
     disarm_deadline(); // the ledger's time, not the client's
-    lookup_request lookup{client, request_id, match.resource_id, snapshot_, match.kind == endpoint::job_lookup, {}};
+    lookup_request lookup{client,
+                          request_id,
+                          match.resource_id,
+                          snapshot_,
+                          match.kind == endpoint::job_lookup,
+                          {},
+                          match.kind == endpoint::reconcile};
     if (const auto query = target_.find('?'); query != std::string::npos)
         lookup.query = std::string_view(target_).substr(query + 1);
     handler_reply reply;
     std::string failure;
     try {
-        reply = co_await worker_.handler->lookup(lookup);
+        reply = lookup.reconcile ? co_await worker_.handler->reconcile(lookup)
+                                 : co_await worker_.handler->lookup(lookup);
     } catch (const std::exception& e) {
         failure = e.what();
     }

@@ -1,5 +1,7 @@
 #include "gateway/server/router.hpp"
 
+#include <algorithm>
+
 namespace igw::server {
 
 route_match match_route(std::string_view method, std::string_view target,
@@ -18,6 +20,14 @@ route_match match_route(std::string_view method, std::string_view target,
         return {endpoint::openapi, 0, get, "GET, HEAD", {}};
     if (path == "/admin/reload")
         return {endpoint::admin_reload, 0, method == "POST", "POST", {}};
+    if (path.starts_with(request_lookup_prefix) && path.ends_with(reconcile_suffix)) {
+        const std::string_view id =
+            path.substr(request_lookup_prefix.size(),
+                        path.size() - request_lookup_prefix.size() - std::min(path.size(), reconcile_suffix.size()));
+        if (path.size() > request_lookup_prefix.size() + reconcile_suffix.size() &&
+            id.find('/') == std::string_view::npos)
+            return {endpoint::reconcile, 0, method == "POST", "POST", id};
+    }
     for (const auto& [prefix, kind] : {std::pair{request_lookup_prefix, endpoint::request_lookup},
                                        std::pair{job_lookup_prefix, endpoint::job_lookup}}) {
         if (!path.starts_with(prefix))
