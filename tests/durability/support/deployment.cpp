@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 
@@ -25,10 +26,22 @@ void insert_after(std::string& text, std::string_view anchor, std::string_view l
     text.insert(at + anchor.size(), lines);
 }
 
+// The Nimbus target: role ids and team ids its emulated account has.
+std::string nimbus_target(std::uint16_t port)
+{
+    return "\n  - name: nimbus\n    provider: nimbus\n    base_url: http://127.0.0.1:" + std::to_string(port) +
+           "\n    secrets: {token: " + std::string(nimbus_token) + "}\n    params: {workspace: " +
+           std::string(nimbus_workspace) +
+           ", team_ids: [3, 5]}\n    roles: {admin: 10, developer: 20, member: 20, billing: unsupported}\n"
+           "    timeout: " +
+           std::to_string(nimbus_timeout_ms) + "ms\n";
+}
+
 // The shipped config with the test's ledger, a second client, a route that requires an
 // Idempotency-Key and a short shutdown grace (shutdown_grace_ms); everything else
-// (targets, role maps, other limits) as shipped.
-std::string test_config(const std::string& state_block, const deployment_options& options)
+// (targets, role maps, other limits) as shipped. `providers_dir` holds the providers.
+std::string test_config(const std::string& state_block, const deployment_options& options,
+                        const std::string& providers_dir, std::uint16_t nimbus_port)
 {
     std::string text = test::read_file(repo_dir + "/config/gateway.yaml");
     const std::size_t state = text.find("\nstate:\n");
@@ -50,7 +63,15 @@ std::string test_config(const std::string& state_block, const deployment_options
     insert_after(text, "\nclients:\n", "  - name: other\n    key: " + std::string(other_client_key) + "\n");
     insert_after(text, "\nroutes:\n",
                  "  - path: " + std::string(strict_path) + "\n    targets: [anthropic]\n    idempotency: required\n");
-    return "providers_dir: " + repo_dir + "/providers\n" + text;
+    if (options.nimbus) {
+        insert_after(text, "\nroutes:\n", "  - path: " + std::string(nimbus_path) + "\n    targets: [nimbus]\n");
+        const std::size_t targets = text.find("\ntargets:\n");
+        if (targets == std::string::npos)
+            throw std::runtime_error("config/gateway.yaml has no targets section");
+        const std::size_t end = text.find("\n\n", targets + 1);
+        text.insert(end == std::string::npos ? text.size() : end, nimbus_target(nimbus_port));
+    }
+    return "providers_dir: " + providers_dir + "\n" + text;
 }
 
 } // namespace
@@ -58,6 +79,19 @@ std::string test_config(const std::string& state_block, const deployment_options
 deployment::deployment(ledger::backend_kind backend, deployment_options options)
     : db_(backend), emulators_(std::make_unique<emulator::server>())
 {
+    std::string providers_dir = repo_dir + "/providers";
+    std::uint16_t nimbus_port = 0;
+    if (options.nimbus) {
+        nimbus_ = std::make_unique<e2e::nimbus_vendor>(std::string(nimbus_token), std::string(nimbus_workspace),
+                                                       std::vector<std::int64_t>{10, 20},
+                                                       std::vector<std::int64_t>{3, 5, 8});
+        nimbus_port = nimbus_->port();
+        // The shipped providers and the test-only one, side by side in one folder.
+        for (const auto& entry : std::filesystem::directory_iterator(repo_dir + "/providers"))
+            dir_.write("providers/" + entry.path().filename().string(), test::read_file(entry.path().string()));
+        dir_.write("providers/nimbus.yaml", test::read_file(test::test_data_dir() + "/e2e/providers/nimbus.yaml"));
+        providers_dir = (dir_.path() / "providers").string();
+    }
     sqlite_path_ = (dir_.path() / "state" / "ledger.db").string();
     std::string state = "state:\n";
     if (backend == ledger::backend_kind::sqlite)
@@ -65,7 +99,7 @@ deployment::deployment(ledger::backend_kind backend, deployment_options options)
     else
         state += "  backend: postgres\n  url: \"" + db_.settings().url + "\"\n";
     state += "  instance: ${INVITEGW_INSTANCE}\n  timeout: 5s\n  job_lease: " + std::to_string(job_lease_ms) + "ms\n";
-    config_file_ = dir_.write("gateway.yaml", test_config(state, options));
+    config_file_ = dir_.write("gateway.yaml", test_config(state, options, providers_dir, nimbus_port));
 }
 
 ledger::settings deployment::ledger_settings(const std::string& instance) const

@@ -6,6 +6,7 @@
 #include "gateway/ledger/settings.hpp"
 #include "sandbox/emulator.hpp"
 #include "tests/durability/support/gateway_process.hpp"
+#include "tests/e2e/support/nimbus_vendor.hpp"
 #include "tests/emulator/test_client.hpp"
 #include "tests/ledger/support/backends.hpp"
 #include "tests/support/files.hpp"
@@ -31,9 +32,18 @@ inline constexpr int job_lease_ms = 2000;
 // The test config's webhook secret (whsec_ + base64 of 32 bytes).
 inline constexpr std::string_view webhook_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwJEpXOsCdxRc=";
 
+// The test config's route to the test-only Nimbus vendor (tests/e2e/providers/nimbus.yaml),
+// when deployment_options::nimbus is set; its target's timeout, and what its account has.
+inline constexpr std::string_view nimbus_path = "/v1/nimbus";
+inline constexpr int nimbus_timeout_ms = 1000;
+inline constexpr std::string_view nimbus_token = "nimbus-durability-token";
+inline constexpr std::string_view nimbus_workspace = "ws_7Q2";
+
 struct deployment_options {
     // When set, the default client's webhook (http to loopback is allowed).
     std::optional<std::string> webhook_url;
+    // A Nimbus emulator in this process and a target `nimbus` on route nimbus_path.
+    bool nimbus = false;
 };
 
 class deployment {
@@ -41,6 +51,7 @@ public:
     explicit deployment(ledger::backend_kind backend, deployment_options options = {});
 
     emulator::server& emulators() noexcept { return *emulators_; }
+    e2e::nimbus_vendor& nimbus() { return *nimbus_; } // with deployment_options::nimbus
     ledger::backend_kind backend() const noexcept { return db_.kind(); }
     // The ledger the gateways use, for a test that reads or writes it directly.
     ledger::settings ledger_settings(const std::string& instance) const;
@@ -59,6 +70,7 @@ private:
     test::test_database db_;
     test::temp_dir dir_;
     std::unique_ptr<emulator::server> emulators_;
+    std::unique_ptr<e2e::nimbus_vendor> nimbus_;
     std::string sqlite_path_;
     std::string config_file_;
     unsigned started_ = 0;
