@@ -428,6 +428,40 @@ BOOST_AUTO_TEST_CASE(job_documents_fit_the_job_schema)
                     .empty()); // progress without its counts
 }
 
+// POST /v1/requests/{id}/reconcile's report as the pipeline writes it: one item found in
+// the vendor's listing, one absent from it.
+BOOST_AUTO_TEST_CASE(reconcile_reports_fit_their_schema)
+{
+    const schema_checker schemas{std::string(api::openapi_document())};
+    const std::string reconcile_post = "/paths/~1v1~1requests~1{request_id}~1reconcile/post";
+    std::vector<ledger::item_record> items(2);
+    for (std::uint32_t i = 0; i < items.size(); ++i) {
+        items[i].request_id = "crash-b";
+        items[i].invitation = i;
+        items[i].email = i ? "joe@example.com" : "jane@example.com";
+        items[i].target_name = "anthropic";
+        items[i].upstream_status = 0;
+        items[i].attempts = 1;
+    }
+    items[0].status = ledger::item_status::invited;
+    items[0].invitation_id = "invite_01";
+    items[1].status = ledger::item_status::failed;
+    items[1].error_code = "not_created";
+    items[1].message = "target anthropic does not list an invitation for this email";
+    dispatch::reconcile_counts counts{.looked_up = 2, .invited = 1, .not_created = 1};
+    std::string report;
+    dispatch::write_reconcile_report("crash-b", counts, items, report);
+    for (const std::string schema :
+         {std::string("/components/schemas/ReconcileReport"),
+          reconcile_post + "/responses/200/content/application~1json/schema"}) {
+        const auto violations = schemas.check(report, schema);
+        BOOST_TEST(violations.empty(), schema << describe(violations) << "\n" << report);
+    }
+    std::string drifted = report;
+    drifted.replace(drifted.find(R"("looked_up")"), 11, R"("looked_at")");
+    BOOST_TEST(!schemas.check(drifted, "/components/schemas/ReconcileReport").empty());
+}
+
 // Without a ledger there is nowhere to keep a job: Prefer: respond-async is served
 // synchronously, and GET /v1/jobs/{id} finds nothing; both as the document says.
 BOOST_AUTO_TEST_CASE(without_a_ledger_respond_async_is_served_synchronously_and_jobs_are_not_found)

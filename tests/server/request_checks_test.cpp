@@ -127,6 +127,19 @@ BOOST_AUTO_TEST_CASE(a_recorded_request_is_one_segment_below_v1_requests)
     BOOST_TEST((srv::match_route("GET", "/v1/requests/a/b", routes).kind == srv::endpoint::not_found));
 }
 
+BOOST_AUTO_TEST_CASE(reconcile_is_a_post_to_a_recorded_request)
+{
+    const auto routes = srv::testing::test_config().routes;
+    auto m = srv::match_route("POST", "/v1/requests/req-42/reconcile", routes);
+    BOOST_TEST((m.kind == srv::endpoint::reconcile && m.method_allowed));
+    BOOST_TEST(m.resource_id == "req-42");
+    m = srv::match_route("GET", "/v1/requests/req-42/reconcile?x=1", routes);
+    BOOST_TEST((m.kind == srv::endpoint::reconcile && !m.method_allowed && m.allow == "POST"));
+    BOOST_TEST((srv::match_route("POST", "/v1/requests//reconcile", routes).kind == srv::endpoint::not_found));
+    BOOST_TEST((srv::match_route("POST", "/v1/requests/reconcile", routes).kind == srv::endpoint::request_lookup));
+    BOOST_TEST((srv::match_route("POST", "/v1/requests/a/b/reconcile", routes).kind == srv::endpoint::not_found));
+}
+
 namespace {
 
 srv::framing_verdict verdict(std::vector<std::string_view> values, bool content_length = false, unsigned version = 11)
