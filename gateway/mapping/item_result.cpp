@@ -26,6 +26,7 @@ std::string_view to_string(error_code code) noexcept
     case error_code::bad_upstream_response: return "bad_upstream_response";
     case error_code::interrupted: return "interrupted";
     case error_code::target_unavailable: return "target_unavailable";
+    case error_code::not_created: return "not_created";
     }
     return "";
 }
