@@ -43,6 +43,8 @@ struct target_plan {
     std::vector<std::uint32_t> role_group;
     // Parameters referenced by the body, by name, rendered into constants at bind time.
     std::vector<std::pair<std::string, std::string>> body_params;
+    // List parameters the body references, by name (integer lists already checked).
+    std::vector<std::pair<std::string, std::vector<std::string>>> body_list_params;
 
     unsigned max_items = 1;
     std::chrono::milliseconds timeout{10'000};
