@@ -102,6 +102,12 @@ void write_summary(std::ostream& out, const mapping::compiled_config& loaded)
             out << "    header    " << header.name << ": " << (header.secret ? "<redacted>" : header.value) << "\n";
         for (const auto& [name, value] : tc.params)
             out << "    param     " << name << " = " << (value.empty() ? "(unset)" : value) << "\n";
+        for (const auto& [name, list] : tc.list_params) {
+            out << "    param     " << name << " = [";
+            for (std::size_t i = 0; i < list.size(); ++i)
+                out << (i ? ", " : "") << list[i];
+            out << "]\n";
+        }
         for (const auto& [name, value] : tc.secrets)
             out << "    secret    " << name << " = <redacted>\n";
         if (target.provider->roles.type == mapping::role_spec::kind::none) {

@@ -42,6 +42,13 @@ struct target_config {
     std::string provider; // providers/<provider>.yaml
     base_url url;
     std::map<std::string, std::string> params; // e.g. organization_id, tenant
+    // Parameters given as a YAML sequence (e.g. team_ids: [3, 5]), each element after
+    // ${VAR} substitution, for a provider body's {$param: NAME, as: integer_list}. A name
+    // is in `params` or here, never in both.
+    std::map<std::string, std::vector<std::string>> list_params;
+    // "file:line:col" of each parameter's value, and of each list element as "NAME[i]",
+    // for messages about a value that does not suit the provider.
+    std::map<std::string, std::string> param_origins;
     std::map<std::string, std::string> secrets;
     // Canonical role -> vendor value. Empty for providers that take no role.
     std::map<std::string, role_value> roles;

@@ -313,6 +313,34 @@ private:
         }
     }
 
+    // Each parameter is one value or a list of them; which one a provider wants is checked
+    // when the target is bound to it, at the origins recorded here.
+    void read_params(const YAML::Node& node, const std::string& key, target_config& target)
+    {
+        if (!reader_.expect_map(node, key))
+            return;
+        reader_.check_unique_keys(node, key);
+        for (const auto& member : node) {
+            const std::string name = member.first.Scalar();
+            const std::string member_key = child_key(key, name);
+            target.param_origins[name] = reader_.origin(member.second);
+            if (!member.second.IsSequence()) {
+                if (auto value = reader_.string(member.second, member_key))
+                    target.params[name] = std::move(*value);
+                continue;
+            }
+            std::vector<std::string> list;
+            for (std::size_t i = 0; i < member.second.size(); ++i) {
+                const YAML::Node element = member.second[i];
+                const std::string element_key = index_key(member_key, i);
+                target.param_origins[index_key(name, i)] = reader_.origin(element);
+                if (auto value = reader_.string(element, element_key))
+                    list.push_back(std::move(*value));
+            }
+            target.list_params[name] = std::move(list);
+        }
+    }
+
     void read_targets(const YAML::Node& node, gateway_config& config)
     {
         if (!node.IsDefined() || !reader_.expect_sequence(node, "targets"))
@@ -347,7 +375,7 @@ private:
                 if (auto v = reader_.url(n, child_key(tkey, "base_url")))
                     target.url = *v;
             if (const YAML::Node n = t["params"]; n.IsDefined())
-                read_string_map(n, child_key(tkey, "params"), target.params);
+                read_params(n, child_key(tkey, "params"), target);
             if (const YAML::Node n = t["secrets"]; n.IsDefined())
                 read_string_map(n, child_key(tkey, "secrets"), target.secrets, &config.secret_variables);
             if (const YAML::Node n = t["roles"]; n.IsDefined())

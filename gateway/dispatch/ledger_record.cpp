@@ -112,6 +112,8 @@ ledger::item_outcome to_outcome(const mapping::item_result& result)
     out.expires_at = result.expires_at;
     out.vendor_status = result.vendor_status;
     out.upstream_status = result.upstream_status;
+    out.already_invited = result.already_invited;
+    out.reconciled = result.reconciled;
     return out;
 }
 
@@ -125,6 +127,8 @@ std::optional<mapping::item_result> recorded_result(const ledger::item_record& i
     out.expires_at = item.expires_at;
     out.vendor_status = item.vendor_status;
     out.message = item.message;
+    out.already_invited = item.already_invited;
+    out.reconciled = item.reconciled;
     switch (item.status) {
     case ledger::item_status::pending: return std::nullopt;
     case ledger::item_status::sending:
@@ -205,6 +209,11 @@ void write_item(json::writer& w, const ledger::item_record& item)
         w.member("vendor_status", item.vendor_status);
     if (item.upstream_status != 0)
         w.member("upstream_status", item.upstream_status);
+    // Written only when true: most items are neither, and an absent flag reads as false.
+    if (item.already_invited)
+        w.member("already_invited", true);
+    if (item.reconciled)
+        w.member("reconciled", true);
     if (item.status == ledger::item_status::failed || item.status == ledger::item_status::unknown) {
         w.key("error").begin_object();
         w.member("code", item.error_code);

@@ -70,6 +70,11 @@ merge_summary write_merged_reply(std::string_view request_id, const canonical::i
             w.member("vendor_status", result.vendor_status);
         if (result.upstream_status != 0)
             w.member("upstream_status", result.upstream_status);
+        // Written only when true: most items are neither, and an absent flag reads as false.
+        if (result.already_invited)
+            w.member("already_invited", true);
+        if (result.reconciled)
+            w.member("reconciled", true);
         if (result.status != item_status::invited) {
             w.key("error").begin_object();
             w.member("code", mapping::to_string(result.error));

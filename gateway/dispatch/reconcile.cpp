@@ -164,6 +164,7 @@ net::awaitable<reconcile_result> reconcile(upstream::client& client, const mappi
             ledger::item_outcome& outcome = result.settled.emplace_back();
             outcome.invitation = item->invitation;
             outcome.target = item->target;
+            outcome.reconciled = true;
             if (found != listed.found.end()) {
                 outcome.status = ledger::item_status::invited;
                 outcome.invitation_id = found->second;

@@ -56,6 +56,8 @@ item_record read_item(const sql::row& r)
     i.attempts = static_cast<std::uint32_t>(r.integer(14));
     i.created_at = from_ms(r.integer(15));
     i.updated_at = from_ms(r.integer(16));
+    i.already_invited = r.integer(17) != 0;
+    i.reconciled = r.integer(18) != 0;
     return i;
 }
 
@@ -416,18 +418,19 @@ result<done> settle(context& c, const std::string& request_id, const std::vector
     std::uint64_t matched = 0;
     for (std::size_t start = 0; start < outcomes.size(); start += rows_per_statement) {
         const std::size_t n = std::min(rows_per_statement, outcomes.size() - start);
-        // VALUES columns are column1..column9 on both backends.
+        // VALUES columns are column1..column11 on both backends.
         std::string statement = "UPDATE items SET status = v.column3, error_code = v.column4, message = v.column5, "
                                 "invitation_id = v.column6, expires_at = v.column7, vendor_status = v.column8, "
-                                "upstream_status = v.column9, updated_at = $2 FROM (VALUES ";
+                                "upstream_status = v.column9, already_invited = v.column10, "
+                                "reconciled = v.column11, updated_at = $2 FROM (VALUES ";
         params p{text(request_id), num(ms(c.now))};
         for (std::size_t i = 0; i < n; ++i) {
             const item_outcome& o = outcomes[start + i];
             const std::size_t k = p.size() + 1;
             statement += i ? ", (" : "(";
             statement += "CAST($" + std::to_string(k) + " AS INTEGER), CAST($" + std::to_string(k + 1) +
-                         " AS INTEGER), " + placeholders(k + 2, 6) + ", CAST($" + std::to_string(k + 8) +
-                         " AS INTEGER))";
+                         " AS INTEGER), " + placeholders(k + 2, 6) + ", " +
+                         placeholders(k + 8, 3, "CAST(", " AS INTEGER)") + ")";
             p.push_back(num(o.invitation));
             p.push_back(num(o.target));
             p.push_back(text(std::string(to_string(o.status))));
@@ -437,6 +440,8 @@ result<done> settle(context& c, const std::string& request_id, const std::vector
             p.push_back(text(o.expires_at));
             p.push_back(text(o.vendor_status));
             p.push_back(num(o.upstream_status));
+            p.push_back(num(o.already_invited ? 1 : 0));
+            p.push_back(num(o.reconciled ? 1 : 0));
         }
         statement += ") AS v WHERE items.request_id = $1 AND items.invitation = v.column1 AND items.target = v.column2";
         matched += c.db.exec(statement, p, c.until).affected;

@@ -83,6 +83,8 @@ struct item_record {
     std::string vendor_status;
     unsigned upstream_status = 0; // 0 when no reply was read
     std::uint32_t attempts = 0;   // vendor calls that carried this item
+    bool already_invited = false; // invited: the vendor said the person already was
+    bool reconciled = false;      // settled by looking the item up at the vendor afterwards
     time_point created_at{};
     time_point updated_at{};
 
@@ -155,6 +157,8 @@ struct item_outcome {
     std::string expires_at;
     std::string vendor_status;
     unsigned upstream_status = 0;
+    bool already_invited = false; // see item_record
+    bool reconciled = false;
 };
 
 enum class begin_kind : std::uint8_t {

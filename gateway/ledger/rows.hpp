@@ -31,7 +31,7 @@ inline constexpr const char* request_columns =
 
 inline constexpr const char* item_columns =
     "request_id, invitation, target, email, ref, target_name, role, status, error_code, message, invitation_id, "
-    "expires_at, vendor_status, upstream_status, attempts, created_at, updated_at";
+    "expires_at, vendor_status, upstream_status, attempts, created_at, updated_at, already_invited, reconciled";
 
 struct loaded_request {
     request_record record;

@@ -113,6 +113,14 @@ const std::vector<migration>& migrations()
                   duration_ms INTEGER NOT NULL,
                   PRIMARY KEY (delivery_id, attempt)))",
          }},
+        // Two facts about how an item was settled, for the client: the vendor answered that
+        // the person was already invited (mapping's already-invited rules), or the item was
+        // settled afterwards by looking it up at the vendor (reconcile).
+        {4,
+         {
+             "ALTER TABLE items ADD COLUMN already_invited INTEGER NOT NULL DEFAULT 0",
+             "ALTER TABLE items ADD COLUMN reconciled INTEGER NOT NULL DEFAULT 0",
+         }},
     };
     return list;
 }

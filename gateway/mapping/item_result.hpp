@@ -29,7 +29,7 @@ enum class error_code : std::uint8_t {
     bad_upstream_response,
     interrupted,        // unknown: the gateway stopped while the call was out (ledger recovery)
     target_unavailable, // failed, nothing sent: the target is not (or no longer) there to call
-    not_created,        // failed: was unknown, and the vendor's complete listing does not have it (reconcile)
+    not_created,        // failed: the vendor's complete listing shows it was never created (reconcile)
 };
 
 inline constexpr std::size_t error_code_count = 12;
@@ -48,6 +48,11 @@ struct item_result {
     std::string invitation_id;
     std::string expires_at;
     std::string vendor_status;
+    // Invited because the vendor answered that the person already was (a provider's
+    // `reply.already_invited` rule), not because this call created the invitation.
+    bool already_invited = false;
+    // Settled after the fact by looking the item up at the vendor (reconcile).
+    bool reconciled = false;
     // For the client: the vendor's own message where it sent one (secrets redacted, at
     // most 512 bytes), else the gateway's short message (mapping/outcome.hpp).
     std::string message;

@@ -1,6 +1,7 @@
 #include "gateway/mapping/provider_plan.hpp"
 
 #include "gateway/config/yaml_reader.hpp"
+#include "gateway/mapping/owned_headers.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -158,8 +159,15 @@ private:
                     reader_.error(member.first, key, "is not a valid header name");
                     continue;
                 }
-                if (reserved_header(name)) {
-                    reader_.error(member.first, key, "is set by the gateway itself");
+                if (const std::string_view owned = owned_header(name); !owned.empty()) {
+                    reader_.error(member.first, key,
+                                  std::string(owned) + " is set by the gateway itself; a provider cannot set it");
+                    continue;
+                }
+                // Header names are case-insensitive: "accept" and "Accept" would be sent twice.
+                if (std::any_of(plan_.headers.begin(), plan_.headers.end(),
+                                [&](const header_spec& h) { return header_name_equals(h.name, name); })) {
+                    reader_.error(member.first, key, "is given twice (header names are case-insensitive)");
                     continue;
                 }
                 if (auto value = reader_.string(member.second, key))
@@ -176,7 +184,7 @@ private:
                 if (auto v = reader_.string(p, "request.basic_auth.password"))
                     plan_.basic_password = parse_template(p, "request.basic_auth.password", *v, true);
             for (const auto& header : plan_.headers)
-                if (equals_ignore_case(header.name, "authorization"))
+                if (header_name_equals(header.name, "authorization"))
                     reader_.error(n, "request.basic_auth", "conflicts with the Authorization header");
         }
         if (const YAML::Node n = reader_.required(node, "request", "body"); n.IsDefined()) {
@@ -186,21 +194,6 @@ private:
                 plan_.body.front().what != body_node::kind::each_begin)
                 reader_.error(n, "request.body", "must be a JSON object or array");
         }
-    }
-
-    static bool equals_ignore_case(std::string_view a, std::string_view b)
-    {
-        return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-                   return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-               });
-    }
-
-    static bool reserved_header(std::string_view name)
-    {
-        for (std::string_view reserved : {"host", "content-length", "content-type", "transfer-encoding", "connection"})
-            if (equals_ignore_case(name, reserved))
-                return true;
-        return false;
     }
 
     // "{secret.NAME}" and "{param.NAME}" are references; "{{" and "}}" are literal braces.
@@ -248,6 +241,7 @@ private:
                 else if (!secrets_allowed && contains(plan_.optional_params, name))
                     reader_.error(at, key, "an optional parameter cannot be part of the path");
                 result.parts.push_back({text_template::part::kind::param, name});
+                template_params_.push_back(name);
             } else {
                 reader_.error(at, key,
                               "unknown reference {" + std::string(ref) + "} (use {secret.NAME} or {param.NAME})");
@@ -346,9 +340,29 @@ private:
                 auto type = reader_.string(as, child_key(key, "as"));
                 if (type && *type == "integer")
                     kind = body_node::kind::param_integer;
+                else if (type && *type == "integer_list")
+                    kind = body_node::kind::param_integer_list;
+                else if (type && *type == "string_list")
+                    kind = body_node::kind::param_string_list;
                 else if (type && *type != "string")
-                    reader_.error(as, child_key(key, "as"), "must be string or integer");
+                    reader_.error(as, child_key(key, "as"), "must be string, integer, integer_list or string_list");
             }
+            // A target gives a parameter either as one value or as a list, so every use of
+            // it must agree (templates in the path and headers are single values).
+            const bool as_list = kind == body_node::kind::param_integer_list ||
+                                 kind == body_node::kind::param_string_list;
+            const bool used_as_scalar = contains(template_params_, *name) ||
+                                        std::any_of(plan_.body.begin(), plan_.body.end(), [&](const body_node& b) {
+                                            return b.text == *name && (b.what == body_node::kind::param_string ||
+                                                                       b.what == body_node::kind::param_integer);
+                                        });
+            const bool used_as_list = std::any_of(plan_.body.begin(), plan_.body.end(), [&](const body_node& b) {
+                return b.text == *name &&
+                       (b.what == body_node::kind::param_integer_list || b.what == body_node::kind::param_string_list);
+            });
+            if (as_list ? used_as_scalar : used_as_list)
+                reader_.error(argument, dkey,
+                              "\"" + *name + "\" is used both as a list and as a single value elsewhere");
             emit(kind, *name);
             return;
         }
@@ -409,7 +423,8 @@ private:
     {
         if (!node.IsDefined() || !reader_.expect_map(node, "reply"))
             return;
-        reader_.check_keys(node, "reply", {"success", "items", "root", "match", "fields", "error_message"});
+        reader_.check_keys(node, "reply",
+                           {"success", "items", "root", "match", "fields", "error_message", "already_invited"});
         reply_plan& reply = plan_.reply;
         if (const YAML::Node n = reader_.required(node, "reply", "success");
             n.IsDefined() && reader_.expect_sequence(n, "reply.success"))
@@ -446,13 +461,30 @@ private:
                 reader_.error(n, "reply.fields", "a reply with `items: none` carries no per-item fields");
             reader_.check_keys(n, "reply.fields", {"invitation_id", "expires_at", "vendor_status"});
             const auto field = [&](const char* name, std::string& out) {
-                const YAML::Node f = n[name];
-                if (!f.IsDefined())
+                const YAML::Node given = n[name];
+                if (!given.IsDefined())
                     return;
                 const std::string key = child_key("reply.fields", name);
-                // Array elements are matched one by one, so their fields are plain members.
-                if (auto value = array ? member_name(f, key) : pointer(f, key))
-                    out = *value;
+                const auto read_pointer = [&](const YAML::Node& f, const std::string& at_key) {
+                    // Array elements are matched one by one, so their fields are plain members.
+                    if (auto value = array ? member_name(f, at_key) : pointer(f, at_key))
+                        out = *value;
+                };
+                // The long form declares how the value is written: {pointer: /x, format: unix_seconds}.
+                if (given.IsMap()) {
+                    reader_.check_keys(given, key, {"pointer", "format"});
+                    if (const YAML::Node format = given["format"]; format.IsDefined()) {
+                        if (std::string_view(name) == "expires_at")
+                            read_time_format(format, child_key(key, "format"));
+                        else
+                            reader_.error(format, child_key(key, "format"),
+                                          "only expires_at has a format (ids are strings or integers)");
+                    }
+                    if (const YAML::Node p = reader_.required(given, key, "pointer"); p.IsDefined())
+                        read_pointer(p, child_key(key, "pointer"));
+                    return;
+                }
+                read_pointer(given, key);
             };
             field("invitation_id", reply.invitation_id);
             field("expires_at", reply.expires_at);
@@ -470,6 +502,89 @@ private:
             for (std::size_t i = 0; i < n.size(); ++i)
                 if (auto p = pointer(n[i], index_key("reply.error_message", i)))
                     reply.error_message_pointers.push_back(*p);
+        if (const YAML::Node n = node["already_invited"]; n.IsDefined())
+            read_already_invited(n);
+    }
+
+    void read_time_format(const YAML::Node& node, const std::string& key)
+    {
+        auto format = reader_.string(node, key);
+        if (!format)
+            return;
+        if (*format == "rfc3339")
+            plan_.reply.expires_at_format = time_format::rfc3339;
+        else if (*format == "unix_seconds")
+            plan_.reply.expires_at_format = time_format::unix_seconds;
+        else if (*format == "unix_millis")
+            plan_.reply.expires_at_format = time_format::unix_millis;
+        else
+            reader_.error(node, key, "must be rfc3339, unix_seconds or unix_millis");
+    }
+
+    void read_already_invited(const YAML::Node& node)
+    {
+        const std::string list_key = "reply.already_invited";
+        if (!reader_.expect_sequence(node, list_key))
+            return;
+        // The rule says something about the person of the call; a call for several
+        // people would leave it unsaid which of them was already invited.
+        if (plan_.max_items != 1)
+            reader_.error(node, list_key, "a reply about one person needs `batch.max_items: 1`");
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const YAML::Node r = node[i];
+            const std::string key = index_key(list_key, i);
+            if (!reader_.expect_map(r, key))
+                continue;
+            reader_.check_keys(r, key, {"status", "pointer", "equals", "contains", "invitation_id"});
+            already_invited_rule rule;
+            bool complete = true;
+            if (const YAML::Node n = reader_.required(r, key, "status"); n.IsDefined()) {
+                // A success status is the vendor creating the invitation; a 5xx says nothing
+                // about the person.
+                if (auto status = reader_.integer(n, child_key(key, "status"), 400, 499))
+                    rule.status = static_cast<unsigned>(*status);
+                else
+                    complete = false;
+            }
+            if (const YAML::Node n = reader_.required(r, key, "pointer"); n.IsDefined()) {
+                auto p = pointer(n, child_key(key, "pointer"));
+                if (p && p->empty()) {
+                    reader_.error(n, child_key(key, "pointer"), "must point into the error body, e.g. /error/code");
+                    complete = false;
+                } else if (p) {
+                    rule.pointer = *p;
+                } else {
+                    complete = false;
+                }
+            }
+            const YAML::Node equals = r["equals"], contains = r["contains"];
+            if (equals.IsDefined() == contains.IsDefined()) {
+                reader_.error(r, key, "needs exactly one of `equals` and `contains`");
+                complete = false;
+            } else if (auto text = reader_.string(equals.IsDefined() ? equals : contains,
+                                                  child_key(key, equals.IsDefined() ? "equals" : "contains"))) {
+                if (text->empty()) {
+                    reader_.error(equals.IsDefined() ? equals : contains,
+                                  child_key(key, equals.IsDefined() ? "equals" : "contains"), "must not be empty");
+                    complete = false;
+                }
+                rule.contains = contains.IsDefined();
+                rule.text = std::move(*text);
+                if (rule.contains)
+                    for (char& c : rule.text)
+                        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            } else {
+                complete = false;
+            }
+            if (const YAML::Node n = r["invitation_id"]; n.IsDefined()) {
+                if (auto p = pointer(n, child_key(key, "invitation_id")); p && !p->empty())
+                    rule.invitation_id = *p;
+                else if (p)
+                    reader_.error(n, child_key(key, "invitation_id"), "must point into the error body");
+            }
+            if (complete)
+                plan_.reply.already_invited.push_back(std::move(rule));
+        }
     }
 
     void read_lookup(const YAML::Node& node)
@@ -540,6 +655,12 @@ private:
             reader_.error(node, key, "must be a JSON Pointer such as /result/id (or empty for the whole document)");
             return std::nullopt;
         }
+        // RFC 6901: `~` only starts the escapes ~0 (for `~`) and ~1 (for `/`).
+        for (std::size_t i = 0; text && i < text->size(); ++i)
+            if ((*text)[i] == '~' && (i + 1 == text->size() || ((*text)[i + 1] != '0' && (*text)[i + 1] != '1'))) {
+                reader_.error(node, key, "has a `~` that is not ~0 or ~1 (JSON Pointer escapes)");
+                return std::nullopt;
+            }
         return text;
     }
 
@@ -571,6 +692,8 @@ private:
     // False after an invalid `roles.type`, so that the checks depending on the type
     // do not add errors about a type the file never declared.
     bool role_type_known_ = true;
+    // Parameters the path and header templates use: single values, never lists.
+    std::vector<std::string> template_params_;
 };
 
 } // namespace

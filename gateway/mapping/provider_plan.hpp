@@ -37,14 +37,16 @@ struct body_node {
         integer_value, // number
         bool_value,    // flag
         null_value,
-        item_email,    // the invitation's normalised email
-        item_role,     // the target's mapped value for the invitation's role
-        item_ref,      // the client's ref, or null
-        send_email,    // the request's send_email
-        param_string,  // text: parameter name (bound to a constant per target)
-        param_integer, // text: parameter name, written as a JSON integer
-        each_begin,    // jump: index of the matching each_end
-        each_end,      // jump: index of the matching each_begin
+        item_email,         // the invitation's normalised email
+        item_role,          // the target's mapped value for the invitation's role
+        item_ref,           // the client's ref, or null
+        send_email,         // the request's send_email
+        param_string,       // text: parameter name (bound to a constant per target)
+        param_integer,      // text: parameter name, written as a JSON integer
+        param_integer_list, // text: parameter name (a list parameter), written as an array of integers
+        param_string_list,  // text: parameter name (a list parameter), written as an array of strings
+        each_begin,         // jump: index of the matching each_end
+        each_end,           // jump: index of the matching each_begin
     };
     kind what = kind::null_value;
     bool flag = false;
@@ -60,6 +62,24 @@ struct role_spec {
     std::vector<std::string> allowed; // for strings: the vendor's enum; empty: any
 };
 
+// How a vendor writes a reply's expiry; the gateway hands every form on as RFC 3339 UTC.
+enum class time_format : std::uint8_t {
+    rfc3339,      // a string, e.g. "2026-12-15T11:20:19+01:00"
+    unix_seconds, // an integer
+    unix_millis,  // an integer
+};
+
+// A non-success reply that means the person is already invited (or already a member):
+// the item is then `invited` with `already_invited`, not failed. The pointers are
+// absolute, into the error body.
+struct already_invited_rule {
+    unsigned status = 0;
+    std::string pointer; // to a string (or integer) in the error body
+    std::string text;    // what it must be (`equals`), or contain, lower-cased (`contains`)
+    bool contains = false;
+    std::string invitation_id; // pointer to the existing invitation's id; "" when none
+};
+
 struct reply_plan {
     enum class items_kind : std::uint8_t {
         none,   // a bare acknowledgement such as {}: every item of the call is accepted
@@ -73,7 +93,9 @@ struct reply_plan {
     // Object replies: absolute pointers (YAML gives them relative to `root`);
     // array replies: member names of each element.
     std::string invitation_id, expires_at, vendor_status;
-    std::vector<std::string> error_message_pointers; // first string found wins
+    time_format expires_at_format = time_format::rfc3339;
+    std::vector<std::string> error_message_pointers;   // first string found wins
+    std::vector<already_invited_rule> already_invited; // first match wins
 };
 
 // How to list the invitations a vendor holds, so that an item left `unknown` can be

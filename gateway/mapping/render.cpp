@@ -17,6 +17,30 @@ std::string_view body_param(const target_plan& target, const std::string& name)
     return {};
 }
 
+const std::vector<std::string>* body_list_param(const target_plan& target, const std::string& name)
+{
+    for (const auto& [key, value] : target.body_list_params)
+        if (key == name)
+            return &value;
+    return nullptr;
+}
+
+void write_list_param(json::writer& w, const target_plan& target, const body_node& node)
+{
+    w.begin_array();
+    if (const std::vector<std::string>* list = body_list_param(target, node.text))
+        for (const std::string& element : *list) {
+            if (node.what == body_node::kind::param_string_list) {
+                w.string(element);
+                continue;
+            }
+            std::int64_t number = 0;
+            std::from_chars(element.data(), element.data() + element.size(), number); // checked at bind
+            w.integer(number);
+        }
+    w.end_array();
+}
+
 void write_role(json::writer& out, const config::role_value& value)
 {
     if (const auto* text = std::get_if<std::string>(&value)) {
@@ -71,6 +95,8 @@ void write_body(const target_plan& target, const canonical::invite_request& requ
             w.integer(number);
             break;
         }
+        case body_node::kind::param_integer_list:
+        case body_node::kind::param_string_list: write_list_param(w, target, node); break;
         case body_node::kind::each_begin:
             each_item = 0;
             item = &request.invitations[items[each_item]];

@@ -1,10 +1,12 @@
 #include "gateway/mapping/reply_mapper.hpp"
 
 #include "gateway/mapping/outcome.hpp"
+#include "gateway/mapping/timestamp.hpp"
 
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cctype>
 
 namespace igw::mapping {
 namespace {
@@ -15,9 +17,22 @@ namespace od = simdjson::ondemand;
 // able to make replies arbitrarily large.
 constexpr std::size_t max_message_bytes = 512;
 
+// Why a reply field's value was not taken: the vendor wrote something other than the
+// provider declared, and guessing what it meant could hand on a wrong id or expiry.
+enum class value_problem : std::uint8_t {
+    none,
+    not_id,          // an id or status that is not a string or an integer
+    not_time_string, // rfc3339 declared, something else given
+    not_time_number, // unix_seconds/unix_millis declared, something other than an integer given
+    bad_time,        // the right type, but not a timestamp (a malformed date, out of range)
+};
+
 struct reply_element {
     std::string email;
     std::string invitation_id, expires_at, vendor_status;
+    std::uint32_t index = 0; // in the reply's array, for messages
+    value_problem problem = value_problem::none;
+    const std::string* problem_member = nullptr; // the reply plan's member name
 };
 
 void to_lower_ascii(std::string& text)
@@ -49,6 +64,115 @@ bool scalar_text(od::value value, std::string& out)
         return true;
     }
     return false; // null, objects and arrays are not field values
+}
+
+std::string_view trimmed_token(od::value& value)
+{
+    std::string_view raw = value.raw_json_token();
+    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t'))
+        raw.remove_suffix(1);
+    return raw;
+}
+
+// An id (or a vendor status): a string as given, an integer as its decimal digits. Null
+// leaves `out` empty, as an absent member does.
+value_problem read_id(od::value value, std::string& out)
+{
+    od::json_type type;
+    if (value.type().get(type))
+        return value_problem::not_id;
+    switch (type) {
+    case od::json_type::string: {
+        std::string_view text;
+        if (value.get_string().get(text))
+            return value_problem::not_id;
+        out.assign(text);
+        return value_problem::none;
+    }
+    case od::json_type::number: {
+        od::number_type number;
+        if (value.get_number_type().get(number) ||
+            (number != od::number_type::signed_integer && number != od::number_type::unsigned_integer))
+            return value_problem::not_id;
+        out.assign(trimmed_token(value));
+        return value_problem::none;
+    }
+    case od::json_type::null: return value_problem::none;
+    default: return value_problem::not_id;
+    }
+}
+
+// An expiry in the declared form, appended to `out` (empty) as RFC 3339 UTC.
+value_problem read_time(od::value value, time_format format, std::string& out)
+{
+    od::json_type type;
+    if (value.type().get(type))
+        return value_problem::bad_time;
+    if (type == od::json_type::null)
+        return value_problem::none;
+    if (format == time_format::rfc3339) {
+        std::string_view text;
+        if (type != od::json_type::string || value.get_string().get(text))
+            return value_problem::not_time_string;
+        return append_normalised_rfc3339(text, out) ? value_problem::none : value_problem::bad_time;
+    }
+    od::number_type kind;
+    std::int64_t number = 0;
+    if (type != od::json_type::number || value.get_number_type().get(kind) ||
+        (kind != od::number_type::signed_integer && kind != od::number_type::unsigned_integer))
+        return value_problem::not_time_number;
+    if (value.get_int64().get(number))
+        return value_problem::bad_time; // beyond any date four year digits can write
+    const bool ok = format == time_format::unix_seconds ? append_rfc3339_from_unix_seconds(number, out)
+                                                        : append_rfc3339_from_unix_millis(number, out);
+    return ok ? value_problem::none : value_problem::bad_time;
+}
+
+// "reply value at /invitation/expires_at is not ...", for the client and the ledger.
+std::string problem_text(value_problem problem, time_format format, std::string_view pointer)
+{
+    std::string text = "reply value at ";
+    text.append(pointer.empty() ? std::string_view("(the document)") : pointer);
+    switch (problem) {
+    case value_problem::not_id: text += " is not a string or an integer"; break;
+    case value_problem::not_time_string: text += " is not an RFC 3339 date-time string"; break;
+    case value_problem::not_time_number:
+        text += format == time_format::unix_millis ? " is not an integer of unix milliseconds"
+                                                   : " is not an integer of unix seconds";
+        break;
+    case value_problem::bad_time: text += " is not a valid date-time"; break;
+    case value_problem::none: break;
+    }
+    return text;
+}
+
+// RFC 6901 escaping of one member name, for a message's pointer.
+void append_pointer_token(std::string& out, std::string_view name)
+{
+    for (char c : name) {
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out.push_back(c);
+    }
+}
+
+// Case-insensitive (ASCII) search for `needle`, which is lower-case already.
+bool contains_folded(std::string_view haystack, std::string_view needle)
+{
+    if (needle.size() > haystack.size())
+        return false;
+    for (std::size_t at = 0; at + needle.size() <= haystack.size(); ++at) {
+        std::size_t i = 0;
+        while (i < needle.size() &&
+               static_cast<char>(std::tolower(static_cast<unsigned char>(haystack[at + i]))) == needle[i])
+            ++i;
+        if (i == needle.size())
+            return true;
+    }
+    return false;
 }
 
 bool only_whitespace(std::string_view text) { return text.find_first_not_of(" \t\r\n") == std::string_view::npos; }
@@ -169,6 +293,55 @@ std::string_view vendor_error_text(const reply_context& ctx, std::string_view bo
     return {};
 }
 
+// A non-success reply one of the provider's already-invited rules matches: the call's
+// item is invited, by an earlier call. False when no rule matches.
+bool map_already_invited(const reply_context& ctx, std::string_view body)
+{
+    const std::vector<already_invited_rule>& rules = ctx.reply().already_invited;
+    if (std::none_of(rules.begin(), rules.end(),
+                     [&](const already_invited_rule& rule) { return rule.status == ctx.status; }))
+        return false;
+    od::document doc;
+    // As in vendor_error_text: only a well-formed body is searched.
+    if (body.empty() || ctx.parser.iterate(ctx.json).get(doc) || !well_formed_document(doc))
+        return false;
+    for (const already_invited_rule& rule : rules) {
+        if (rule.status != ctx.status)
+            continue;
+        od::value value;
+        od::json_type type;
+        if (doc.at_pointer(rule.pointer).get(value) || value.type().get(type))
+            continue;
+        std::string_view text;
+        if (type == od::json_type::string) {
+            if (value.get_string().get(text))
+                continue;
+        } else if (type == od::json_type::number) {
+            text = trimmed_token(value); // a numeric error code, compared as written
+        } else {
+            continue;
+        }
+        if (rule.contains ? !contains_folded(text, rule.text) : text != rule.text)
+            continue;
+        std::string invitation_id;
+        value_problem problem = value_problem::none;
+        if (!rule.invitation_id.empty() && !doc.at_pointer(rule.invitation_id).get(value))
+            problem = read_id(value, invitation_id);
+        if (problem != value_problem::none) {
+            ctx.fail(outcome_of_unreadable_reply(problem_text(problem, time_format::rfc3339, rule.invitation_id),
+                                                 ctx.status, ctx.target().name));
+            return true;
+        }
+        for (std::uint32_t invitation : ctx.plan.items_of(ctx.call)) {
+            item_result& result = ctx.invited(invitation);
+            result.already_invited = true;
+            result.invitation_id = invitation_id;
+        }
+        return true;
+    }
+    return false;
+}
+
 // An acknowledgement: an empty body or any JSON object means the whole call was accepted.
 void map_acknowledgement(const reply_context& ctx, std::string_view body)
 {
@@ -195,14 +368,31 @@ void map_object(const reply_context& ctx, od::document& doc)
         return ctx.unreadable("reply is not the expected object");
     // at_pointer rewinds the document, so each field is found independently.
     item_result& result = ctx.invited(ctx.plan.items_of(ctx.call).front());
-    const auto field = [&](const std::string& pointer, std::string& value) {
+    value_problem problem = value_problem::none;
+    const std::string* problem_pointer = nullptr;
+    const auto field = [&](const std::string& pointer, bool expiry, std::string& value) {
         od::value v;
-        if (!pointer.empty() && !doc.at_pointer(pointer).get(v))
-            scalar_text(v, value);
+        // An absent member is no value, as today; a present one must have the declared form.
+        if (problem != value_problem::none || pointer.empty() || doc.at_pointer(pointer).get(v))
+            return;
+        problem = expiry ? read_time(v, reply.expires_at_format, value) : read_id(v, value);
+        if (problem != value_problem::none)
+            problem_pointer = &pointer;
     };
-    field(reply.invitation_id, result.invitation_id);
-    field(reply.expires_at, result.expires_at);
-    field(reply.vendor_status, result.vendor_status);
+    field(reply.invitation_id, false, result.invitation_id);
+    field(reply.expires_at, true, result.expires_at);
+    field(reply.vendor_status, false, result.vendor_status);
+    if (problem != value_problem::none) {
+        const outcome unreadable = outcome_of_unreadable_reply(
+            problem_text(problem, reply.expires_at_format, *problem_pointer), ctx.status, ctx.target().name);
+        result = item_result{};
+        result.invitation = ctx.plan.items_of(ctx.call).front();
+        result.target = ctx.call.target_index;
+        result.status = unreadable.status;
+        result.error = unreadable.code;
+        result.upstream_status = ctx.status;
+        result.message = unreadable.message;
+    }
 }
 
 // The members of one array element the reply plan names; false when it cannot be read.
@@ -213,17 +403,26 @@ bool read_element(const reply_plan& reply, od::object& object, reply_element& el
         std::string_view key;
         if (std::move(field_result).get(field) || field.unescaped_key().get(key))
             return false;
-        std::string* target_field = nullptr;
-        if (key == reply.match_member)
-            target_field = &element.email;
-        else if (key == reply.invitation_id)
-            target_field = &element.invitation_id;
-        else if (key == reply.expires_at)
-            target_field = &element.expires_at;
-        else if (key == reply.vendor_status)
-            target_field = &element.vendor_status;
-        if (target_field)
-            scalar_text(field.value(), *target_field);
+        const std::string* member = nullptr;
+        value_problem problem = value_problem::none;
+        if (key == reply.match_member) {
+            scalar_text(field.value(), element.email);
+        } else if (key == reply.invitation_id) {
+            member = &reply.invitation_id;
+            problem = read_id(field.value(), element.invitation_id);
+        } else if (key == reply.expires_at) {
+            member = &reply.expires_at;
+            problem = read_time(field.value(), reply.expires_at_format, element.expires_at);
+        } else if (key == reply.vendor_status) {
+            member = &reply.vendor_status;
+            problem = read_id(field.value(), element.vendor_status);
+        }
+        // The first problem is the one reported; the element's email is still read, so
+        // that the problem lands on the item it belongs to.
+        if (problem != value_problem::none && element.problem == value_problem::none) {
+            element.problem = problem;
+            element.problem_member = member;
+        }
         // Other members are skipped by the iteration itself.
     }
     to_lower_ascii(element.email);
@@ -239,11 +438,13 @@ void map_array(const reply_context& ctx, od::document& doc, std::vector<reply_el
                                    : doc.at_pointer(reply.root_pointer).get_array().get(array))
         return ctx.unreadable("reply is not the expected array");
     elements.clear();
+    std::uint32_t index = 0;
     for (auto element_result : array) {
         od::object object;
         if (std::move(element_result).get_object().get(object))
             return ctx.unreadable("reply array holds something other than objects");
         reply_element element;
+        element.index = index++;
         if (!read_element(reply, object, element))
             return ctx.unreadable("unreadable reply");
         if (!element.email.empty())
@@ -266,6 +467,20 @@ void map_array(const reply_context& ctx, od::document& doc, std::vector<reply_el
             result.error = unlisted.code;
             result.upstream_status = ctx.status;
             result.message = unlisted.message;
+            continue;
+        }
+        if (found->problem != value_problem::none) {
+            std::string pointer = reply.root_pointer + "/" + std::to_string(found->index) + "/";
+            append_pointer_token(pointer, *found->problem_member);
+            const outcome unreadable = outcome_of_unreadable_reply(
+                problem_text(found->problem, reply.expires_at_format, pointer), ctx.status, ctx.target().name);
+            item_result& result = ctx.out.emplace_back();
+            result.invitation = invitation;
+            result.target = ctx.call.target_index;
+            result.status = unreadable.status;
+            result.error = unreadable.code;
+            result.upstream_status = ctx.status;
+            result.message = unreadable.message;
             continue;
         }
         item_result& result = ctx.invited(invitation);
@@ -319,8 +534,12 @@ void reply_mapper::map_reply(const canonical::invite_request& request, const dis
         request,        plan, call, status, simdjson::padded_string_view(body.data(), body.size(), body.capacity()),
         state_->parser, out};
     const reply_plan& reply = ctx.reply();
-    if (std::find(reply.success_statuses.begin(), reply.success_statuses.end(), status) == reply.success_statuses.end())
+    if (std::find(reply.success_statuses.begin(), reply.success_statuses.end(), status) ==
+        reply.success_statuses.end()) {
+        if (!reply.already_invited.empty() && map_already_invited(ctx, body))
+            return;
         return ctx.fail(outcome_of_status(status, call.target->name, vendor_error_text(ctx, body)));
+    }
 
     if (reply.items == reply_plan::items_kind::none)
         return map_acknowledgement(ctx, body);

@@ -1,6 +1,7 @@
 #include "gateway/mapping/target_plan.hpp"
 
 #include "gateway/json/base64.hpp"
+#include "gateway/mapping/owned_headers.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -35,6 +36,21 @@ public:
     {
         errors_.push_back(target_.origin + ": targets." + target_.name + (key.empty() ? "" : "." + key) + ": " +
                           message);
+    }
+
+    // A problem with one parameter's value, reported where that value is written (the
+    // target's declaration when the config did not record it).
+    void param_error(const std::string& origin_name, const std::string& key, const std::string& message)
+    {
+        const auto it = target_.param_origins.find(origin_name);
+        const std::string& origin = it == target_.param_origins.end() ? target_.origin : it->second;
+        errors_.push_back(origin + ": targets." + target_.name + "." + key + ": " + message);
+    }
+
+    const std::vector<std::string>* list_param(const std::string& name)
+    {
+        const auto it = target_.list_params.find(name);
+        return it == target_.list_params.end() ? nullptr : &it->second;
     }
 
     // An empty value counts as unset, so `${VAR:-}` can leave an optional parameter out.
@@ -105,14 +121,21 @@ public:
             if (std::find(provider_.secrets.begin(), provider_.secrets.end(), name) == provider_.secrets.end())
                 error("secrets." + name, "provider " + provider_.name + " takes no such secret");
         for (const auto& name : provider_.required_params)
-            if (!param(name))
+            if (!param(name) && !list_param(name))
                 error("params", "provider " + provider_.name + " needs parameter `" + name + "`");
+        const auto takes = [&](const std::string& name) {
+            return std::find(provider_.required_params.begin(), provider_.required_params.end(), name) !=
+                       provider_.required_params.end() ||
+                   std::find(provider_.optional_params.begin(), provider_.optional_params.end(), name) !=
+                       provider_.optional_params.end();
+        };
         for (const auto& [name, value] : target_.params)
-            if (std::find(provider_.required_params.begin(), provider_.required_params.end(), name) ==
-                    provider_.required_params.end() &&
-                std::find(provider_.optional_params.begin(), provider_.optional_params.end(), name) ==
-                    provider_.optional_params.end())
+            if (!takes(name))
                 error("params." + name, "provider " + provider_.name + " takes no such parameter");
+        for (const auto& [name, value] : target_.list_params)
+            if (!takes(name))
+                error("params." + name, "provider " + provider_.name + " takes no such parameter");
+        check_list_params_in_templates();
 
         plan.target = target_.url.path_prefix;
         for (const auto& part : provider_.path.parts) {
@@ -127,7 +150,17 @@ public:
         plan.headers.push_back({"User-Agent", "invitegw/0.1", false});
         for (const auto& header : provider_.headers) {
             bool secret = false;
-            if (auto value = render(header.value, "headers." + header.name, &secret))
+            auto value = render(header.value, "headers." + header.name, &secret);
+            if (!value)
+                continue;
+            // A provider's Accept or User-Agent takes the default's place: two copies of
+            // one header leave the vendor to pick one (and some pick the first).
+            const auto same_name = std::find_if(plan.headers.begin(), plan.headers.end(), [&](const header_field& f) {
+                return header_name_equals(f.name, header.name);
+            });
+            if (same_name != plan.headers.end())
+                *same_name = {header.name, std::move(*value), secret};
+            else
                 plan.headers.push_back({header.name, std::move(*value), secret});
         }
         std::string basic_credentials;
@@ -160,8 +193,16 @@ public:
         redactions.erase(std::unique(redactions.begin(), redactions.end()), redactions.end());
         plan.redactions = std::move(redactions);
 
-        for (const auto& node : provider_.body)
+        for (const auto& node : provider_.body) {
+            if (node.what == body_node::kind::param_integer_list || node.what == body_node::kind::param_string_list) {
+                bind_list_param(plan, node);
+                continue;
+            }
             if (node.what == body_node::kind::param_string || node.what == body_node::kind::param_integer) {
+                if (list_param(node.text)) {
+                    list_given_for_single_value(node.text);
+                    continue;
+                }
                 const std::string* value = param(node.text);
                 if (!value)
                     continue; // reported above
@@ -173,6 +214,7 @@ public:
                 }
                 plan.body_params.emplace_back(node.text, *value);
             }
+        }
 
         bind_roles(plan, canonical_roles);
         if (provider_.lookup)
@@ -201,6 +243,62 @@ public:
         for (const auto& header : plan.headers)
             if (header.name != "Content-Type")
                 plan.lookup_headers.push_back(header);
+    }
+
+    // Paths and headers are text: a list has no place in them.
+    void check_list_params_in_templates()
+    {
+        const auto check = [&](const text_template& text) {
+            for (const auto& part : text.parts)
+                if (part.what == text_template::part::kind::param && list_param(part.text))
+                    list_given_for_single_value(part.text);
+        };
+        check(provider_.path);
+        for (const auto& header : provider_.headers)
+            check(header.value);
+        check(provider_.basic_username);
+        check(provider_.basic_password);
+        if (provider_.lookup)
+            check(provider_.lookup->path);
+    }
+
+    // Once per parameter, however many places use it.
+    void list_given_for_single_value(const std::string& name)
+    {
+        if (std::find(reported_lists_.begin(), reported_lists_.end(), name) != reported_lists_.end())
+            return;
+        reported_lists_.push_back(name);
+        param_error(name, "params." + name, "is a list, but provider " + provider_.name + " takes a single value");
+    }
+
+    void bind_list_param(target_plan& plan, const body_node& node)
+    {
+        const bool integers = node.what == body_node::kind::param_integer_list;
+        const std::string key = "params." + node.text;
+        const std::vector<std::string>* list = list_param(node.text);
+        if (!list) {
+            if (target_.params.contains(node.text))
+                param_error(node.text, key,
+                            std::string("must be a list (a YAML sequence such as [1, 2]) of ") +
+                                (integers ? "integers" : "strings") + " for provider " + provider_.name);
+            return; // an absent one is reported with the required parameters
+        }
+        bool valid = true;
+        for (std::size_t i = 0; integers && i < list->size(); ++i) {
+            const std::string& element = (*list)[i];
+            std::int64_t number = 0;
+            const auto [end, ec] = std::from_chars(element.data(), element.data() + element.size(), number);
+            if (ec != std::errc{} || end != element.data() + element.size() || element.empty()) {
+                const std::string element_name = node.text + "[" + std::to_string(i) + "]";
+                param_error(element_name, "params." + element_name,
+                            "\"" + element + "\" is not an integer (provider " + provider_.name +
+                                " takes a list of integers)");
+                valid = false;
+            }
+        }
+        if (valid && std::none_of(plan.body_list_params.begin(), plan.body_list_params.end(),
+                                  [&](const auto& p) { return p.first == node.text; }))
+            plan.body_list_params.emplace_back(node.text, *list);
     }
 
     void bind_roles(target_plan& plan, const std::vector<std::string>& canonical_roles)
@@ -280,6 +378,7 @@ private:
     const provider_plan& provider_;
     const config::target_config& target_;
     std::vector<std::string>& errors_;
+    std::vector<std::string> reported_lists_; // list parameters reported as used for a single value
 };
 
 } // namespace

@@ -43,6 +43,8 @@ struct target_plan {
     std::vector<std::uint32_t> role_group;
     // Parameters referenced by the body, by name, rendered into constants at bind time.
     std::vector<std::pair<std::string, std::string>> body_params;
+    // List parameters the body references, by name (integer lists already checked).
+    std::vector<std::pair<std::string, std::vector<std::string>>> body_list_params;
 
     // The provider's lookup (its listing of invitations), when it has one: the GET's
     // origin-form target with its fixed query, and the create call's headers without

@@ -184,6 +184,43 @@ BOOST_DATA_TEST_CASE(items_move_pending_sending_then_settled, bdata::make(both_b
     BOOST_TEST(mark_sending(s, "no-such", {{0, 0}}).error.code == errc::not_found);
 }
 
+BOOST_DATA_TEST_CASE(the_already_invited_and_reconciled_flags_round_trip, bdata::make(both_backends), kind)
+{
+    test_database db(kind);
+    store s(db.settings());
+    BOOST_REQUIRE(begin(s, make_request("req-1", "app", std::nullopt)).ok());
+    item_outcome already = invited(0, 0, "90001");
+    already.already_invited = true;
+    already.upstream_status = 409;
+    item_outcome reconciled = invited(0, 1, "90002");
+    reconciled.reconciled = true;
+    item_outcome not_created;
+    not_created.invitation = 0;
+    not_created.target = 2;
+    not_created.status = item_status::failed;
+    not_created.error_code = "not_created";
+    not_created.reconciled = true;
+    BOOST_REQUIRE(settle(s, "req-1", {already, reconciled, not_created, invited(0, 3)}).ok());
+
+    const auto found = find(s, "req-1", "app");
+    BOOST_REQUIRE(found.ok());
+    const auto& items = found.value.items;
+    BOOST_TEST(items[0].already_invited);
+    BOOST_TEST(!items[0].reconciled);
+    BOOST_TEST(items[0].upstream_status == 409u);
+    BOOST_TEST(!items[1].already_invited);
+    BOOST_TEST(items[1].reconciled);
+    BOOST_TEST(items[2].reconciled);
+    BOOST_TEST(items[2].error_code == "not_created");
+    BOOST_TEST(!items[3].already_invited);
+    BOOST_TEST(!items[3].reconciled);
+
+    // Settling again (a reconcile overturning an outcome) writes the flags, not only sets them.
+    item_outcome plain = invited(0, 0, "90001");
+    BOOST_REQUIRE(settle(s, "req-1", {plain}).ok());
+    BOOST_TEST(!find(s, "req-1", "app").value.items[0].already_invited);
+}
+
 BOOST_DATA_TEST_CASE(a_key_is_claimed_once_then_replayed, bdata::make(both_backends), kind)
 {
     test_database db(kind);
@@ -565,7 +602,7 @@ BOOST_DATA_TEST_CASE(migrations_apply_once_even_when_instances_open_together, bd
     stores.clear();
     store again(db.settings());
     BOOST_TEST(begin(again, make_request("req-1", "app", "k")).ok());
-    BOOST_TEST(schema::latest_version() == 3);
+    BOOST_TEST(schema::latest_version() == 4);
 }
 
 BOOST_AUTO_TEST_CASE(reply_headers_round_trip)

@@ -198,7 +198,7 @@ BOOST_AUTO_TEST_CASE(unknown_and_misplaced_directives)
     expect_provider_error(replaced(valid_provider, "{$item: email}", "{$request: notify}"), "notify",
                           "request.body.invites.$each.email.$request", "send_email");
     expect_provider_error(replaced(valid_provider, "{$param: org}", "{$param: org, as: float}"), "float",
-                          "request.body.org.as", "must be string or integer");
+                          "request.body.org.as", "must be string, integer, integer_list or string_list");
 }
 
 BOOST_AUTO_TEST_CASE(other_provider_mistakes)
@@ -217,6 +217,119 @@ BOOST_AUTO_TEST_CASE(other_provider_mistakes)
                           "");
     expect_provider_error(replaced(valid_provider, "[/message]", "[message]"), "message]", "reply.error_message[0]",
                           "JSON Pointer");
+}
+
+BOOST_AUTO_TEST_CASE(a_header_the_gateway_owns_is_rejected_naming_it)
+{
+    for (std::string_view owned : {"host", "Content-Length", "content-type", "Transfer-Encoding", "CONNECTION"}) {
+        const std::string name(owned);
+        const std::string provider = replaced(valid_provider, "    X-Team:", "    " + name + ": x\n    X-Team:");
+        expect_provider_error(provider, name + ": x", "request.headers." + name, "is set by the gateway itself");
+    }
+    expect_provider_error(replaced(valid_provider, "    X-Team:", "    host: x\n    X-Team:"), "host: x",
+                          "request.headers.host", "Host is set by the gateway itself; a provider cannot set it");
+    // Header names are case-insensitive: two spellings would be two headers on the wire.
+    expect_provider_error(replaced(valid_provider, "    X-Team:", "    accept: a\n    Accept: b\n    X-Team:"),
+                          "Accept: b", "request.headers.Accept", "is given twice");
+}
+
+BOOST_AUTO_TEST_CASE(typed_reply_fields_are_checked)
+{
+    const std::string object_reply = replaced(replaced(valid_provider, "max_items: 5", "max_items: 1"), "  items: none",
+                                              "  items: object");
+    const std::string body_fixed = replaced(object_reply,
+                                            "    invites:\n      $each:\n        email: {$item: email}\n"
+                                            "        role: {$item: role}\n",
+                                            "    email: {$item: email}\n    role: {$item: role}\n");
+    const std::string with_fields = replaced(body_fixed, "  error_message:",
+                                             "  fields:\n    expires_at: {pointer: /expires, format: unix}\n"
+                                             "  error_message:");
+    expect_provider_error(with_fields, "unix}", "reply.fields.expires_at.format",
+                          "must be rfc3339, unix_seconds or unix_millis");
+    expect_provider_error(replaced(with_fields, "expires_at: {pointer: /expires, format: unix}",
+                                   "invitation_id: {pointer: /id, format: unix_seconds}"),
+                          "unix_seconds}", "reply.fields.invitation_id.format", "only expires_at has a format");
+    expect_provider_error(replaced(with_fields, "{pointer: /expires, format: unix}", "{format: unix_seconds}"),
+                          "{format", "reply.fields.expires_at.pointer", "");
+    expect_provider_error(replaced(with_fields, "{pointer: /expires, format: unix}", "/exp~ires"), "/exp~ires",
+                          "reply.fields.expires_at", "~0 or ~1");
+    // The valid forms load.
+    case_files files(replaced(with_fields, "format: unix}", "format: unix_millis}"), valid_config);
+    BOOST_TEST((load(files.config_file, {})->mappings.targets.at(0).provider->reply.expires_at_format ==
+                mapping::time_format::unix_millis));
+}
+
+BOOST_AUTO_TEST_CASE(already_invited_rules_are_checked)
+{
+    const std::string one_item = replaced(valid_provider, "max_items: 5", "max_items: 1");
+    const std::string rule = "  already_invited:\n    - {status: 409, pointer: /code, equals: already_invited}\n";
+    const std::string with_rule = replaced(one_item, "  error_message:", rule + "  error_message:");
+    {
+        case_files files(with_rule, valid_config);
+        const auto config = load(files.config_file, {});
+        const auto& rules = config->mappings.targets.at(0).provider->reply.already_invited;
+        BOOST_TEST_REQUIRE(rules.size() == 1u);
+        BOOST_TEST(rules[0].status == 409u);
+        BOOST_TEST(rules[0].pointer == "/code");
+        BOOST_TEST(!rules[0].contains);
+    }
+    expect_provider_error(replaced(with_rule, "status: 409", "status: 500"), "500", "reply.already_invited[0].status",
+                          "");
+    expect_provider_error(replaced(with_rule, "status: 409", "status: 201"), "201", "reply.already_invited[0].status",
+                          "");
+    expect_provider_error(replaced(with_rule, "pointer: /code", "pointer: code"), "code,",
+                          "reply.already_invited[0].pointer", "JSON Pointer");
+    expect_provider_error(replaced(with_rule, "equals: already_invited", "equals: a, contains: b"), "{status",
+                          "reply.already_invited[0]", "exactly one of `equals` and `contains`");
+    expect_provider_error(replaced(with_rule, ", equals: already_invited", ""), "{status", "reply.already_invited[0]",
+                          "exactly one of `equals` and `contains`");
+    expect_provider_error(replaced(with_rule, "equals: already_invited", "equals: x, invitation_id: id"), "id}",
+                          "reply.already_invited[0].invitation_id", "JSON Pointer");
+    expect_provider_error(replaced(valid_provider, "  error_message:", rule + "  error_message:"), "- {status",
+                          "reply.already_invited", "needs `batch.max_items: 1`");
+}
+
+BOOST_AUTO_TEST_CASE(list_parameters_must_be_given_as_lists_and_scalars_as_scalars)
+{
+    const std::string list_provider = replaced(valid_provider, "{$param: org}", "{$param: org, as: integer_list}");
+    // The path uses `org` as text: the provider itself is inconsistent.
+    expect_provider_error(list_provider, "org, as: integer_list}", "request.body.org.$param",
+                          "used both as a list and as a single value");
+
+    const std::string body_only = replaced(list_provider, "/orgs/{param.org}/invites", "/invites");
+    {
+        // Both targets give `org` as a scalar: each error points at its value.
+        case_files files(body_only, valid_config);
+        const auto errors = files.errors();
+        BOOST_TEST(errors.size() == 2u, joined(errors));
+        for (const auto& [value, target] : {std::pair{"o0}", "t0"}, std::pair{"o1\n", "t1"}}) {
+            const std::string prefix = files.config_file + ":" + position(files.config_text, value) + ": targets." +
+                                       target + ".params.org: ";
+            BOOST_TEST(has_diagnostic(errors, prefix, "must be a list (a YAML sequence such as [1, 2]) of integers"),
+                       "expected " << prefix << "\ngot:\n"
+                                   << joined(errors));
+        }
+    }
+    {
+        const std::string config = replaced(replaced(valid_config, "params: {org: o0}", "params: {org: [1, x2]}"),
+                                            "org: o1", "org: [3]");
+        case_files files(body_only, config);
+        const auto errors = files.errors();
+        BOOST_TEST(errors.size() == 1u, joined(errors));
+        const std::string prefix = files.config_file + ":" + position(files.config_text, "x2]") +
+                                   ": targets.t0.params.org[1]: ";
+        BOOST_TEST(has_diagnostic(errors, prefix, "\"x2\" is not an integer"), "expected " << prefix << "\ngot:\n"
+                                                                                           << joined(errors));
+    }
+    {
+        // A scalar parameter given a list.
+        case_files files(valid_provider, replaced(valid_config, "params: {org: o0}", "params: {org: [o0]}"));
+        const auto errors = files.errors();
+        BOOST_TEST(errors.size() == 1u, joined(errors));
+        const std::string prefix = files.config_file + ":" + position(files.config_text, "[o0]") +
+                                   ": targets.t0.params.org: ";
+        BOOST_TEST(has_diagnostic(errors, prefix, "is a list"), "expected " << prefix << "\ngot:\n" << joined(errors));
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_role_map_leaving_a_canonical_role_unmapped)

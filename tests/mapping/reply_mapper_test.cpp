@@ -122,11 +122,16 @@ BOOST_AUTO_TEST_CASE(clickhouse_reply_is_read_under_its_result_root)
 
 BOOST_AUTO_TEST_CASE(object_reply_fields_may_be_missing_numbers_or_null)
 {
-    auto out = map("anthropic", 200, R"({"id": 12345, "expires_at": null, "status": true})");
+    auto out = map("anthropic", 200, R"({"id": 12345, "expires_at": null, "status": "pending"})");
     BOOST_TEST(out[0].status == item_status::invited);
-    BOOST_TEST(out[0].invitation_id == "12345"); // a numeric id is kept as written
+    BOOST_TEST(out[0].invitation_id == "12345"); // an integer id is kept as its digits
     BOOST_TEST(out[0].expires_at.empty());
-    BOOST_TEST(out[0].vendor_status == "true");
+    BOOST_TEST(out[0].vendor_status == "pending");
+    // A boolean is no status: it is reported, never turned into the text "true".
+    out = map("anthropic", 200, R"({"id": "inv_1", "status": true})");
+    BOOST_TEST(out[0].status == item_status::unknown);
+    BOOST_TEST(out[0].error == error_code::bad_upstream_response);
+    BOOST_TEST(out[0].message.find("/status is not a string or an integer") != std::string::npos, out[0].message);
     out = map("anthropic", 200, "{}");
     BOOST_TEST(out[0].status == item_status::invited);
     BOOST_TEST(out[0].invitation_id.empty());
