@@ -11,8 +11,8 @@
 #include "gateway/canonical/problems.hpp"
 #include "gateway/dispatch/ledger_await.hpp"
 #include "gateway/dispatch/ledger_record.hpp"
-#include "gateway/dispatch/recorded_dispatch.hpp"
 #include "gateway/dispatch/reconcile.hpp"
+#include "gateway/dispatch/recorded_dispatch.hpp"
 #include "gateway/telemetry/log.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -231,9 +231,9 @@ public:
         reconcile_counts counts;
         std::vector<ledger::item_outcome> settled;
         if (route) {
-            reconcile_result looked = co_await dispatch::reconcile(
-                client_, *route, found.value,
-                std::chrono::steady_clock::now() + request.config->config.limits.request_timeout);
+            reconcile_result looked = co_await dispatch::reconcile(client_, *route, found.value,
+                                                                   std::chrono::steady_clock::now() +
+                                                                       request.config->config.limits.request_timeout);
             counts.looked_up = looked.looked_up;
             counts.without_lookup = looked.without_lookup;
             settled = std::move(looked.settled);
@@ -272,10 +272,9 @@ public:
                         looked_up.push_back(now);
         server::handler_reply reply;
         write_reconcile_report(id, counts, looked_up, reply.body);
-        reply.headers.emplace_back("Content-Location", (found.value.request.mode == ledger::request_mode::async
-                                                            ? "/v1/jobs/"
-                                                            : "/v1/requests/") +
-                                                           id);
+        reply.headers.emplace_back(
+            "Content-Location",
+            (found.value.request.mode == ledger::request_mode::async ? "/v1/jobs/" : "/v1/requests/") + id);
         co_return reply;
     }
 

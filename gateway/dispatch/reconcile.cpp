@@ -53,8 +53,7 @@ struct listing {
 };
 
 net::awaitable<listing> list_target(upstream::client& client, const mapping::target_plan& target,
-                                    const std::set<std::string>& wanted,
-                                    std::chrono::steady_clock::time_point deadline)
+                                    const std::set<std::string>& wanted, std::chrono::steady_clock::time_point deadline)
 {
     const mapping::lookup_plan& lookup = *target.provider->lookup;
     const upstream::endpoint ep{target.tls, target.host, target.port, target.ca_file};
@@ -81,8 +80,8 @@ net::awaitable<listing> list_target(upstream::client& client, const mapping::tar
             co_return out;
         }
         const upstream::request request{"GET", path, headers, {}};
-        const upstream::response reply =
-            co_await client.send(ep, request, std::min(deadline, now + target.timeout), target.max_in_flight);
+        const upstream::response reply = co_await client.send(ep, request, std::min(deadline, now + target.timeout),
+                                                              target.max_in_flight);
         if (reply.error != upstream::failure::none) {
             out.failure = "the listing call failed: " + reply.message;
             co_return out;

@@ -612,11 +612,11 @@ result<std::uint32_t> reconcile_items(context& c, const std::string& request_id,
     if (changed > 0) {
         // A job's document reads its counts from the request row.
         const job_counts counts = count_items(c, request_id);
-        c.db.exec("UPDATE requests SET job_invited = $2, job_failed = $3, job_unknown = $4, updated_at = $5 "
-                  "WHERE request_id = $1 AND mode = 'async'",
-                  params{text(request_id), num(counts.invited), num(counts.failed), num(counts.unknown),
-                         num(ms(c.now))},
-                  c.until);
+        c.db.exec(
+            "UPDATE requests SET job_invited = $2, job_failed = $3, job_unknown = $4, updated_at = $5 "
+            "WHERE request_id = $1 AND mode = 'async'",
+            params{text(request_id), num(counts.invited), num(counts.failed), num(counts.unknown), num(ms(c.now))},
+            c.until);
     }
     return {{}, static_cast<std::uint32_t>(changed)};
 }

@@ -532,8 +532,7 @@ void store::list_unknown(std::size_t limit, callback<std::vector<item_record>> d
     impl_->submit(std::move(done), [limit](ops::context& c) { return ops::list_unknown(c, limit); });
 }
 
-void store::reconcile_items(std::string request_id, std::vector<item_outcome> outcomes,
-                            callback<std::uint32_t> done)
+void store::reconcile_items(std::string request_id, std::vector<item_outcome> outcomes, callback<std::uint32_t> done)
 {
     impl_->submit(std::move(done), [id = std::move(request_id), outcomes = std::move(outcomes)](ops::context& c) {
         return ops::reconcile_items(c, id, outcomes);

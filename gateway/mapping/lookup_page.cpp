@@ -80,8 +80,7 @@ std::string lookup_reader::read(const lookup_plan& lookup, std::string_view body
             return at + "/" + lookup.match_member + " is not a string";
         listed_invitation& listed = out.invitations.emplace_back();
         listed.email = lower_ascii(email_text);
-        if (!object.at_key(lookup.invitation_id_member).get(id) && !id.is_null() &&
-            !id_text(id, listed.invitation_id))
+        if (!object.at_key(lookup.invitation_id_member).get(id) && !id.is_null() && !id_text(id, listed.invitation_id))
             return at + "/" + lookup.invitation_id_member + " is neither a string nor an integer";
     }
     if (lookup.cursor_param.empty())

@@ -47,8 +47,8 @@ public:
         reader_.throw_if_errors();
         if (!reader_.expect_map(root, "(top level)"))
             reader_.throw_if_errors();
-        reader_.check_keys(root, "", {"description", "secrets", "params", "request", "batch", "roles", "reply",
-                                        "lookup"});
+        reader_.check_keys(root, "",
+                           {"description", "secrets", "params", "request", "batch", "roles", "reply", "lookup"});
         if (const YAML::Node n = root["description"]; n.IsDefined())
             reader_.string(n, "description");
 
@@ -591,14 +591,14 @@ private:
     {
         if (!reader_.expect_map(node, "lookup"))
             return;
-        reader_.check_keys(node, "lookup",
-                           {"path", "query", "items", "match", "invitation_id", "paging", "max_pages"});
+        reader_.check_keys(node, "lookup", {"path", "query", "items", "match", "invitation_id", "paging", "max_pages"});
         lookup_plan lookup;
         if (const YAML::Node n = reader_.required(node, "lookup", "path"); n.IsDefined())
             if (auto path = reader_.string(n, "lookup.path")) {
                 if (path->empty() || path->front() != '/' || path->find_first_of("?# ") != std::string::npos)
-                    reader_.error(n, "lookup.path", "must be a path starting with '/' (fixed query parameters go "
-                                                    "under lookup.query)");
+                    reader_.error(n, "lookup.path",
+                                  "must be a path starting with '/' (fixed query parameters go "
+                                  "under lookup.query)");
                 lookup.path = parse_template(n, "lookup.path", *path, false);
             }
         if (const YAML::Node n = node["query"]; n.IsDefined() && reader_.expect_map(n, "lookup.query")) {

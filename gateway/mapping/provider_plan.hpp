@@ -102,11 +102,11 @@ struct reply_plan {
 // settled by asking (POST /v1/requests/{id}/reconcile). A GET with the create call's
 // headers (credentials included) and no body, paged by cursor when the vendor pages.
 struct lookup_plan {
-    text_template path;                                       // like request.path: {param.NAME} allowed
-    std::vector<std::pair<std::string, std::string>> query;   // fixed query parameters, in order
-    std::string items_pointer;                                // the array of invitations in a page; "" = the page
-    std::string match_member;                                 // the element member holding the email
-    std::string invitation_id_member;                         // the element member holding the vendor's id
+    text_template path;                                     // like request.path: {param.NAME} allowed
+    std::vector<std::pair<std::string, std::string>> query; // fixed query parameters, in order
+    std::string items_pointer;                              // the array of invitations in a page; "" = the page
+    std::string match_member;                               // the element member holding the email
+    std::string invitation_id_member;                       // the element member holding the vendor's id
     // Paging by cursor; without `cursor_param` the first page is the whole listing.
     std::string cursor_param;        // the query parameter that asks for the page after a cursor
     std::string next_cursor_pointer; // where a page gives the next cursor; absent, null or "" ends

@@ -18,8 +18,8 @@ boost::asio::awaitable<handler_reply> invite_handler::lookup(lookup_request& req
 boost::asio::awaitable<handler_reply> invite_handler::reconcile(lookup_request& request)
 {
     handler_reply reply;
-    const canonical::problem problem =
-        canonical::not_found_problem("/v1/requests/" + std::string(request.recorded_id) + "/reconcile");
+    const canonical::problem problem = canonical::not_found_problem("/v1/requests/" + std::string(request.recorded_id) +
+                                                                    "/reconcile");
     reply.status = problem.status;
     reply.content_type = "application/problem+json";
     problem.write_json(reply.body);

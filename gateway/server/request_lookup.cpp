@@ -38,8 +38,12 @@ net::awaitable<bool> connection::serve_lookup(request_parser& parser, const rout
     handler_reply reply;
     std::string failure;
     try {
-        reply = lookup.reconcile ? co_await worker_.handler->reconcile(lookup)
-                                 : co_await worker_.handler->lookup(lookup);
+        // Not `c ? co_await a : co_await b`: GCC 12 miscompiles co_await inside a
+        // conditional expression (the result is read from a destroyed temporary).
+        if (lookup.reconcile)
+            reply = co_await worker_.handler->reconcile(lookup);
+        else
+            reply = co_await worker_.handler->lookup(lookup);
     } catch (const std::exception& e) {
         failure = e.what();
     }

@@ -21,9 +21,9 @@ route_match match_route(std::string_view method, std::string_view target,
     if (path == "/admin/reload")
         return {endpoint::admin_reload, 0, method == "POST", "POST", {}};
     if (path.starts_with(request_lookup_prefix) && path.ends_with(reconcile_suffix)) {
-        const std::string_view id =
-            path.substr(request_lookup_prefix.size(),
-                        path.size() - request_lookup_prefix.size() - std::min(path.size(), reconcile_suffix.size()));
+        const std::string_view id = path.substr(request_lookup_prefix.size(),
+                                                path.size() - request_lookup_prefix.size() -
+                                                    std::min(path.size(), reconcile_suffix.size()));
         if (path.size() > request_lookup_prefix.size() + reconcile_suffix.size() &&
             id.find('/') == std::string_view::npos)
             return {endpoint::reconcile, 0, method == "POST", "POST", id};

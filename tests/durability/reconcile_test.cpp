@@ -36,8 +36,8 @@ request_options on_nimbus(bool async = false)
     return options;
 }
 
-igw::emulator::test_response reconcile(std::uint16_t port, const std::string& id,
-                                       std::string_view key = client_key)
+igw::emulator::test_response post_reconcile(std::uint16_t port, const std::string& id,
+                                            std::string_view key = client_key)
 {
     request_options options;
     options.path = "/v1/requests/" + id + "/reconcile";
@@ -115,8 +115,7 @@ std::size_t count_headers(const igw::e2e::scripted_request& request, std::string
 
 BOOST_AUTO_TEST_SUITE(reconcile)
 
-BOOST_DATA_TEST_CASE(unknown_items_are_settled_by_the_vendors_listing_and_recorded, bdata::make(both_backends),
-                     backend)
+BOOST_DATA_TEST_CASE(unknown_items_are_settled_by_the_vendors_listing_and_recorded, bdata::make(both_backends), backend)
 {
     deployment d(backend, {.nimbus = true});
     auto& vendor = d.nimbus();
@@ -137,8 +136,8 @@ BOOST_DATA_TEST_CASE(unknown_items_are_settled_by_the_vendors_listing_and_record
     BOOST_TEST(!id_of(vendor, lost).empty()); // the vendor did create it
     BOOST_TEST(id_of(vendor, never).empty());
 
-    const auto settled = reconcile(gateway->port(), id);
-    BOOST_REQUIRE_EQUAL(settled.status, 200u);
+    const auto settled = post_reconcile(gateway->port(), id);
+    BOOST_REQUIRE_MESSAGE(settled.status == 200u, settled.status << " " << settled.error << " " << settled.body);
     BOOST_TEST(settled.header("Content-Location").value_or("") == "/v1/requests/" + id);
     const reconcile_view counts = counts_of(settled.body);
     BOOST_TEST(counts.looked_up == 2u);
@@ -180,13 +179,13 @@ BOOST_DATA_TEST_CASE(unknown_items_are_settled_by_the_vendors_listing_and_record
     BOOST_TEST(!after[fine].reconciled);
 
     // Nothing is left to look up; nothing is sent again.
-    const auto again = reconcile(gateway->port(), id);
+    const auto again = post_reconcile(gateway->port(), id);
     BOOST_REQUIRE_EQUAL(again.status, 200u);
     BOOST_TEST(counts_of(again.body).looked_up == 0u);
     BOOST_TEST(listing_calls(vendor).size() == 3u);
     // Only the request's own client may reconcile it, and only a recorded one.
-    BOOST_TEST(reconcile(gateway->port(), id, other_client_key).status == 404u);
-    BOOST_TEST(reconcile(gateway->port(), "no-such-request").status == 404u);
+    BOOST_TEST(post_reconcile(gateway->port(), id, other_client_key).status == 404u);
+    BOOST_TEST(post_reconcile(gateway->port(), "no-such-request").status == 404u);
     BOOST_TEST(get(gateway->port(), "/v1/requests/" + id + "/reconcile").status == 405u);
 }
 
@@ -201,14 +200,21 @@ BOOST_AUTO_TEST_CASE(a_failing_listing_leaves_the_item_unknown_until_it_answers)
     const std::string id = reply.header("X-Request-Id").value_or("");
 
     vendor.fail_lookups(500, 1);
-    const auto failed = reconcile(gateway->port(), id);
+    const auto failed = post_reconcile(gateway->port(), id);
     BOOST_REQUIRE_EQUAL(failed.status, 200u);
     BOOST_TEST(counts_of(failed.body).unknown == 1u);
     BOOST_TEST(items_by_email(failed.body)[lost].status == "unknown");
     BOOST_TEST(!items_by_email(failed.body)[lost].reconciled);
-    BOOST_TEST(gateway->log().find("reconcile_lookup_failed") != std::string::npos);
+    // The log is written by its own thread: give it a moment (bounded).
+    bool logged = false;
+    for (int i = 0; i < 100 && !logged; ++i) {
+        logged = gateway->log().find("\"event\":\"reconcile_lookup_failed\"") != std::string::npos;
+        if (!logged)
+            std::this_thread::sleep_for(20ms);
+    }
+    BOOST_TEST(logged, gateway->log());
 
-    const auto settled = reconcile(gateway->port(), id);
+    const auto settled = post_reconcile(gateway->port(), id);
     BOOST_REQUIRE_EQUAL(settled.status, 200u);
     BOOST_TEST(items_by_email(settled.body)[lost].status == "invited");
     BOOST_TEST(items_by_email(settled.body)[lost].invitation_id == id_of(vendor, lost));
@@ -226,7 +232,7 @@ BOOST_DATA_TEST_CASE(a_job_that_ends_with_unknown_items_reconciles_them_once_by_
     BOOST_REQUIRE_EQUAL(accepted.status, 202u);
     const std::string id = accepted.header("X-Request-Id").value_or("");
     // It waits a call timeout before it looks: not completed yet, so not for a client to reconcile.
-    const auto early = reconcile(gateway->port(), id);
+    const auto early = post_reconcile(gateway->port(), id);
     BOOST_TEST(early.status == 409u);
     BOOST_TEST(early.header("Retry-After").value_or("") == "1");
 

@@ -226,8 +226,7 @@ BOOST_AUTO_TEST_CASE(a_page_that_cannot_be_read_says_why)
                "/page/entries/0/address is not a string");
     BOOST_TEST(reader.read(plan, R"({"page": {"entries": [{"address": "a@b.test", "id": [1]}]}})", page) ==
                "/page/entries/0/id is neither a string nor an integer");
-    BOOST_TEST(reader.read(plan, R"({"page": {"entries": [], "more": "yes"}})", page) ==
-               "/page/more is not a boolean");
+    BOOST_TEST(reader.read(plan, R"({"page": {"entries": [], "more": "yes"}})", page) == "/page/more is not a boolean");
     BOOST_TEST(reader.read(plan, R"({"page": {"entries": [], "more": true}})", page).find("says more pages follow") !=
                std::string::npos);
 }

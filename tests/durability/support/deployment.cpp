@@ -30,8 +30,8 @@ void insert_after(std::string& text, std::string_view anchor, std::string_view l
 std::string nimbus_target(std::uint16_t port)
 {
     return "\n  - name: nimbus\n    provider: nimbus\n    base_url: http://127.0.0.1:" + std::to_string(port) +
-           "\n    secrets: {token: " + std::string(nimbus_token) + "}\n    params: {workspace: " +
-           std::string(nimbus_workspace) +
+           "\n    secrets: {token: " + std::string(nimbus_token) +
+           "}\n    params: {workspace: " + std::string(nimbus_workspace) +
            ", team_ids: [3, 5]}\n    roles: {admin: 10, developer: 20, member: 20, billing: unsupported}\n"
            "    timeout: " +
            std::to_string(nimbus_timeout_ms) + "ms\n";
