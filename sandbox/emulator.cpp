@@ -79,10 +79,17 @@ struct vendor_state {
 };
 
 struct server::impl {
-    explicit impl(options o) : settings(std::move(o)), account(settings) {}
+    explicit impl(options o) : settings(std::move(o)), account(settings)
+    {
+        for (auto& store : invitations)
+            store = std::make_unique<detail::invitation_store>(settings.invitations_kept);
+    }
 
     options settings;
     detail::account account;
+    // The invitations each vendor's account made, for its list endpoint. Off (null to the
+    // contracts) when recording is off: the benchmarks then pay nothing for them.
+    std::array<std::unique_ptr<detail::invitation_store>, all_vendors.size()> invitations;
     std::optional<ssl::context> tls;
     std::array<std::uint16_t, all_vendors.size()> ports{};
     std::array<vendor_state, all_vendors.size()> vendors;
@@ -153,6 +160,15 @@ struct server::impl {
         entry.status = status;
         std::lock_guard lock(records_mutex);
         records.push_back(std::move(entry));
+    }
+
+    // Closes the connection without a reply.
+    template <class Stream>
+    static void drop(Stream& stream)
+    {
+        beast::error_code ignored;
+        beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+        beast::get_lowest_layer(stream).close();
     }
 
     net::awaitable<void> accept_loop(vendor v, tcp::acceptor acceptor);
@@ -273,9 +289,7 @@ net::awaitable<bool> server::impl::serve(vendor v, Stream& stream)
             detail::error_reply(v, 413, "request body too large", reply);
         } else if (injected && injected->kind == fault_kind::drop_connection) {
             record(v, request, 0);
-            beast::error_code ignored;
-            beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
-            beast::get_lowest_layer(stream).close();
+            drop(stream);
             co_return false;
         } else if (injected && injected->kind == fault_kind::status) {
             detail::error_reply(v, injected->status, "injected failure", reply);
@@ -289,8 +303,11 @@ net::awaitable<bool> server::impl::serve(vendor v, Stream& stream)
                 net::steady_timer timer(co_await net::this_coro::executor, injected->delay);
                 co_await timer.async_wait(use_tuple);
             }
-            std::string_view path = request.target();
-            path = path.substr(0, path.find('?'));
+            std::string_view path = request.target(), query;
+            if (const std::size_t question = path.find('?'); question != std::string_view::npos) {
+                query = path.substr(question + 1);
+                path = path.substr(0, question);
+            }
             const std::string& prefix = settings.path_prefix;
             if (!prefix.empty() &&
                 !(path.starts_with(prefix) && path.size() > prefix.size() && path[prefix.size()] == '/')) {
@@ -300,6 +317,9 @@ net::awaitable<bool> server::impl::serve(vendor v, Stream& stream)
                 const detail::request_view view{
                     .method = request.method_string(),
                     .path = path,
+                    .query = query,
+                    .content_length = header(request, "Content-Length"),
+                    .transfer_encoding = header(request, "Transfer-Encoding"),
                     .content_type = header(request, "Content-Type"),
                     .authorization = header(request, "Authorization"),
                     .x_api_key = header(request, "X-Api-Key"),
@@ -308,7 +328,15 @@ net::awaitable<bool> server::impl::serve(vendor v, Stream& stream)
                     .workspace_id = header(request, "X-Workspace-Id"),
                     .body = request.body(),
                 };
-                detail::handle(v, account, view, &filter, reply);
+                detail::handle(v, account, view, &filter, settings.record ? invitations[index(v)].get() : nullptr,
+                               reply);
+            }
+            if (injected && injected->kind == fault_kind::drop_after_create) {
+                // Processed (an invitation made, when the call was a valid create): now the
+                // reply is lost, as when a vendor's front end fails after its backend acted.
+                record(v, request, 0);
+                drop(stream);
+                co_return false;
             }
         }
         const bool keep_alive = request.keep_alive() && !too_large;
@@ -322,8 +350,8 @@ net::awaitable<bool> server::impl::serve(vendor v, Stream& stream)
         response.set(http::field::content_type, "application/json");
         if (!retry_after.empty())
             response.set(http::field::retry_after, retry_after);
-        if (reply.allow_post)
-            response.set(http::field::allow, "POST");
+        if (!reply.allow.empty())
+            response.set(http::field::allow, reply.allow);
         if (!reply.www_authenticate.empty())
             response.set(http::field::www_authenticate, reply.www_authenticate);
         response.keep_alive(keep_alive);
@@ -456,6 +484,8 @@ void server::reset()
     clear_faults();
     for (vendor_state& state : impl_->vendors)
         state.connections.store(0, std::memory_order_relaxed);
+    for (auto& store : impl_->invitations)
+        store->clear();
     std::lock_guard lock(impl_->records_mutex);
     impl_->records.clear();
 }

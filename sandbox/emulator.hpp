@@ -1,9 +1,9 @@
 #pragma once
-// Strict emulators of the five vendors' invite endpoints (their published APIs), served
-// on loopback. They reject whatever the real vendor would reject, so a gateway test that
-// passes against them proves the bytes the gateway sends are right. Used in-process by the
-// end-to-end tests and by `invitegw serve --sandbox`, and standalone (invitegw-emulator) by
-// the benchmarks. Beast and Asio stay in emulator.cpp (pimpl).
+// Strict emulators of the five vendors' invite endpoints (their published APIs), and of
+// the list endpoints of the two that publish one (Anthropic, ClickHouse), served on loopback. They reject whatever the
+// real vendor would reject, so a gateway test that passes against them proves the bytes the gateway sends are right.
+// Used in-process by the end-to-end tests and by `invitegw serve --sandbox`, and standalone (invitegw-emulator) by the
+// benchmarks. Beast and Asio stay in emulator.cpp (pimpl).
 
 #include <array>
 #include <chrono>
@@ -52,6 +52,11 @@ struct options {
     std::string tls_certificate_file{}, tls_private_key_file{};
     bool record = true;                   // keep recorded_request entries (benchmarks turn it off)
     std::chrono::milliseconds latency{0}; // added to every reply (benchmarks: 50 ms)
+    // The newest invitations each vendor keeps for its list endpoint (Anthropic's
+    // GET /v1/organizations/invites, ClickHouse's GET .../invitations); older ones are
+    // forgotten, so that a long run cannot grow memory without bound. Only kept while
+    // `record` is true: without it nothing is kept and the list endpoints list nothing.
+    std::size_t invitations_kept = 100000;
 };
 
 struct recorded_request {
@@ -63,16 +68,29 @@ struct recorded_request {
     unsigned status = 0; // status the emulator answered (0: no answer, connection dropped)
 };
 
-enum class fault_kind { status, delay, drop_connection, unreadable_body, reject_email };
+// What an injected fault does to the request it applies to:
+//   status             answer `status` (with Retry-After when set) in the vendor's error
+//                      shape, without looking at the request; nothing is created.
+//   delay              wait `delay`, then process and answer normally.
+//   drop_connection    read the request in full, then close the connection without a
+//                      reply, before processing it: nothing is created (the caller cannot
+//                      tell; a retry is safe).
+//   drop_after_create  process the request as usual (a valid create makes its invitation,
+//                      which the list endpoints then show), then close the connection
+//                      without a reply: the caller cannot tell that the call succeeded.
+//   unreadable_body    answer 200 with a body that is not JSON; nothing is created.
+//   reject_email       answer the vendor's 400 refusing `email`; nothing is created.
+// Both drops record the request with status 0.
+enum class fault_kind { status, delay, drop_connection, drop_after_create, unreadable_body, reject_email };
 
 // Members all have default initializers so that designated initializers such as
 // fault{.kind = fault_kind::status, .status = 429, .retry_after = "3"} stay -Wextra clean.
 //
 // A misbehaviour to apply to upcoming requests of one vendor. Faults queue per vendor and
 // the first one that matches a request is applied to it: every kind but reject_email
-// matches any request (before any validation, like an overloaded front end); reject_email
-// matches only a request that passed validation and carries that email (compared without
-// regard to case), like a vendor that refuses one address.
+// matches any request (before any validation, like an overloaded front end; a GET to a
+// list endpoint included); reject_email matches only a request that passed validation and
+// carries that email (compared without regard to case), like a vendor that refuses one address.
 struct fault {
     fault_kind kind = fault_kind::status;
     unsigned status = 500;              // kind::status: e.g. 429, 500, 503
@@ -98,7 +116,7 @@ public:
     void clear_faults();
     std::vector<recorded_request> requests(std::optional<vendor> = {}) const;
     std::size_t connections_accepted(vendor) const; // TCP connections accepted so far
-    void reset();                                   // forget records, faults and connection counts
+    void reset();                                   // forget records, faults, connection counts, invitations
     const options& settings() const;
 
     struct impl;

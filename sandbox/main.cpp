@@ -18,7 +18,8 @@ int usage(const char* program)
 {
     std::fprintf(stderr,
                  "usage: %s [--threads N] [--latency-ms N] [--tls-cert FILE --tls-key FILE]\n"
-                 "          [--no-record] [--path-prefix /P] [--address A] [--warpstream-max-batch N]\n",
+                 "          [--no-record] [--invitations-kept N] [--path-prefix /P] [--address A]\n"
+                 "          [--warpstream-max-batch N]\n",
                  program);
     return 2;
 }
@@ -53,6 +54,8 @@ int main(int argc, char** argv)
             options.threads = static_cast<unsigned>(number);
         else if (flag == "--latency-ms" && parse_unsigned(value, number))
             options.latency = std::chrono::milliseconds(number);
+        else if (flag == "--invitations-kept" && parse_unsigned(value, number))
+            options.invitations_kept = number;
         else if (flag == "--warpstream-max-batch" && parse_unsigned(value, number) && number > 0)
             options.warpstream_max_batch = number;
         else if (flag == "--tls-cert")

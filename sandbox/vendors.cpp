@@ -5,10 +5,12 @@
 #include "gateway/net/ows.hpp"
 
 #include <boost/beast/core/string.hpp>
+#include <boost/url/parse.hpp>
 #include <simdjson.h>
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <random>
@@ -198,18 +200,55 @@ std::string_view warpstream_code(unsigned status) noexcept
     }
 }
 
-bool route(vendor v, const request_view& r, bool path_matches, reply& out)
+enum class call { create, list };
+
+// Which call a request on a vendor's path is: 404 off the path; POST creates; GET lists
+// where the vendor publishes a list endpoint on the same path (`lists`); anything else is
+// 405 with the methods that path allows.
+std::optional<call> route(vendor v, const request_view& r, bool path_matches, bool lists, reply& out)
 {
     if (!path_matches) {
         error_reply(v, 404, "no route for " + std::string(r.path), out);
-        return false;
+        return std::nullopt;
     }
-    if (r.method != "POST") {
-        error_reply(v, 405, "method " + std::string(r.method) + " not allowed; use POST", out);
-        out.allow_post = true;
-        return false;
+    if (r.method == "POST")
+        return call::create;
+    if (lists && r.method == "GET")
+        return call::list;
+    error_reply(v, 405, "method " + std::string(r.method) + " not allowed; use " + (lists ? "GET or POST" : "POST"),
+                out);
+    out.allow = lists ? "GET, POST" : "POST";
+    return std::nullopt;
+}
+
+// A GET carries no body: neither bytes nor framing that announces some.
+bool carries_body(const request_view& r) noexcept
+{
+    return !r.body.empty() || r.transfer_encoding || (r.content_length && trim(*r.content_length) != "0");
+}
+
+// The query's parameters, percent-decoded, by name: each must be one of `names` (values
+// lands at the same index) and appear at most once.
+template <std::size_t N>
+problem query_parameters(std::string_view query, const std::array<std::string_view, N>& names,
+                         std::array<std::optional<std::string>, N>& values)
+{
+    if (query.empty())
+        return {};
+    const std::string origin = "/?" + std::string(query); // the parsed views refer into it
+    const auto parsed = boost::urls::parse_origin_form(origin);
+    if (!parsed)
+        return "malformed query string";
+    for (const auto& param : parsed->params()) {
+        const auto it = std::find(names.begin(), names.end(), param.key);
+        if (it == names.end())
+            return "query parameter " + param.key + ": Extra inputs are not permitted";
+        std::optional<std::string>& slot = values[static_cast<std::size_t>(it - names.begin())];
+        if (slot)
+            return "query parameter " + param.key + " given more than once";
+        slot = param.value;
     }
-    return true;
+    return {};
 }
 
 bool json_body_declared(vendor v, const request_view& r, reply& out)
@@ -245,10 +284,74 @@ bool refused_by_filter(vendor v, email_filter* filter, std::span<const std::stri
 
 // ---- the five contracts -------------------------------------------------------------
 
-void anthropic(const account& a, const request_view& r, email_filter* filter, reply& out)
+void write_anthropic_invite(json::writer& w, const stored_invitation& invite)
+{
+    w.begin_object()
+        .member("id", invite.id)
+        .member("type", "invite")
+        .member("email", invite.email)
+        .member("role", invite.role)
+        .member("invited_at", invite.created_at)
+        .member("expires_at", invite.expires_at)
+        .member("status", "pending")
+        .end_object();
+}
+
+// GET /v1/organizations/invites: a page of invites in creation order, by limit and an
+// after_id / before_id cursor (an invite id).
+void anthropic_list(const request_view& r, const invitation_store* store, reply& out)
 {
     constexpr vendor v = vendor::anthropic;
-    if (!route(v, r, r.path == "/v1/organizations/invites", out))
+    if (carries_body(r))
+        return error_reply(v, 400, "a GET request must not carry a body", out);
+    static constexpr std::array<std::string_view, 3> names{"limit", "after_id", "before_id"};
+    std::array<std::optional<std::string>, 3> values;
+    if (bad_request(v, query_parameters(r.query, names, values), out))
+        return;
+    const auto& [limit_text, after_id, before_id] = values;
+    std::size_t limit = 20;
+    if (limit_text) {
+        const std::string& text = *limit_text;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+        if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+            return error_reply(v, 400, "limit: Input should be a valid integer", out);
+        if (limit < 1)
+            return error_reply(v, 400, "limit: Input should be greater than or equal to 1", out);
+        if (limit > 1000)
+            return error_reply(v, 400, "limit: Input should be less than or equal to 1000", out);
+    }
+    if (after_id && before_id)
+        return error_reply(v, 400, "after_id, before_id: only one of them may be given", out);
+    const std::optional<std::string>& cursor = after_id ? after_id : before_id;
+    invitation_store::page page;
+    if (store)
+        page = store->read(cursor ? std::optional<std::string_view>(*cursor) : std::nullopt, before_id.has_value(),
+                           limit);
+    else
+        page.cursor_found = !cursor;
+    if (!page.cursor_found)
+        return error_reply(v, 404, (after_id ? "after_id: invite " : "before_id: invite ") + *cursor + " not found",
+                           out);
+
+    out.status = 200;
+    out.body.clear();
+    json::writer w(out.body);
+    w.begin_object().key("data").begin_array();
+    for (const stored_invitation& invite : page.items)
+        write_anthropic_invite(w, invite);
+    w.end_array().member("has_more", page.has_more);
+    if (page.items.empty())
+        w.key("first_id").null().key("last_id").null();
+    else
+        w.member("first_id", page.items.front().id).member("last_id", page.items.back().id);
+    w.end_object();
+}
+
+void anthropic(const account& a, const request_view& r, email_filter* filter, invitation_store* store, reply& out)
+{
+    constexpr vendor v = vendor::anthropic;
+    const std::optional<call> what = route(v, r, r.path == "/v1/organizations/invites", true, out);
+    if (!what)
         return;
     if (!r.x_api_key || *r.x_api_key != a.creds.anthropic_api_key)
         return error_reply(v, 401, "invalid x-api-key", out);
@@ -256,6 +359,8 @@ void anthropic(const account& a, const request_view& r, email_filter* filter, re
         return error_reply(v, 400, "anthropic-version: header is required", out);
     if (*r.anthropic_version != "2023-06-01")
         return error_reply(v, 400, "anthropic-version: invalid version " + std::string(*r.anthropic_version), out);
+    if (*what == call::list)
+        return anthropic_list(r, store, out);
     if (!json_body_declared(v, r, out))
         return;
 
@@ -295,26 +400,54 @@ void anthropic(const account& a, const request_view& r, email_filter* filter, re
         return;
 
     static constexpr char base62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    std::string id = "invite_";
+    stored_invitation invite;
+    invite.id = "invite_";
     std::uniform_int_distribution<int> digit(0, 61);
     for (int i = 0; i < 24; ++i)
-        id += base62[digit(random_engine())];
+        invite.id += base62[digit(random_engine())];
     const auto now = std::chrono::system_clock::now();
+    invite.email = email;
+    invite.role = role;
+    invite.created_at = rfc3339(now, 6);
+    invite.expires_at = rfc3339(now + std::chrono::days(21), 6);
     out.status = 200;
     out.body.clear();
-    json::writer(out.body)
-        .begin_object()
-        .member("id", id)
-        .member("type", "invite")
-        .member("email", email)
-        .member("role", role)
-        .member("invited_at", rfc3339(now, 6))
-        .member("expires_at", rfc3339(now + std::chrono::days(21), 6))
-        .member("status", "pending")
+    json::writer w(out.body);
+    write_anthropic_invite(w, invite);
+    if (store)
+        store->add(std::move(invite));
+}
+
+void write_clickhouse_invitation(json::writer& w, const stored_invitation& invitation)
+{
+    w.begin_object()
+        .member("role", invitation.role)
+        .member("id", invitation.id)
+        .member("email", invitation.email)
+        .member("createdAt", invitation.created_at)
+        .member("expireAt", invitation.expires_at)
         .end_object();
 }
 
-void clickhouse(const account& a, const request_view& r, email_filter* filter, reply& out)
+// GET /v1/organizations/{organizationId}/invitations: every invitation, no paging.
+void clickhouse_list(const request_view& r, const invitation_store* store, reply& out)
+{
+    constexpr vendor v = vendor::clickhouse;
+    if (carries_body(r))
+        return error_reply(v, 400, "GET request must not have a body", out);
+    if (!r.query.empty())
+        return error_reply(v, 400, "this call takes no query parameters", out); // none documented
+    out.status = 200;
+    out.body.clear();
+    json::writer w(out.body);
+    w.begin_object().member("status", 200).member("requestId", random_uuid()).key("result").begin_array();
+    if (store)
+        for (const stored_invitation& invitation : store->all())
+            write_clickhouse_invitation(w, invitation);
+    w.end_array().end_object();
+}
+
+void clickhouse(const account& a, const request_view& r, email_filter* filter, invitation_store* store, reply& out)
 {
     constexpr vendor v = vendor::clickhouse;
     constexpr std::string_view head = "/v1/organizations/", tail = "/invitations";
@@ -323,7 +456,9 @@ void clickhouse(const account& a, const request_view& r, email_filter* filter, r
                          r.path.ends_with(tail);
     if (matches)
         organization = r.path.substr(head.size(), r.path.size() - head.size() - tail.size());
-    if (!route(v, r, matches && organization.find('/') == std::string_view::npos, out))
+    const std::optional<call> what = route(v, r, matches && organization.find('/') == std::string_view::npos, true,
+                                           out);
+    if (!what)
         return;
     const auto token = credentials_for_scheme(r.authorization, "Basic");
     if (!token || *token != a.clickhouse_basic_token) {
@@ -335,6 +470,8 @@ void clickhouse(const account& a, const request_view& r, email_filter* filter, r
         return error_reply(v, 400, "organizationId must be a UUID", out);
     if (!iequals(organization, a.creds.clickhouse_org_id))
         return error_reply(v, 404, "Organization not found", out);
+    if (*what == call::list)
+        return clickhouse_list(r, store, out);
     if (!json_body_declared(v, r, out))
         return;
 
@@ -372,27 +509,27 @@ void clickhouse(const account& a, const request_view& r, email_filter* filter, r
         return;
 
     const auto now = std::chrono::system_clock::now();
+    stored_invitation invitation{
+        .id = random_uuid(),
+        .email = lower(email),
+        .role = std::string(role),
+        .created_at = rfc3339(now, 0),
+        .expires_at = rfc3339(now + std::chrono::days(30), 0),
+    };
     out.status = 200;
     out.body.clear();
-    json::writer(out.body)
-        .begin_object()
-        .member("status", 200)
-        .member("requestId", random_uuid())
-        .key("result")
-        .begin_object()
-        .member("role", role)
-        .member("id", random_uuid())
-        .member("email", lower(email))
-        .member("createdAt", rfc3339(now, 0))
-        .member("expireAt", rfc3339(now + std::chrono::days(30), 0))
-        .end_object()
-        .end_object();
+    json::writer w(out.body);
+    w.begin_object().member("status", 200).member("requestId", random_uuid()).key("result");
+    write_clickhouse_invitation(w, invitation);
+    w.end_object();
+    if (store)
+        store->add(std::move(invitation));
 }
 
 void warpstream(const account& a, const request_view& r, email_filter* filter, reply& out)
 {
     constexpr vendor v = vendor::warpstream;
-    if (!route(v, r, r.path == "/api/v1/users/create_invitations", out))
+    if (!route(v, r, r.path == "/api/v1/users/create_invitations", false, out))
         return;
     if (!r.warpstream_api_key || *r.warpstream_api_key != a.creds.warpstream_api_key)
         return error_reply(v, 401, "invalid or missing warpstream-api-key", out);
@@ -463,7 +600,7 @@ void warpstream(const account& a, const request_view& r, email_filter* filter, r
 void gorules(const account& a, const request_view& r, email_filter* filter, reply& out)
 {
     constexpr vendor v = vendor::gorules;
-    if (!route(v, r, r.path == "/api/users", out))
+    if (!route(v, r, r.path == "/api/users", false, out))
         return;
     const auto token = credentials_for_scheme(r.authorization, "Bearer");
     if (!token || *token != a.creds.gorules_token) {
@@ -529,7 +666,7 @@ void gorules(const account& a, const request_view& r, email_filter* filter, repl
 void atomicwork(const account& a, const request_view& r, email_filter* filter, reply& out)
 {
     constexpr vendor v = vendor::atomicwork;
-    if (!route(v, r, r.path == "/api/v1/users/invite", out))
+    if (!route(v, r, r.path == "/api/v1/users/invite", false, out))
         return;
     if (!r.x_api_key || *r.x_api_key != a.creds.atomicwork_api_key)
         return error_reply(v, 401, "Invalid API key", out);
@@ -648,12 +785,72 @@ account::account(const options& o)
 {
 }
 
-void handle(vendor target, const account& a, const request_view& request, email_filter* filter, reply& out)
+void invitation_store::add(stored_invitation invitation)
+{
+    if (limit_ == 0)
+        return;
+    std::lock_guard lock(mutex_);
+    if (items_.size() == limit_) {
+        ids_.erase(items_.front().id);
+        items_.pop_front();
+        ++front_sequence_;
+    }
+    ids_.emplace(invitation.id, front_sequence_ + items_.size());
+    items_.push_back(std::move(invitation));
+}
+
+void invitation_store::clear()
+{
+    std::lock_guard lock(mutex_);
+    front_sequence_ += items_.size();
+    items_.clear();
+    ids_.clear();
+}
+
+invitation_store::page invitation_store::read(std::optional<std::string_view> cursor_id, bool before,
+                                              std::size_t limit) const
+{
+    page out;
+    std::lock_guard lock(mutex_);
+    // [first, last) of items_: from the start, or after / before the cursor.
+    std::size_t first = 0, last = items_.size();
+    if (cursor_id) {
+        const auto it = ids_.find(std::string(*cursor_id));
+        if (it == ids_.end()) {
+            out.cursor_found = false;
+            return out;
+        }
+        const auto at = static_cast<std::size_t>(it->second - front_sequence_);
+        if (before)
+            last = at;
+        else
+            first = at + 1;
+    }
+    if (before) {
+        out.has_more = last - first > limit;
+        first = out.has_more ? last - limit : first;
+    } else {
+        out.has_more = last - first > limit;
+        last = out.has_more ? first + limit : last;
+    }
+    out.items.assign(items_.begin() + static_cast<std::ptrdiff_t>(first),
+                     items_.begin() + static_cast<std::ptrdiff_t>(last));
+    return out;
+}
+
+std::vector<stored_invitation> invitation_store::all() const
+{
+    std::lock_guard lock(mutex_);
+    return {items_.begin(), items_.end()};
+}
+
+void handle(vendor target, const account& a, const request_view& request, email_filter* filter, invitation_store* store,
+            reply& out)
 {
     out.clear();
     switch (target) {
-    case vendor::anthropic: return anthropic(a, request, filter, out);
-    case vendor::clickhouse: return clickhouse(a, request, filter, out);
+    case vendor::anthropic: return anthropic(a, request, filter, store, out);
+    case vendor::clickhouse: return clickhouse(a, request, filter, store, out);
     case vendor::warpstream: return warpstream(a, request, filter, out);
     case vendor::gorules: return gorules(a, request, filter, out);
     case vendor::atomicwork: return atomicwork(a, request, filter, out);

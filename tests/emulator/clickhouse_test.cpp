@@ -102,10 +102,73 @@ BOOST_AUTO_TEST_CASE(media_type_must_be_json_and_method_post)
     server s;
     expect_refused(s, v, with_header(documented_request(s, v), "Content-Type", "application/x-www-form-urlencoded"),
                    415);
-    auto get = documented_request(s, v);
-    get.method = "GET";
-    get.body.clear();
-    expect_refused(s, v, get, 405);
+    auto put = documented_request(s, v);
+    put.method = "PUT";
+    expect_refused(s, v, put, 405);
+    // The path also lists invitations (GET).
+    BOOST_TEST(send_once(s, v, put).header("Allow").value_or("") == "GET, POST");
+}
+
+// ---- GET /v1/organizations/{organizationId}/invitations (shared/vendors/list-endpoints.md)
+
+namespace {
+
+struct listed_invitation {
+    std::string id, email, role;
+};
+
+std::vector<listed_invitation> list_all(const server& s)
+{
+    const test_response response = expect_accepted(s, v, list_request(s, v));
+    simdjson::dom::parser parser;
+    const simdjson::dom::element root = parse_json(parser, response.body);
+    BOOST_TEST(std::int64_t(root["status"]) == 200);
+    BOOST_TEST(looks_like_uuid(text(root["requestId"])));
+    std::vector<listed_invitation> listed;
+    for (const simdjson::dom::element invitation : simdjson::dom::array(root["result"])) {
+        BOOST_TEST(invitation.get_object().size() == 5u);
+        BOOST_TEST(utc_seconds(text(invitation["createdAt"]), 0).has_value());
+        BOOST_TEST(utc_seconds(text(invitation["expireAt"]), 0).has_value());
+        listed.push_back({text(invitation["id"]), text(invitation["email"]), text(invitation["role"])});
+    }
+    return listed;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(list_shows_every_invitation_created_lower_cased_without_paging)
+{
+    server s;
+    BOOST_TEST(list_all(s).empty());
+    std::vector<std::string> ids;
+    for (int i = 0; i < 30; ++i) {
+        const test_response created = expect_accepted(
+            s, v,
+            with_body(documented_request(s, v),
+                      R"({"email":"Member)" + std::to_string(i) + R"(@Example.COM","role":"admin"})"));
+        simdjson::dom::parser parser;
+        ids.push_back(text(parse_json(parser, created.body)["result"]["id"]));
+    }
+    const std::vector<listed_invitation> listed = list_all(s);
+    BOOST_TEST_REQUIRE(listed.size() == 30u);
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+        BOOST_TEST(listed[i].id == ids[i]);
+        BOOST_TEST(listed[i].email == "member" + std::to_string(i) + "@example.com");
+        BOOST_TEST(listed[i].role == "admin");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(list_is_authenticated_and_takes_no_body_and_no_query)
+{
+    server s;
+    expect_refused(s, v, without_header(list_request(s, v), "Authorization"), 401);
+    expect_refused(s, v, with_header(list_request(s, v), "Authorization", "Basic d3Jvbmc6d3Jvbmc="), 401);
+    expect_refused(s, v, with_body(list_request(s, v), R"({"email":"a@example.com"})"), 400);
+    expect_refused(s, v, list_request(s, v, "limit=10"), 400);
+    expect_refused(
+        s, v, with_target(list_request(s, v), "/v1/organizations/00000000-0000-4000-8000-000000000000/invitations"),
+        404);
+    expect_refused(s, v, with_target(list_request(s, v), "/v1/organizations/not-a-uuid/invitations"), 400);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -105,6 +105,55 @@ BOOST_AUTO_TEST_CASE(drop_connection_reads_the_request_then_closes_without_a_rep
     BOOST_TEST(s.connections_accepted(v) == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(drop_after_create_makes_the_invitation_then_closes_without_a_reply)
+{
+    server s;
+    for (const vendor v : {vendor::anthropic, vendor::clickhouse}) {
+        BOOST_TEST_CONTEXT(name(v))
+        {
+            s.inject(v, fault{.kind = fault_kind::drop_after_create});
+            test_client client(s.settings().address, s.port(v));
+            const test_response dropped = client.send(documented_request(s, v));
+            BOOST_TEST(!dropped.ok());
+            BOOST_TEST(!client.connected());
+            const auto records = s.requests(v);
+            BOOST_TEST_REQUIRE(records.size() == 1u);
+            BOOST_TEST(records[0].status == 0u); // never answered
+            // ...yet the invitation exists: the list endpoint shows it.
+            const test_response listed = expect_accepted(s, v, list_request(s, v));
+            simdjson::dom::parser parser;
+            const simdjson::dom::element root = parse_json(parser, listed.body);
+            const simdjson::dom::array items = root[v == vendor::anthropic ? "data" : "result"];
+            BOOST_TEST_REQUIRE(items.size() == 1u);
+            BOOST_TEST(text(items.at(0)["email"]) ==
+                       (v == vendor::anthropic ? "user@emaildomain.com" : "jane.doe@example.com"));
+            s.reset();
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(drop_connection_drops_before_the_invitation_is_made)
+{
+    server s;
+    constexpr vendor v = vendor::anthropic;
+    s.inject(v, fault{.kind = fault_kind::drop_connection});
+    BOOST_TEST(!send_once(s, v, documented_request(s, v)).ok());
+    const test_response listed = expect_accepted(s, v, list_request(s, v));
+    simdjson::dom::parser parser;
+    BOOST_TEST(simdjson::dom::array(parse_json(parser, listed.body)["data"]).size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(drop_after_create_of_an_invalid_call_makes_nothing)
+{
+    server s;
+    constexpr vendor v = vendor::clickhouse;
+    s.inject(v, fault{.kind = fault_kind::drop_after_create});
+    BOOST_TEST(!send_once(s, v, with_body(documented_request(s, v), R"({"email":"a@example.com"})")).ok());
+    const test_response listed = expect_accepted(s, v, list_request(s, v));
+    simdjson::dom::parser parser;
+    BOOST_TEST(simdjson::dom::array(parse_json(parser, listed.body)["result"]).size() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(unreadable_body_is_a_200_that_is_not_json)
 {
     server s;

@@ -159,6 +159,55 @@ BOOST_AUTO_TEST_CASE(several_threads_serve_concurrent_clients)
     BOOST_TEST(connections == static_cast<std::size_t>(clients));
 }
 
+BOOST_AUTO_TEST_CASE(concurrent_creates_on_several_threads_are_all_listed)
+{
+    options o;
+    o.threads = 3;
+    server s(o);
+    constexpr vendor v = vendor::anthropic;
+    constexpr int clients = 4, requests_each = 25;
+    std::vector<std::thread> threads;
+    for (int c = 0; c < clients; ++c)
+        threads.emplace_back([&] {
+            test_client client(s.settings().address, s.port(v));
+            for (int i = 0; i < requests_each; ++i)
+                (void)client.send(documented_request(s, v));
+        });
+    for (auto& t : threads)
+        t.join();
+    std::set<std::string> created;
+    for (const recorded_request& r : s.requests(v))
+        BOOST_TEST(r.status == 200u);
+    const test_response listed = expect_accepted(s, v, list_request(s, v, "limit=1000"));
+    simdjson::dom::parser parser;
+    for (const simdjson::dom::element invite : simdjson::dom::array(parse_json(parser, listed.body)["data"]))
+        created.insert(text(invite["id"]));
+    BOOST_TEST(created.size() == static_cast<std::size_t>(clients * requests_each));
+}
+
+BOOST_AUTO_TEST_CASE(each_path_advertises_the_methods_it_allows)
+{
+    server s;
+    for (const vendor v : all_vendors) {
+        BOOST_TEST_CONTEXT(name(v))
+        {
+            const bool lists = v == vendor::anthropic || v == vendor::clickhouse;
+            auto request = documented_request(s, v);
+            for (const std::string method : {"PUT", "DELETE", "PATCH"}) {
+                request.method = method;
+                const test_response refused = send_once(s, v, request);
+                BOOST_TEST(refused.status == 405u);
+                BOOST_TEST(refused.header("Allow").value_or("") == (lists ? "GET, POST" : "POST"));
+            }
+            request.method = "GET";
+            request.body.clear();
+            const test_response get = send_once(s, v, request);
+            BOOST_TEST(get.status == (lists ? 200u : 405u), get.body);
+            BOOST_TEST(get.header("Allow").has_value() == !lists);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(latency_is_added_to_every_reply)
 {
     options o;

@@ -66,6 +66,19 @@ test_request documented_request(const server& s, vendor v)
     return r;
 }
 
+test_request list_request(const server& s, vendor v, std::string_view query)
+{
+    if (v != vendor::anthropic && v != vendor::clickhouse)
+        throw std::logic_error("only Anthropic and ClickHouse publish a list endpoint");
+    test_request r = documented_request(s, v);
+    r.method = "GET";
+    r.body.clear();
+    r = without_header(std::move(r), "Content-Type");
+    if (!query.empty())
+        r.target += "?" + std::string(query);
+    return r;
+}
+
 test_response send_once(const server& s, vendor v, const test_request& request)
 {
     test_client client(s.settings().address, s.port(v));

@@ -18,6 +18,10 @@ test_request documented_request(const server& s, vendor v);
 // The request path of vendor `v` (path prefix included).
 std::string invite_path(const server& s, vendor v);
 
+// A GET of the list endpoint of `v` (Anthropic or ClickHouse: the invite path) with the
+// sandbox credentials of `s`, no body, and `query` ("limit=3", without '?') when non-empty.
+test_request list_request(const server& s, vendor v, std::string_view query = {});
+
 // Sends `request` on a fresh connection to `v`'s port.
 test_response send_once(const server& s, vendor v, const test_request& request);
 
