@@ -261,4 +261,51 @@ BOOST_DATA_TEST_CASE(a_job_that_ends_with_unknown_items_reconciles_them_once_by_
     BOOST_TEST(listing_calls(vendor).size() == 1u); // once: one page holds all three
 }
 
+// The shipped lookups against the strict emulators of the two vendors that publish a
+// listing (Anthropic's List Invites, paged; ClickHouse's, in one reply); the three others
+// have none, so their unknown items stay unknown and are counted as such.
+BOOST_AUTO_TEST_CASE(the_shipped_lookups_settle_unknown_items_at_the_vendors_that_list_invitations)
+{
+    using igw::emulator::fault;
+    using igw::emulator::fault_kind;
+    using igw::emulator::vendor;
+    deployment d(igw::ledger::backend_kind::sqlite);
+    for (const vendor v : {vendor::anthropic, vendor::clickhouse, vendor::warpstream})
+        d.emulators().inject(v, fault{.kind = fault_kind::drop_after_create});
+    auto gateway = d.start();
+    const auto reply = post(gateway->port(), invite_body({lost}, {"anthropic", "clickhouse", "warpstream"}));
+    BOOST_REQUIRE_EQUAL(reply.status, 207u);
+    const std::string id = reply.header("X-Request-Id").value_or("");
+    for (const auto& row : result_rows(reply.body))
+        BOOST_TEST(row.status == "unknown", row);
+
+    const auto settled = post_reconcile(gateway->port(), id);
+    BOOST_REQUIRE_MESSAGE(settled.status == 200u, settled.status << " " << settled.error << " " << settled.body);
+    const reconcile_view counts = counts_of(settled.body);
+    BOOST_TEST(counts.looked_up == 2u);
+    BOOST_TEST(counts.invited == 2u);
+    BOOST_TEST(counts.without_lookup == 1u); // WarpStream publishes no listing
+    simdjson::dom::parser parser;
+    std::map<std::string, std::string> status_by_target, id_by_target;
+    for (simdjson::dom::element result : parser.parse(settled.body)["results"].get_array()) {
+        const std::string target(result["target"].get_string().value());
+        status_by_target[target] = std::string(result["status"].get_string().value());
+        if (std::string_view vendor_id; !result["invitation_id"].get(vendor_id))
+            id_by_target[target] = std::string(vendor_id);
+    }
+    BOOST_TEST(status_by_target["anthropic"] == "invited");
+    BOOST_TEST(id_by_target["anthropic"].starts_with("invite_"));
+    BOOST_TEST(status_by_target["clickhouse"] == "invited");
+    BOOST_TEST(id_by_target["clickhouse"].size() == 36u); // a uuid
+    BOOST_TEST(status_by_target["warpstream"] == "unknown");
+    // Each listing was asked once, with the vendor's own query.
+    std::size_t anthropic_lists = 0;
+    for (const auto& r : d.emulators().requests(vendor::anthropic))
+        if (r.method == "GET") {
+            ++anthropic_lists;
+            BOOST_TEST(r.path == "/v1/organizations/invites?limit=1000");
+        }
+    BOOST_TEST(anthropic_lists == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
