@@ -197,7 +197,7 @@ private:
         render_calls(request, route, canonical_roles, rendered);
         if (rendered.calls.size() != 1) {
             report(example_.origin, "example",
-                   "a sample invitation rendered " + std::to_string(rendered.calls.size()) + " calls, not one");
+                   "the sample invitations rendered " + std::to_string(rendered.calls.size()) + " calls, not one");
             return std::nullopt;
         }
         return std::string(rendered.body_of(rendered.calls.front()));

@@ -288,6 +288,14 @@ BOOST_AUTO_TEST_CASE(a_member_of_the_example_the_mapping_does_not_render_is_repo
         replace_once(with_name, "  reply:\n    status: 201", "  optional: [/name]\n  reply:\n    status: 201"));
     BOOST_TEST(joined(mismatches(optional)) == "");
 
+    // Inside arrays, an optional member is named in the example's first element.
+    const std::string with_note = replace_once(batch_provider, R"("role_ids": [3, 4]})",
+                                               R"("role_ids": [3, 4], "note": "hi"})");
+    BOOST_TEST(has_diagnostic(mismatches(written_provider(with_note)), "", "/invites/0/note: the example has"));
+    BOOST_TEST(joined(mismatches(written_provider(replace_once(with_note, "  reply:\n    status: 200",
+                                                               "  optional: [/invites/0/note]\n  reply:\n"
+                                                               "    status: 200")))) == "");
+
     // A typo in the optional list would silently accept nothing: it is reported.
     const written_provider typo(
         replace_once(with_name, "  reply:\n    status: 201", "  optional: [/name, /nmae]\n  reply:\n    status: 201"));
