@@ -510,9 +510,6 @@ private:
                     if (member.first.IsScalar())
                         example.declared_at.emplace(child_key("reply.fields", member.first.Scalar()),
                                                     reader_.origin(member.second));
-            if (const YAML::Node errors = reply["error_message"]; errors.IsDefined() && errors.IsSequence())
-                for (std::size_t i = 0; i < errors.size(); ++i)
-                    example.declared_at.emplace(index_key("reply.error_message", i), reader_.origin(errors[i]));
         }
         plan_.example = std::move(example);
     }

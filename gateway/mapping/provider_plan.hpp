@@ -107,8 +107,9 @@ struct contract_example {
     example_reply reply;
     std::optional<example_reply> error;
     // Where each reply pointer is declared (`reply.root`, `reply.match`,
-    // `reply.fields.NAME`, `reply.error_message[i]`), so that a pointer the example
-    // lacks is reported at its declaration.
+    // `reply.fields.NAME`), so that a pointer the example lacks is reported at its
+    // declaration. (The error_message pointers are alternatives: an error example that
+    // none of them reads is reported at the example.)
     std::map<std::string, std::string> declared_at;
 };
 
