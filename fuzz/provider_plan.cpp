@@ -1,9 +1,11 @@
 // Arbitrary text compiled as providers/<name>.yaml: a provider file, however broken,
-// is either compiled into a plan or refused with config_error diagnostics; nothing else
-// may escape (an uncaught exception aborts and counts as a crash).
+// is either compiled into a plan or refused with config_error diagnostics, and a plan's
+// contract example is checked against it; nothing else may escape (an uncaught
+// exception aborts and counts as a crash).
 
 #include "gateway/mapping/provider_plan.hpp"
 #include "gateway/config/yaml_reader.hpp"
+#include "gateway/mapping/contract_example.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -57,6 +59,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const igw::mapping::provider_plan plan = igw::mapping::load_provider_plan("fuzz", provider_file, env);
         if (plan.max_items == 0 || plan.method.empty())
             std::abort();
+        // Whatever the example and the mapping hold, the check answers with lines.
+        for (const std::string& problem : igw::mapping::check_contract_example(plan))
+            if (problem.empty())
+                std::abort();
     } catch (const igw::config::config_error& e) {
         if (e.diagnostics().empty())
             std::abort(); // a refusal must say why

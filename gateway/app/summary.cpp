@@ -68,6 +68,10 @@ void write_summary(std::ostream& out, const mapping::compiled_config& loaded)
         out << "ledger      none: outcomes are not recorded\n";
     out << "roles       " << join(c.roles) << "\n";
     out << "providers   " << c.providers_dir << "\n";
+    // A mismatch fails the load, so a loaded provider's example is one that matched.
+    for (const auto& provider : loaded.mappings.providers)
+        out << "  provider " << provider->name << ": "
+            << (provider->example ? "example request and reply match" : "no contract example") << "\n";
     out << "clients\n";
     for (const auto& client : c.clients) {
         out << "  " << client.name

@@ -1,6 +1,7 @@
 #include "gateway/mapping/mapping_set.hpp"
 
 #include "gateway/config/yaml_reader.hpp"
+#include "gateway/mapping/contract_example.hpp"
 
 #include <filesystem>
 #include <map>
@@ -28,6 +29,11 @@ mapping_set compile_mappings(const config::gateway_config& config, const config:
         try {
             set.providers.push_back(std::make_unique<provider_plan>(load_provider_plan(target.provider, file, env)));
             by_name[target.provider] = set.providers.back().get();
+            // A mapping that contradicts the vendor's own documented example would fail
+            // on every call: refuse it here, so that serve and a reload refuse it as
+            // check-config does.
+            const std::vector<std::string> mismatches = check_contract_example(*set.providers.back());
+            errors.insert(errors.end(), mismatches.begin(), mismatches.end());
         } catch (const config::config_error& e) {
             errors.insert(errors.end(), e.diagnostics().begin(), e.diagnostics().end());
             by_name[target.provider] = nullptr;

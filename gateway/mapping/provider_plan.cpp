@@ -2,6 +2,7 @@
 
 #include "gateway/config/yaml_reader.hpp"
 #include "gateway/mapping/owned_headers.hpp"
+#include "gateway/mapping/contract_example.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -48,7 +49,8 @@ public:
         if (!reader_.expect_map(root, "(top level)"))
             reader_.throw_if_errors();
         reader_.check_keys(root, "",
-                           {"description", "secrets", "params", "request", "batch", "roles", "reply", "lookup"});
+                           {"description", "secrets", "params", "request", "batch", "roles", "reply", "lookup",
+                            "example"});
         if (const YAML::Node n = root["description"]; n.IsDefined())
             reader_.string(n, "description");
 
@@ -63,6 +65,7 @@ public:
         read_reply(reader_.required(root, "", "reply"));
         if (const YAML::Node n = root["lookup"]; n.IsDefined())
             read_lookup(n);
+        read_example(root);
         reader_.throw_if_errors();
         return std::move(plan_);
     }
@@ -646,6 +649,84 @@ private:
             if (auto v = reader_.integer(n, "lookup.max_pages", 1, 10'000))
                 lookup.max_pages = static_cast<unsigned>(*v);
         plan_.lookup = std::move(lookup);
+    }
+
+    // `example:` is kept as text with the places it came from; check_contract_example
+    // compares it with the compiled mapping once the whole file has loaded.
+    void read_example(const YAML::Node& root)
+    {
+        const YAML::Node node = root["example"];
+        if (!node.IsDefined() || !reader_.expect_map(node, "example"))
+            return;
+        reader_.check_keys(node, "example", {"request", "optional", "reply", "error"});
+        contract_example example;
+        example.origin = reader_.origin(node);
+        if (const YAML::Node n = reader_.required(node, "example", "request"); n.IsDefined())
+            if (auto json = example_json_text(n, "example.request", true))
+                example.request = std::move(*json);
+        if (const YAML::Node n = node["optional"]; n.IsDefined() && reader_.expect_sequence(n, "example.optional"))
+            for (std::size_t i = 0; i < n.size(); ++i)
+                if (auto p = pointer(n[i], index_key("example.optional", i))) {
+                    if (p->empty())
+                        reader_.error(n[i], index_key("example.optional", i), "the whole request cannot be optional");
+                    else
+                        example.optional_members.emplace(*p, reader_.origin(n[i]));
+                }
+        if (const YAML::Node n = reader_.required(node, "example", "reply"); n.IsDefined())
+            if (auto reply = example_reply_of(n, "example.reply"))
+                example.reply = std::move(*reply);
+        if (const YAML::Node n = node["error"]; n.IsDefined())
+            example.error = example_reply_of(n, "example.error");
+
+        // Where the reply's pointers are declared. Looked up here rather than in
+        // read_reply, so that the reply's own reading stays about the reply.
+        if (const YAML::Node reply = root["reply"]; reply.IsDefined() && reply.IsMap()) {
+            for (const char* name : {"root", "match"})
+                if (const YAML::Node n = reply[name]; n.IsDefined())
+                    example.declared_at.emplace(child_key("reply", name), reader_.origin(n));
+            if (const YAML::Node fields = reply["fields"]; fields.IsDefined() && fields.IsMap())
+                for (const auto& member : fields)
+                    if (member.first.IsScalar())
+                        example.declared_at.emplace(child_key("reply.fields", member.first.Scalar()),
+                                                    reader_.origin(member.second));
+        }
+        plan_.example = std::move(example);
+    }
+
+    std::optional<example_reply> example_reply_of(const YAML::Node& node, const std::string& key)
+    {
+        if (!reader_.expect_map(node, key))
+            return std::nullopt;
+        reader_.check_keys(node, key, {"status", "body"});
+        example_reply reply;
+        if (const YAML::Node n = reader_.required(node, key, "status"); n.IsDefined())
+            if (auto status = reader_.integer(n, child_key(key, "status"), 100, 599)) {
+                reply.status = static_cast<unsigned>(*status);
+                reply.status_origin = reader_.origin(n);
+            }
+        if (const YAML::Node n = reader_.required(node, key, "body"); n.IsDefined())
+            if (auto json = example_json_text(n, child_key(key, "body"), false))
+                reply.body = std::move(*json);
+        return reply;
+    }
+
+    // The vendor's JSON exactly as written: no ${VAR} substitution, which would change
+    // a documented text that happens to contain "${".
+    std::optional<example_json> example_json_text(const YAML::Node& node, const std::string& key, bool is_request)
+    {
+        if (!node.IsScalar() || node.IsNull()) {
+            reader_.error(node, key, "must be the JSON text, e.g. as a `|` block");
+            return std::nullopt;
+        }
+        if (auto problem = json_syntax_error(node.Scalar())) {
+            reader_.error(node, key, "is not valid JSON: " + *problem);
+            return std::nullopt;
+        }
+        if (is_request && node.Scalar().find_first_of("{[") != node.Scalar().find_first_not_of(" \t\r\n")) {
+            reader_.error(node, key, "must be a JSON object or array (a request body)");
+            return std::nullopt;
+        }
+        return example_json{node.Scalar(), reader_.origin(node)};
     }
 
     std::optional<std::string> pointer(const YAML::Node& node, const std::string& key)

@@ -5,6 +5,7 @@
 #include "gateway/config/env.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -119,6 +120,37 @@ struct header_spec {
     text_template value;
 };
 
+// A JSON text from the provider file and where it was written ("file:line:col").
+struct example_json {
+    std::string text;
+    std::string origin;
+};
+
+// A reply as the vendor documents it: its status and its body.
+struct example_reply {
+    unsigned status = 0;
+    std::string status_origin;
+    example_json body;
+};
+
+// The vendor's documented example exchange (`example:`), checked against the mapping
+// by check_contract_example (contract_example.hpp). Kept as text: the check runs at
+// load and never on the request path.
+struct contract_example {
+    std::string origin; // of the `example` key
+    example_json request;
+    // Members of the example request the vendor documents as optional, which the
+    // mapping may leave out: pointer -> origin.
+    std::map<std::string, std::string> optional_members;
+    example_reply reply;
+    std::optional<example_reply> error;
+    // Where each reply pointer is declared (`reply.root`, `reply.match`,
+    // `reply.fields.NAME`), so that a pointer the example lacks is reported at its
+    // declaration. (The error_message pointers are alternatives: an error example that
+    // none of them reads is reported at the example.)
+    std::map<std::string, std::string> declared_at;
+};
+
 struct provider_plan {
     std::string name;
     std::string file;
@@ -138,6 +170,7 @@ struct provider_plan {
     role_spec roles;
     reply_plan reply;
     std::optional<lookup_plan> lookup; // absent: this vendor's unknown items cannot be looked up
+    std::optional<contract_example> example;
 };
 
 // Loads and checks providers/<name>.yaml; throws config::config_error with every

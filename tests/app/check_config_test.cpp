@@ -7,9 +7,11 @@
 #include "gateway/mapping/compiled_config.hpp"
 
 #include "tests/app/support/config_file.hpp"
+#include "tests/support/paths.hpp"
 
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
 #include <sstream>
 #include <string>
 
@@ -29,6 +31,12 @@ run check(const std::string& file)
 }
 
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+
+std::string shipped_provider_text(std::string_view name)
+{
+    return igw::test::read_file(std::filesystem::path(igw::test::test_data_dir()) / ".." / "providers" /
+                                (std::string(name) + ".yaml"));
+}
 
 } // namespace
 
@@ -110,6 +118,41 @@ BOOST_AUTO_TEST_CASE(the_summary_shows_where_a_webhook_goes_but_not_its_secret_n
                r.out);
     BOOST_TEST(!contains(r.out, "q7Zp2"), r.out);
     BOOST_TEST(!contains(r.out, "MfKQ9r8G"), r.out);
+}
+
+BOOST_AUTO_TEST_CASE(the_summary_reports_the_shipped_providers_examples_as_matching)
+{
+    const igw::test::temp_dir dir;
+    const run r = check(write_config(dir, valid_config_text()));
+    BOOST_TEST(r.status == 0, r.err);
+    BOOST_TEST(contains(r.out, "  provider anthropic: example request and reply match\n"), r.out);
+    BOOST_TEST(contains(r.out, "  provider gorules: example request and reply match\n"), r.out);
+}
+
+BOOST_AUTO_TEST_CASE(an_example_reply_lacking_a_declared_pointer_exits_1_naming_the_declaration)
+{
+    // The vendor's example reply without the expiry the mapping reads.
+    const igw::test::temp_dir dir;
+    std::string provider = shipped_provider_text("anthropic");
+    const std::string expiry_line = "        \"expires_at\": \"2024-11-20T23:58:27.427722Z\",\n";
+    const std::size_t at = provider.find(expiry_line);
+    BOOST_TEST_REQUIRE(at != std::string::npos);
+    provider.erase(at, expiry_line.size());
+    const std::string provider_file = dir.write("providers/anthropic.yaml", provider);
+    dir.write("providers/gorules.yaml", shipped_provider_text("gorules"));
+
+    std::string config = valid_config_text();
+    const std::size_t dir_line = config.find("providers_dir: ");
+    BOOST_TEST_REQUIRE(dir_line != std::string::npos);
+    config.replace(dir_line, config.find('\n', dir_line) - dir_line,
+                   "providers_dir: " + (dir.path() / "providers").string());
+    const run r = check(write_config(dir, config));
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(r.out.empty(), r.out);
+    BOOST_TEST(contains(r.err, provider_file + ":" + igw::test::position(provider, "/expires_at") +
+                                   ": reply.fields.expires_at: /expires_at is not in the example reply\n"),
+               r.err);
+    BOOST_TEST(contains(r.err, ": 1 problem\n"), r.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
