@@ -4,6 +4,7 @@
 #include "gateway/mapping/owned_headers.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace igw::mapping {
