@@ -5,6 +5,7 @@
 #include "gateway/mapping/contract_example.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace igw::mapping {

@@ -102,9 +102,11 @@ value_problem read_id(od::value value, std::string& out)
     }
 }
 
-// An expiry in the declared form, appended to `out` (empty) as RFC 3339 UTC.
+// An expiry in the declared form, written to `out` as RFC 3339 UTC (a member given twice:
+// the last one, as for ids).
 value_problem read_time(od::value value, time_format format, std::string& out)
 {
+    out.clear();
     od::json_type type;
     if (value.type().get(type))
         return value_problem::bad_time;

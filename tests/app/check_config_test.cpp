@@ -155,4 +155,60 @@ BOOST_AUTO_TEST_CASE(an_example_reply_lacking_a_declared_pointer_exits_1_naming_
     BOOST_TEST(contains(r.err, ": 1 problem\n"), r.err);
 }
 
+BOOST_AUTO_TEST_CASE(the_summary_prints_list_parameters_and_one_accept_header)
+{
+    const igw::test::temp_dir dir;
+    // The test-only Nimbus provider: a custom Accept and an integer-list parameter.
+    const std::string text = "providers_dir: " + igw::test::test_data_dir() + "/e2e/providers\n" + R"(roles: [member]
+clients:
+  - name: app
+    key: )" + std::string(client_key) +
+                             R"(
+routes:
+  - path: /v1/invitations
+    targets: [nimbus]
+targets:
+  - name: nimbus
+    provider: nimbus
+    base_url: https://nimbus.test
+    params:
+      workspace: ws_7Q2
+      team_ids: [7, "${TEAM:-9}"]
+    secrets: {token: nimbus-secret-token}
+    roles: {member: 20}
+)";
+    const run r = check(write_config(dir, text));
+    BOOST_TEST(r.status == 0, r.err);
+    BOOST_TEST(contains(r.out, "    param     team_ids = [7, 9]\n"), r.out);
+    BOOST_TEST(contains(r.out, "    param     workspace = ws_7Q2\n"), r.out);
+    BOOST_TEST(contains(r.out, "    header    Accept: application/vnd.nimbus.v3+json\n"), r.out);
+    BOOST_TEST(!contains(r.out, "Accept: application/json"), r.out);
+    BOOST_TEST(!contains(r.out, "nimbus-secret-token"), r.out);
+}
+
+BOOST_AUTO_TEST_CASE(a_list_parameter_given_a_scalar_is_reported_at_its_value)
+{
+    const igw::test::temp_dir dir;
+    const std::string text = "providers_dir: " + igw::test::test_data_dir() + "/e2e/providers\n" + R"(roles: [member]
+clients:
+  - name: app
+    key: )" + std::string(client_key) +
+                             R"(
+routes:
+  - path: /v1/invitations
+    targets: [nimbus]
+targets:
+  - name: nimbus
+    provider: nimbus
+    base_url: https://nimbus.test
+    params: {workspace: ws_7Q2, team_ids: 7}
+    secrets: {token: nimbus-secret-token}
+    roles: {member: 20}
+)";
+    const std::string file = write_config(dir, text);
+    const run r = check(file);
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(contains(r.err, file + ":13:43: targets.nimbus.params.team_ids: must be a list"), r.err);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -231,4 +231,59 @@ BOOST_AUTO_TEST_CASE(the_request_document_has_the_merged_shape_and_the_state)
     BOOST_TEST(results.at(1)["error"].error() == simdjson::NO_SUCH_FIELD);
 }
 
+BOOST_AUTO_TEST_CASE(the_already_invited_and_reconciled_flags_pass_through_and_are_written_only_when_true)
+{
+    mapping::item_result result;
+    result.status = mapping::item_status::invited;
+    result.invitation_id = "90001";
+    result.upstream_status = 409;
+    result.already_invited = true;
+    const ledger::item_outcome outcome = dispatch::to_outcome(result);
+    BOOST_TEST(outcome.already_invited);
+    BOOST_TEST(!outcome.reconciled);
+
+    ledger::item_record already;
+    already.email = "ann@example.com";
+    already.target_name = "alpha";
+    already.status = ledger::item_status::invited;
+    already.invitation_id = "90001";
+    already.already_invited = outcome.already_invited;
+    ledger::item_record not_created = already;
+    not_created.target = 1;
+    not_created.target_name = "beta";
+    not_created.status = ledger::item_status::failed;
+    not_created.error_code = "not_created";
+    not_created.message = "not in the listing of target beta";
+    not_created.already_invited = false;
+    not_created.reconciled = true;
+    ledger::item_record plain = already;
+    plain.target = 2;
+    plain.target_name = "gamma";
+    plain.already_invited = false;
+
+    const auto read_back = dispatch::recorded_result(not_created);
+    BOOST_REQUIRE(read_back);
+    BOOST_TEST(read_back->reconciled);
+    BOOST_TEST(!read_back->already_invited);
+    BOOST_TEST((read_back->error == mapping::error_code::not_created));
+    BOOST_TEST(dispatch::recorded_result(already)->already_invited);
+
+    ledger::request_with_items stored;
+    stored.request.request_id = "req-10";
+    stored.request.state = ledger::request_state::completed;
+    stored.items = {already, not_created, plain};
+    std::string body;
+    dispatch::write_request_document(stored, body);
+    simdjson::dom::parser parser;
+    const auto results = parser.parse(body)["results"].get_array();
+    BOOST_REQUIRE_EQUAL(results.size(), 3u);
+    BOOST_TEST(bool(results.at(0)["already_invited"]));
+    BOOST_TEST(results.at(0)["reconciled"].error() == simdjson::NO_SUCH_FIELD);
+    BOOST_TEST(bool(results.at(1)["reconciled"]));
+    BOOST_TEST(results.at(1)["already_invited"].error() == simdjson::NO_SUCH_FIELD);
+    BOOST_TEST(std::string_view(results.at(1)["error"]["code"]) == "not_created");
+    BOOST_TEST(results.at(2)["already_invited"].error() == simdjson::NO_SUCH_FIELD);
+    BOOST_TEST(results.at(2)["reconciled"].error() == simdjson::NO_SUCH_FIELD);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -75,6 +75,11 @@ result_entry read_result(dom::object object)
             r.vendor_status = text_of(value, key);
         } else if (key == "upstream_status") {
             r.upstream_status = number_of(value, key);
+        } else if (key == "already_invited" || key == "reconciled") {
+            bool flag = false;
+            if (value.get(flag) || !flag)
+                bad(std::string(key) + " must be true when present (it is left out when false)");
+            (key == "already_invited" ? r.already_invited : r.reconciled) = true;
         } else if (key == "error") {
             dom::object error = object_of(value, key);
             for (auto [error_key, error_value] : error) {

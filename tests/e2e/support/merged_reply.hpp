@@ -16,6 +16,7 @@ struct result_entry {
     std::string email, target, status;
     std::optional<std::string> invitation_id, expires_at, vendor_status;
     std::optional<std::uint64_t> upstream_status;
+    bool already_invited = false, reconciled = false;     // written only when true
     std::optional<std::string> error_code, error_message; // both or neither
 };
 
