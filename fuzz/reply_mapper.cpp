@@ -1,9 +1,12 @@
 // Arbitrary vendor bytes and HTTP status as the reply to each call the shipped config
-// makes: whatever a vendor sends, every item of the call gets exactly one result.
+// makes: whatever a vendor sends, every item of the call gets exactly one result. The
+// same bytes are also read as a page of the target's listing (its lookup, for reconcile)
+// where it has one.
 
 #include "gateway/mapping/reply_mapper.hpp"
 #include "gateway/mapping/compiled_config.hpp"
 #include "gateway/mapping/dispatch_plan.hpp"
+#include "gateway/mapping/lookup_page.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -126,6 +129,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         require(std::find(items.begin(), items.end(), out[i].invitation) != items.end());
         require(out[i].target == pick.call->target_index);
         require((out[i].status == mapping::item_status::invited) == (out[i].error == mapping::error_code::none));
+    }
+
+    if (const auto& lookup = pick.call->target->provider->lookup) {
+        static mapping::lookup_reader reader;
+        static mapping::lookup_page page;
+        const std::string_view page_body(reinterpret_cast<const char*>(data + 3), size - 3);
+        if (reader.read(*lookup, page_body, page).empty()) {
+            for (const auto& listed : page.invitations)
+                require(std::none_of(listed.email.begin(), listed.email.end(),
+                                     [](char c) { return c >= 'A' && c <= 'Z'; }));
+            require(!page.next_cursor || !page.next_cursor->empty());
+        }
     }
     return 0;
 }

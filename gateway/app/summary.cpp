@@ -97,6 +97,9 @@ void write_summary(std::ostream& out, const mapping::compiled_config& loaded)
         const config::target_config& tc = c.targets[target.config_index];
         out << "  " << target.name << " (provider " << tc.provider << ")\n";
         out << "    call      " << target.method << " " << target.url() << "\n";
+        if (target.has_lookup())
+            out << "    lookup    GET " << (target.tls ? "https://" : "http://") << target.host_header
+                << target.lookup_target << " (reconcile)\n";
         out << "    batch     up to " << target.max_items << " per call"
             << (target.provider->group_by_role ? ", grouped by role" : "") << "; " << target.max_in_flight
             << " calls in flight; timeout " << format_duration(target.timeout) << "\n";

@@ -82,6 +82,9 @@ struct target_routes {
 constexpr std::uint32_t job_chunk = 500;
 // A job's page of results in GET /v1/jobs/{id}, in invitations.
 constexpr std::uint32_t job_page = 1000;
+// How long a finished job's lookups of its unknown items may take in all (each page is
+// still bounded by its target's timeout): a job has no client waiting on a deadline.
+constexpr std::chrono::minutes job_reconcile_budget{5};
 
 void count_item(ledger::job_counts& counts, ledger::item_status status, int delta)
 {
@@ -264,12 +267,18 @@ public:
             [&](auto done) { ledger_->find_request(id, request.client->name, std::move(done)); });
         if (!after.ok())
             co_return ledger_unavailable_reply("the ledger did not answer in time; retry");
+        // Both lists are ordered by invitation, then target.
         std::vector<ledger::item_record> looked_up;
-        for (const auto& before : found.value.items)
-            if (before.status == ledger::item_status::unknown)
-                for (const auto& now : after.value.items)
-                    if (now.key() == before.key())
-                        looked_up.push_back(now);
+        const auto& now = after.value.items;
+        for (const auto& before : found.value.items) {
+            if (before.status != ledger::item_status::unknown)
+                continue;
+            const auto at = std::lower_bound(
+                now.begin(), now.end(), before.key(),
+                [](const ledger::item_record& item, const ledger::item_key& key) { return item.key() < key; });
+            if (at != now.end() && at->key() == before.key())
+                looked_up.push_back(*at);
+        }
         server::handler_reply reply;
         write_reconcile_report(id, counts, looked_up, reply.body);
         reply.headers.emplace_back(
@@ -526,8 +535,8 @@ public:
                 wait = std::max(wait, route.targets[item.target]->timeout);
         net::steady_timer timer(co_await net::this_coro::executor, wait);
         co_await timer.async_wait(net::use_awaitable);
-        const auto budget = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-        const reconcile_result looked = co_await dispatch::reconcile(client_, route, unknown, budget);
+        const reconcile_result looked = co_await dispatch::reconcile(
+            client_, route, unknown, std::chrono::steady_clock::now() + job_reconcile_budget);
         if (looked.settled.empty())
             co_return true;
         const auto recorded = co_await await_ledger<std::uint32_t>(

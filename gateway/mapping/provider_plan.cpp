@@ -1,8 +1,8 @@
 #include "gateway/mapping/provider_plan.hpp"
 
 #include "gateway/config/yaml_reader.hpp"
-#include "gateway/mapping/owned_headers.hpp"
 #include "gateway/mapping/contract_example.hpp"
+#include "gateway/mapping/owned_headers.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -49,9 +49,8 @@ public:
         reader_.throw_if_errors();
         if (!reader_.expect_map(root, "(top level)"))
             reader_.throw_if_errors();
-        reader_.check_keys(root, "",
-                           {"description", "secrets", "params", "request", "batch", "roles", "reply", "lookup",
-                            "example"});
+        reader_.check_keys(
+            root, "", {"description", "secrets", "params", "request", "batch", "roles", "reply", "lookup", "example"});
         if (const YAML::Node n = root["description"]; n.IsDefined())
             reader_.string(n, "description");
 

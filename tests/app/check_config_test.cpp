@@ -93,6 +93,14 @@ BOOST_AUTO_TEST_CASE(the_summary_redacts_headers_made_from_secrets)
     app::write_summary(out, *loaded);
     const std::string text = out.str();
     BOOST_TEST(contains(text, "    call      POST https://api.anthropic.test"), text);
+    // Anthropic publishes a listing (reconcile looks unknown items up there); GoRules does not.
+    BOOST_TEST(contains(text, "    lookup    GET https://api.anthropic.test/v1/organizations/invites?limit=1000 "
+                              "(reconcile)\n"),
+               text);
+    std::size_t lookups = 0;
+    for (auto at = text.find("    lookup    "); at != std::string::npos; at = text.find("    lookup    ", at + 1))
+        ++lookups;
+    BOOST_TEST(lookups == 1u, text);
     BOOST_TEST(contains(text, "    header    "), text);
     BOOST_TEST(contains(text, ": <redacted>\n"), text);
     BOOST_TEST(contains(text, "    secret    api_key = <redacted>\n"), text);

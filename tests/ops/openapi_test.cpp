@@ -452,7 +452,7 @@ BOOST_AUTO_TEST_CASE(reconcile_reports_fit_their_schema)
     std::string report;
     dispatch::write_reconcile_report("crash-b", counts, items, report);
     for (const std::string& schema : {std::string("/components/schemas/ReconcileReport"),
-                                     reconcile_post + "/responses/200/content/application~1json/schema"}) {
+                                      reconcile_post + "/responses/200/content/application~1json/schema"}) {
         const auto violations = schemas.check(report, schema);
         BOOST_TEST(violations.empty(), schema << describe(violations) << "\n" << report);
     }
