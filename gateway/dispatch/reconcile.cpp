@@ -19,15 +19,6 @@ namespace {
 
 namespace net = boost::asio;
 
-std::string lower_ascii(std::string_view text)
-{
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 // RFC 3986 query component: everything but unreserved characters percent-encoded.
 void append_query_value(std::string& out, std::string_view value)
 {
@@ -146,9 +137,11 @@ net::awaitable<reconcile_result> reconcile(upstream::client& client, const mappi
     }
     for (const auto& [index, items] : by_target) {
         const mapping::target_plan& target = *route.targets[index];
+        // Recorded emails are normalised (ASCII lower-case, canonical/email.hpp), as the
+        // listing's are once read (lookup_page.hpp): they compare as they are.
         std::set<std::string> wanted;
         for (const auto* item : items)
-            wanted.insert(lower_ascii(item->email));
+            wanted.insert(item->email);
         const listing listed = co_await list_target(client, target, wanted, deadline);
         if (!listed.failure.empty())
             telemetry::log(telemetry::log_level::warn, "reconcile_lookup_failed",
@@ -157,7 +150,7 @@ net::awaitable<reconcile_result> reconcile(upstream::client& client, const mappi
                             {"found", listed.found.size()},
                             {"reason", target.redact(listed.failure, 512)}});
         for (const auto* item : items) {
-            const auto found = listed.found.find(lower_ascii(item->email));
+            const auto found = listed.found.find(item->email);
             if (found == listed.found.end() && !listed.complete)
                 continue; // the listing cannot tell: the item stays unknown
             ledger::item_outcome& outcome = result.settled.emplace_back();
