@@ -1,4 +1,5 @@
 #include "gateway/app/commands.hpp"
+#include "gateway/app/instance_heartbeat.hpp"
 
 #include "gateway/api/openapi.hpp"
 #include "gateway/app/ledger_setup.hpp"
@@ -195,12 +196,25 @@ int serve(const serve_options& options)
 
     dispatch::pipeline_options pipeline;
     pipeline.metrics = &metrics;
+    pipeline.guards = std::make_shared<resilience::target_guards>();
+    metrics.add_section([guards = pipeline.guards](std::string& out) { guards->write_prometheus(out); });
+    services.ejected_targets = [guards = pipeline.guards] {
+        std::vector<std::string> ejected;
+        for (const auto& guard : guards->snapshots())
+            if (guard.circuit != resilience::circuit_state::closed)
+                ejected.push_back(guard.target);
+        return ejected;
+    };
     // Declared before the server: it outlives every request that writes to it, and the
     // recovery (which writes to it too) stops before it closes.
     std::unique_ptr<ledger::store> store;
     std::unique_ptr<dispatch::recovery> recovering;
     if (!start_ledger(loaded, metrics, pipeline, store, recovering))
         return 1;
+    // Several instances on one PostgreSQL ledger share each target's rate budget.
+    std::unique_ptr<instance_heartbeat> heartbeat;
+    if (store && loaded->config.state.backend == config::state_config::backend_kind::postgres)
+        heartbeat = std::make_unique<instance_heartbeat>(*store, pipeline.guards);
     // Jobs need the ledger: without one, Prefer: respond-async is not applied.
     std::unique_ptr<dispatch::job_runner> jobs;
     if (store) {

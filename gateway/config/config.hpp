@@ -37,6 +37,25 @@ struct unsupported_role {
 };
 using role_value = std::variant<unsupported_role, std::string, std::int64_t, std::vector<std::int64_t>>;
 
+// A target's own rate budget (README "Rate budgets"): on average `requests` calls per
+// `per`, at most `burst` of them back to back after a quiet spell. In any window of
+// length `per` a vendor sees at most requests + burst - 1 calls.
+struct rate_config {
+    unsigned requests = 0;
+    duration per{1'000};
+    unsigned burst = 1;
+};
+
+// Ejecting a failing target (README "Circuit breaking", Envoy's outlier detection as the
+// model): after `consecutive_failures` transport failures or 5xx replies in a row, calls
+// are not sent for `base_ejection` times the number of ejections so far (at most
+// `max_ejection`); then one probe call at a time decides whether it is back.
+struct circuit_breaker_config {
+    unsigned consecutive_failures = 5; // 0: never eject
+    duration base_ejection{30'000};
+    duration max_ejection{300'000};
+};
+
 struct target_config {
     std::string name;
     std::string provider; // providers/<provider>.yaml
@@ -56,6 +75,8 @@ struct target_config {
     unsigned max_in_flight = 8;
     std::optional<unsigned> batch_size; // lowers the provider's own batch limit
     std::string ca_file;                // extra trusted CA (PEM), besides the system store
+    std::optional<rate_config> rate;    // none: only the vendor's 429s slow calls down
+    circuit_breaker_config circuit_breaker;
 
     // Where the target was declared, for messages about it ("file:line:col").
     std::string origin;

@@ -353,7 +353,7 @@ private:
                 continue;
             reader_.check_keys(t, key,
                                {"name", "provider", "base_url", "params", "secrets", "roles", "timeout",
-                                "max_in_flight", "batch_size", "ca_file"});
+                                "max_in_flight", "batch_size", "ca_file", "rate", "circuit_breaker"});
             target_config target;
             target.origin = reader_.origin(t);
             // required() already reported a missing name; reading the absent node would
@@ -399,8 +399,55 @@ private:
                     if (!fs::is_regular_file(target.ca_file))
                         reader_.error(n, child_key(tkey, "ca_file"), "no such file: " + target.ca_file);
                 }
+            if (const YAML::Node n = t["rate"]; n.IsDefined())
+                read_rate(n, child_key(tkey, "rate"), target.rate.emplace());
+            if (const YAML::Node n = t["circuit_breaker"]; n.IsDefined())
+                read_circuit_breaker(n, child_key(tkey, "circuit_breaker"), target.circuit_breaker);
             config.targets.push_back(std::move(target));
         }
+    }
+
+    void read_rate(const YAML::Node& node, const std::string& key, rate_config& rate)
+    {
+        if (!reader_.expect_map(node, key))
+            return;
+        reader_.check_keys(node, key, {"requests", "per", "burst"});
+        if (const YAML::Node n = reader_.required(node, key, "requests"); n.IsDefined())
+            if (auto v = reader_.integer(n, child_key(key, "requests"), 1, 1'000'000))
+                rate.requests = static_cast<unsigned>(*v);
+        if (const YAML::Node n = node["per"]; n.IsDefined())
+            if (auto v = reader_.duration_value(n, child_key(key, "per"))) {
+                if (v->count() == 0)
+                    reader_.error(n, child_key(key, "per"), "must be greater than zero");
+                else
+                    rate.per = *v;
+            }
+        if (const YAML::Node n = node["burst"]; n.IsDefined())
+            if (auto v = reader_.integer(n, child_key(key, "burst"), 1, 1'000'000))
+                rate.burst = static_cast<unsigned>(*v);
+    }
+
+    void read_circuit_breaker(const YAML::Node& node, const std::string& key, circuit_breaker_config& breaker)
+    {
+        if (!reader_.expect_map(node, key))
+            return;
+        reader_.check_keys(node, key, {"consecutive_failures", "base_ejection", "max_ejection"});
+        if (const YAML::Node n = node["consecutive_failures"]; n.IsDefined())
+            if (auto v = reader_.integer(n, child_key(key, "consecutive_failures"), 0, 1'000'000))
+                breaker.consecutive_failures = static_cast<unsigned>(*v);
+        const auto positive = [&](const char* name, duration& out) {
+            if (const YAML::Node n = node[name]; n.IsDefined())
+                if (auto v = reader_.duration_value(n, child_key(key, name))) {
+                    if (v->count() == 0)
+                        reader_.error(n, child_key(key, name), "must be greater than zero");
+                    else
+                        out = *v;
+                }
+        };
+        positive("base_ejection", breaker.base_ejection);
+        positive("max_ejection", breaker.max_ejection);
+        if (breaker.max_ejection < breaker.base_ejection)
+            reader_.error(node, key, "max_ejection must not be shorter than base_ejection");
     }
 
     void read_role_map(const YAML::Node& node, const std::string& key, const std::vector<std::string>& canonical,

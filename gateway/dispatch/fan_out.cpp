@@ -109,24 +109,77 @@ private:
 // What the attempts of one call ended with.
 struct attempts_result {
     upstream::response reply;
-    unsigned attempts = 1;
+    unsigned attempts = 0; // attempts sent
     // Set when the vendor asked for a wait the gateway will not make: the reply it has
     // is the answer, and the client learns when the vendor will take calls again.
     std::optional<std::chrono::seconds> not_waited;
+    // Set when the target's guard kept the call from being sent at all.
+    std::optional<resilience::admission> refused;
 };
 
+// What the circuit breaker counts against a target: it did not answer, or answered 5xx.
+bool breaker_failure(const upstream::response& reply)
+{
+    if (reply.error == upstream::failure::invalid_request)
+        return false; // the gateway's own request could not be written: not the vendor's fault
+    return reply.error != upstream::failure::none || reply.status >= 500;
+}
+
+// Waits for an admitted call's slot. False when the wait was cancelled (shutdown).
+net::awaitable<bool> wait_for_slot(clock::time_point send_at)
+{
+    if (send_at <= clock::now())
+        co_return true;
+    net::steady_timer timer(co_await net::this_coro::executor);
+    timer.expires_at(send_at);
+    auto [waited] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    co_return !waited;
+}
+
 // Sends `outgoing`, again after a 429 (or a 503 with Retry-After) while the retry
-// policy and the deadline allow.
+// policy and the deadline allow. The target's guard admits every attempt; a first
+// attempt it refuses is never sent (attempts_result::refused).
 net::awaitable<attempts_result> send_with_retries(const mapping::target_plan& target, const target_route& route,
                                                   const upstream::request& outgoing, call_context& context)
 {
     attempts_result out;
-    for (;; ++out.attempts) {
+    for (;;) {
+        resilience::admission admitted;
+        if (route.guard) {
+            admitted = route.guard->admit(clock::now(), context.deadline);
+            if (admitted.decision != resilience::admission::verdict::send) {
+                if (out.attempts == 0)
+                    out.refused = admitted;
+                break; // a retry refused: the reply we have is the answer
+            }
+            if (!co_await wait_for_slot(admitted.send_at)) {
+                route.guard->abandon(admitted);
+                if (out.attempts == 0) {
+                    out.reply.error = upstream::failure::timeout_before_send;
+                    out.reply.message = "cancelled while waiting for the target's rate budget";
+                }
+                break;
+            }
+        }
+        ++out.attempts;
         const clock::time_point attempt_deadline = std::min(context.deadline, clock::now() + target.timeout);
         out.reply = co_await context.client->send(route.endpoint, outgoing, attempt_deadline, target.max_in_flight);
+        if (route.guard) {
+            const auto state = co_await net::this_coro::cancellation_state;
+            if (state.cancelled() != net::cancellation_type::none)
+                route.guard->abandon(admitted); // cut by a shutdown: says nothing of the vendor
+            else
+                route.guard->record(admitted, breaker_failure(out.reply), clock::now());
+        }
         if (!worth_retrying(out.reply))
             break;
         const std::optional<std::chrono::seconds> asked = parse_retry_after(out.reply.retry_after);
+        std::chrono::milliseconds delay = asked ? std::chrono::milliseconds(*asked)
+                                                : std::min(context.retries.max_backoff,
+                                                           context.retries.base_backoff * (1u << (out.attempts - 1)));
+        // The vendor is refusing calls: every request holds back, not only this one.
+        if (route.guard)
+            route.guard->pause(clock::now(), clock::now() + delay);
         // The vendor's own Retry-After is a floor, not a hint: coming back earlier than it
         // asked would only be refused again.
         if (asked && *asked > context.retries.max_backoff) {
@@ -135,9 +188,6 @@ net::awaitable<attempts_result> send_with_retries(const mapping::target_plan& ta
         }
         if (out.attempts >= context.retries.max_attempts)
             break;
-        std::chrono::milliseconds delay = asked ? std::chrono::milliseconds(*asked)
-                                                : std::min(context.retries.max_backoff,
-                                                           context.retries.base_backoff * (1u << (out.attempts - 1)));
         delay = jittered(delay);
         if (clock::now() + delay >= context.deadline) {
             out.not_waited = asked;
@@ -163,7 +213,8 @@ void report_call(const mapping::upstream_call& call, const target_route& route, 
     const unsigned attempt = sent.attempts;
     if (telemetry::target_metrics* cells = context.metrics ? context.metrics->get(target.name) : nullptr) {
         cells->calls.add(attempt);
-        cells->retries.add(attempt - 1);
+        if (attempt > 1)
+            cells->retries.add(attempt - 1);
         cells->call_duration.observe(elapsed);
         for (std::size_t i = first_result; i < results.size(); ++i)
             cells->results[static_cast<std::size_t>(results[i].status)][static_cast<std::size_t>(results[i].error)]
@@ -172,6 +223,8 @@ void report_call(const mapping::upstream_call& call, const target_route& route, 
         cells->open_connections.set(static_cast<std::int64_t>(pool.open));
         cells->idle_connections.set(static_cast<std::int64_t>(pool.idle));
     }
+    if (sent.refused)
+        return; // never sent: counted in the guard's metrics, and its transitions are logged
     const bool failed = reply.error != upstream::failure::none ||
                         (first_result < results.size() && results[first_result].status != item_status::invited);
     if (failed && first_result < results.size() && telemetry::log_enabled(telemetry::log_level::warn)) {
@@ -215,7 +268,17 @@ net::awaitable<void> run_call(const canonical::invite_request& request, const ma
     context.attempts += sent.attempts;
 
     const std::size_t first_result = results.size();
-    if (sent.reply.error != upstream::failure::none) {
+    if (sent.refused) {
+        // Nothing was sent: the client may retry at once, or once the target is back.
+        std::optional<std::chrono::seconds> retry_in;
+        if (sent.refused->until)
+            retry_in = std::chrono::ceil<std::chrono::seconds>(*sent.refused->until - clock::now());
+        mapping::fail_call(plan, call,
+                           sent.refused->decision == resilience::admission::verdict::ejected
+                               ? mapping::outcome_of_open_circuit(target.name, retry_in)
+                               : mapping::outcome_of_rate_budget(target.name, retry_in),
+                           0, results);
+    } else if (sent.reply.error != upstream::failure::none) {
         record_failure(sent.reply, plan, call, results);
         // Cut by a shutdown past its grace period: what may have reached the vendor is
         // `interrupted`, as after a crash, and the reply still goes out with it.

@@ -6,6 +6,7 @@
 #include "gateway/mapping/dispatch_plan.hpp"
 #include "gateway/mapping/item_result.hpp"
 #include "gateway/mapping/reply_mapper.hpp"
+#include "gateway/resilience/target_guard.hpp"
 #include "gateway/telemetry/metrics.hpp"
 #include "gateway/upstream/client.hpp"
 
@@ -26,6 +27,9 @@ namespace igw::dispatch {
 struct target_route {
     upstream::endpoint endpoint;
     std::vector<upstream::header> headers; // views into the target plan's headers
+    // The target's process-wide rate budget, pauses and circuit breaker; may be null
+    // (then every call simply goes).
+    std::shared_ptr<resilience::target_guard> guard;
 };
 
 // Retry policy for replies that say the vendor did not process the call.
@@ -76,6 +80,10 @@ struct call_context {
 
 // Runs all calls of `plan` at once (each target's pool caps its concurrency at the
 // target's max_in_flight) and appends one result per item of each call to `results`.
+// Before each attempt the target's guard decides: a call waits for its rate budget's
+// slot or the end of a vendor's pause, or fails unsent (`rate_limited` when that is past
+// the deadline, `target_unavailable` while the circuit is open). A 429, or a 503 with
+// Retry-After, pauses the target for every request.
 // Every attempt ends by min(deadline, attempt start + target timeout); 429, and 503
 // with Retry-After, are retried while the deadline and retries.max_backoff allow (a
 // vendor asking for longer gets its answer, and the delay it asked for, reported).

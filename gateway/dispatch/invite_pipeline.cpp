@@ -136,7 +136,8 @@ class invite_pipeline final : public server::invite_handler, public job_executor
 public:
     invite_pipeline(net::any_io_executor executor, pipeline_options options)
         : client_(executor, options.upstream), retries_(options.retries), metrics_(options.metrics),
-          ledger_(options.ledger), on_job_accepted_(std::move(options.on_job_accepted))
+          ledger_(options.ledger), on_job_accepted_(std::move(options.on_job_accepted)),
+          guards_(options.guards ? std::move(options.guards) : std::make_shared<resilience::target_guards>())
     {
     }
 
@@ -716,6 +717,7 @@ private:
         for (const auto& target : loaded->mappings.targets) {
             target_route route;
             route.endpoint = upstream::endpoint{target.tls, target.host, target.port, target.ca_file};
+            route.guard = guards_->get(loaded->config.targets[target.config_index]);
             for (const auto& header : target.headers)
                 route.headers.push_back(upstream::header{header.name, header.value});
             next->routes.push_back(std::move(route));
@@ -913,6 +915,7 @@ private:
     target_cells metrics_;
     ledger::store* ledger_;
     std::function<void()> on_job_accepted_;
+    std::shared_ptr<resilience::target_guards> guards_; // process-wide, by target name
     std::shared_ptr<const target_routes> current_;          // for the newest config this worker has seen
     std::vector<std::weak_ptr<const target_routes>> older_; // older configs', while requests use them
     std::vector<std::weak_ptr<const mapping::compiled_config>> older_configs_; // to tell an old config from a new one
@@ -984,6 +987,8 @@ std::unique_ptr<job_executor> make_job_executor(net::any_io_executor executor, p
 
 server::handler_factory make_pipeline_factory(pipeline_options options)
 {
+    if (!options.guards)
+        options.guards = std::make_shared<resilience::target_guards>();
     return [options](net::any_io_executor executor) {
         return std::unique_ptr<server::invite_handler>(new invite_pipeline(std::move(executor), options));
     };

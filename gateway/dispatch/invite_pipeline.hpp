@@ -21,6 +21,10 @@ struct pipeline_options {
     // When given, every request is recorded before any call, Idempotency-Key is honoured
     // and GET /v1/requests/{id} answers from it. Outlives the server.
     ledger::store* ledger = nullptr;
+    // Every target's rate budget, pauses and circuit breaker, shared by every pipeline
+    // (worker threads, the job runner, recovery) given the same pointer; when null, the
+    // factory makes one for its pipelines.
+    std::shared_ptr<resilience::target_guards> guards;
     // Called (on the worker's thread) when a job was recorded, so that the job runner
     // takes it at once rather than at its next poll.
     std::function<void()> on_job_accepted;

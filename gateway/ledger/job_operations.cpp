@@ -254,4 +254,22 @@ result<job_census> count_jobs(context& c)
     return {{}, census};
 }
 
+result<std::uint32_t> heartbeat(context& c, std::chrono::milliseconds live_within)
+{
+    const std::int64_t now = ms(c.now);
+    c.db.exec("INSERT INTO instances (token, name, heartbeat_at) VALUES ($1, $2, $3) "
+              "ON CONFLICT (token) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+              params{text(c.token), text(c.config.instance), num(now)}, c.until);
+    c.db.exec("DELETE FROM instances WHERE heartbeat_at < $1", params{num(now - 10 * live_within.count())}, c.until);
+    const auto live = c.db.exec("SELECT count(*) FROM instances WHERE heartbeat_at >= $1",
+                                params{num(now - live_within.count())}, c.until);
+    return {{}, static_cast<std::uint32_t>(live.rows.at(0).integer(0))};
+}
+
+result<done> leave(context& c)
+{
+    c.db.exec("DELETE FROM instances WHERE token = $1", params{text(c.token)}, c.until);
+    return {};
+}
+
 } // namespace igw::ledger::ops

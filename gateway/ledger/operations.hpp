@@ -70,6 +70,11 @@ result<job_record> find_job(context& c, const std::string& request_id, const std
 result<std::vector<webhook_delivery>> claim_deliveries(context& c, std::size_t limit, std::chrono::milliseconds lease);
 result<done> record_attempt(context& c, const std::string& delivery_id, const attempt_outcome& outcome);
 result<job_census> count_jobs(context& c);
+// Records this store's heartbeat, forgets instances silent for ten times `live_within`,
+// and counts those (this one included) heard from within `live_within`.
+result<std::uint32_t> heartbeat(context& c, std::chrono::milliseconds live_within);
+// Removes this store's heartbeat (at shutdown), so the others take up its share at once.
+result<done> leave(context& c);
 
 std::string encode_headers(const std::vector<header>& headers);
 std::vector<header> decode_headers(std::string_view text);

@@ -121,6 +121,15 @@ const std::vector<migration>& migrations()
              "ALTER TABLE items ADD COLUMN already_invited INTEGER NOT NULL DEFAULT 0",
              "ALTER TABLE items ADD COLUMN reconciled INTEGER NOT NULL DEFAULT 0",
          }},
+        // The gateways sharing the database, by the heartbeat each writes: a target's rate
+        // budget is the deployment's, each live instance using its share.
+        {5,
+         {
+             R"(CREATE TABLE instances (
+                  token TEXT PRIMARY KEY,
+                  name TEXT NOT NULL,
+                  heartbeat_at BIGINT NOT NULL))",
+         }},
     };
     return list;
 }

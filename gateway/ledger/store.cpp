@@ -602,6 +602,16 @@ void store::count_jobs(callback<job_census> done)
     impl_->submit(std::move(done), [](ops::context& c) { return ops::count_jobs(c); });
 }
 
+void store::heartbeat(std::chrono::milliseconds live_within, callback<std::uint32_t> done)
+{
+    impl_->submit(std::move(done), [live_within](ops::context& c) { return ops::heartbeat(c, live_within); });
+}
+
+void store::leave(callback<ledger::done> done)
+{
+    impl_->submit(std::move(done), [](ops::context& c) { return ops::leave(c); });
+}
+
 stats_snapshot store::stats() const noexcept { return impl_->stat.snapshot(); }
 
 const ledger::settings& store::config() const noexcept { return impl_->config; }

@@ -115,6 +115,10 @@ public:
     // Kept like an outcome when the database is away.
     void record_attempt(std::string delivery_id, attempt_outcome outcome, callback<done> done);
     void count_jobs(callback<job_census> done);
+    // This instance's heartbeat among those sharing the database; the count of live ones
+    // (heard from within `live_within`), this one included. leave() withdraws it.
+    void heartbeat(std::chrono::milliseconds live_within, callback<std::uint32_t> done);
+    void leave(callback<done> done);
 
     stats_snapshot stats() const noexcept;
     const ledger::settings& config() const noexcept;

@@ -85,6 +85,26 @@ outcome outcome_of_unlisted_item(std::string_view target)
                 "the reply from target " + std::string(target) + " does not list this email");
 }
 
+outcome outcome_of_open_circuit(std::string_view target, std::optional<std::chrono::seconds> retry_in)
+{
+    std::string message = "target " + std::string(target) +
+                          " is ejected after repeated failures (circuit open); nothing was sent";
+    if (retry_in)
+        message += ": retry after " + std::to_string(retry_in->count()) + " s";
+    return make(item_status::failed, error_code::target_unavailable, std::move(message));
+}
+
+outcome outcome_of_rate_budget(std::string_view target, std::optional<std::chrono::seconds> retry_in)
+{
+    std::string message = retry_in ? "target " + std::string(target) + " is paused at the vendor's request"
+                                   : "the rate budget of target " + std::string(target) +
+                                         " had no slot before the request's deadline";
+    message += "; nothing was sent";
+    if (retry_in)
+        message += ": retry after " + std::to_string(retry_in->count()) + " s";
+    return make(item_status::failed, error_code::rate_limited, std::move(message));
+}
+
 std::string retry_not_waited_message(unsigned status, std::string_view target, std::chrono::seconds retry_after)
 {
     const std::string name(target);

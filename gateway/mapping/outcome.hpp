@@ -15,6 +15,7 @@
 #include "gateway/upstream/failure.hpp"
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,15 @@ outcome outcome_of_unreadable_reply(std::string_view why, unsigned status, std::
 // A success reply listing items that does not list this item's email: the call was
 // accepted, so the item may or may not have been created.
 outcome outcome_of_unlisted_item(std::string_view target);
+
+// A call the target's circuit breaker kept back (the target is ejected after repeated
+// failures): nothing was sent, so a retry is safe. `retry_in` is how long the ejection
+// still lasts, when known.
+outcome outcome_of_open_circuit(std::string_view target, std::optional<std::chrono::seconds> retry_in);
+
+// A call the target's rate budget (or a vendor's pause) could not fit before the
+// request's deadline: nothing was sent.
+outcome outcome_of_rate_budget(std::string_view target, std::optional<std::chrono::seconds> retry_in);
 
 // The message of a 429 or 503 whose Retry-After the gateway did not wait for (longer
 // than its ceiling, or past the deadline): the client learns when to come back.

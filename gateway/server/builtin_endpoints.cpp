@@ -38,6 +38,12 @@ std::optional<plain_reply> readyz(const builtin_request& request)
             .member("leased_here", jobs.leased_here)
             .end_object();
     }
+    if (request.services.ejected_targets) {
+        w.key("ejected_targets").begin_array();
+        for (const std::string& target : request.services.ejected_targets())
+            w.string(target);
+        w.end_array();
+    }
     w.end_object();
     return json_reply(200, std::move(body));
 }

@@ -37,6 +37,9 @@ struct server_services {
     std::function<reload_outcome()> reload;
     // GET /readyz adds a `jobs` member when set (a gateway with a ledger runs jobs).
     std::function<jobs_readiness()> jobs;
+    // GET /readyz lists the targets whose circuit is open (ejected) when set. They do not
+    // make the gateway unready: their calls fail fast, every other target is served.
+    std::function<std::vector<std::string>()> ejected_targets;
 };
 
 } // namespace igw::server

@@ -367,6 +367,35 @@ BOOST_DATA_TEST_CASE(two_instances_on_one_database_claim_once_and_replay_each_ot
     BOOST_TEST(find(b, "req-done", "app").value.items[0].status == item_status::invited);
 }
 
+BOOST_DATA_TEST_CASE(instances_sharing_a_database_count_each_others_heartbeats, bdata::make(both_backends), kind)
+{
+    test_database db(kind);
+    manual_clock clock;
+    auto settings_a = db.settings("instance-a");
+    auto settings_b = db.settings("instance-b");
+    settings_a.clock = settings_b.clock = clock.function();
+    store a(settings_a);
+    store b(settings_b);
+    constexpr std::chrono::milliseconds live_within{6'000};
+    const auto beat = [&](store& s) {
+        const auto r = wait_for<std::uint32_t>([&](auto done) { s.heartbeat(live_within, std::move(done)); });
+        BOOST_REQUIRE_MESSAGE(r.ok(), r.error.message);
+        return r.value;
+    };
+    BOOST_TEST(beat(a) == 1u);
+    BOOST_TEST(beat(b) == 2u);
+    BOOST_TEST(beat(a) == 2u);
+    // B falls silent: once its last heartbeat is older than live_within, it no longer counts.
+    clock.advance(std::chrono::milliseconds(4'000));
+    BOOST_TEST(beat(a) == 2u);
+    clock.advance(std::chrono::milliseconds(2'500));
+    BOOST_TEST(beat(a) == 1u);
+    // Back, then leaving: the other counts alone at once.
+    BOOST_TEST(beat(b) == 2u);
+    BOOST_REQUIRE(wait_for<done>([&](auto done) { b.leave(std::move(done)); }).ok());
+    BOOST_TEST(beat(a) == 1u);
+}
+
 BOOST_DATA_TEST_CASE(recover_after_a_crash_interrupts_sending_and_keeps_pending, bdata::make(both_backends), kind)
 {
     test_database db(kind);
@@ -602,7 +631,7 @@ BOOST_DATA_TEST_CASE(migrations_apply_once_even_when_instances_open_together, bd
     stores.clear();
     store again(db.settings());
     BOOST_TEST(begin(again, make_request("req-1", "app", "k")).ok());
-    BOOST_TEST(schema::latest_version() == 4);
+    BOOST_TEST(schema::latest_version() == 5);
 }
 
 BOOST_AUTO_TEST_CASE(reply_headers_round_trip)
