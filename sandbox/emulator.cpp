@@ -76,6 +76,27 @@ struct vendor_state {
     std::deque<fault> faults;            // guarded by mutex
     std::atomic<bool> has_faults{false}; // lets the hot path skip the mutex
     std::atomic<std::size_t> connections{0};
+    // Requests read in full and not yet answered (or dropped), and the most there were at once.
+    std::atomic<std::size_t> in_flight{0};
+    std::atomic<std::size_t> most_in_flight{0};
+};
+
+// Counts one request as in flight at its vendor while it lives.
+class in_flight_mark {
+public:
+    explicit in_flight_mark(vendor_state& state) : state_(state)
+    {
+        const std::size_t now = state_.in_flight.fetch_add(1) + 1;
+        std::size_t most = state_.most_in_flight.load();
+        while (now > most && !state_.most_in_flight.compare_exchange_weak(most, now)) {
+        }
+    }
+    ~in_flight_mark() { state_.in_flight.fetch_sub(1); }
+    in_flight_mark(const in_flight_mark&) = delete;
+    in_flight_mark& operator=(const in_flight_mark&) = delete;
+
+private:
+    vendor_state& state_;
 };
 
 struct server::impl {
@@ -282,6 +303,7 @@ net::awaitable<bool> server::impl::serve(vendor v, Stream& stream)
                 co_return false;
         }
         const http::request<http::string_body>& request = parser.get();
+        const in_flight_mark counted(vendors[index(v)]);
 
         std::optional<fault> injected = take_fault(v);
         std::string_view retry_after;
@@ -479,11 +501,18 @@ std::size_t server::connections_accepted(vendor v) const
     return impl_->vendors[index(v)].connections.load(std::memory_order_relaxed);
 }
 
+std::size_t server::most_in_flight(vendor v) const
+{
+    return impl_->vendors[index(v)].most_in_flight.load();
+}
+
 void server::reset()
 {
     clear_faults();
-    for (vendor_state& state : impl_->vendors)
+    for (vendor_state& state : impl_->vendors) {
         state.connections.store(0, std::memory_order_relaxed);
+        state.most_in_flight.store(state.in_flight.load());
+    }
     for (auto& store : impl_->invitations)
         store->clear();
     std::lock_guard lock(impl_->records_mutex);

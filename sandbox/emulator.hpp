@@ -116,6 +116,8 @@ public:
     void clear_faults();
     std::vector<recorded_request> requests(std::optional<vendor> = {}) const;
     std::size_t connections_accepted(vendor) const; // TCP connections accepted so far
+    // The most requests the vendor was processing at once (read in full, not yet answered).
+    std::size_t most_in_flight(vendor) const;
     void reset();                                   // forget records, faults, connection counts, invitations
     const options& settings() const;
 

@@ -15,6 +15,7 @@
 #include <array>
 #include <random>
 #include <span>
+#include <utility>
 
 namespace igw::dispatch {
 namespace {
@@ -24,6 +25,10 @@ using clock = std::chrono::steady_clock;
 using mapping::item_status;
 
 std::minstd_rand& random_engine();
+
+// The pool cap of a call whose target's guard already holds it to max_in_flight: targets
+// sharing an endpoint then never share each other's limit.
+constexpr unsigned unbounded_pool = 1u << 16;
 
 // A log line stays one short line whatever a failure's detail holds.
 constexpr std::size_t max_detail_bytes = 1024;
@@ -136,6 +141,54 @@ net::awaitable<bool> wait_for_slot(clock::time_point send_at)
     co_return !waited;
 }
 
+// One of a target's in-flight slots, given back when it goes out of scope.
+class held_slot {
+public:
+    explicit held_slot(resilience::target_guard* guard = nullptr) : guard_(guard) {}
+    held_slot(held_slot&& other) noexcept : guard_(std::exchange(other.guard_, nullptr)) {}
+    held_slot& operator=(held_slot&& other) noexcept
+    {
+        reset();
+        guard_ = std::exchange(other.guard_, nullptr);
+        return *this;
+    }
+    ~held_slot() { reset(); }
+    explicit operator bool() const noexcept { return guard_ != nullptr; }
+    void reset()
+    {
+        if (guard_)
+            std::exchange(guard_, nullptr)->release();
+    }
+
+private:
+    resilience::target_guard* guard_;
+};
+
+// Waits, until `deadline`, for one of the target's max_in_flight slots, which every worker
+// thread's calls share. An empty slot when none freed up in time (or on cancellation).
+net::awaitable<held_slot> take_slot(resilience::target_guard& guard, clock::time_point deadline)
+{
+    const auto executor = co_await net::this_coro::executor;
+    net::steady_timer timer(executor);
+    auto waiter = std::make_shared<resilience::slot_waiter>();
+    // The wake-up runs on this thread, where the waiter (and the timer beside it in this
+    // frame) can only be gone if the call is: the weak pointer tells.
+    waiter->wake = [executor, weak = std::weak_ptr<resilience::slot_waiter>(waiter), timer = &timer] {
+        net::post(executor, [weak, timer] {
+            if (weak.lock())
+                timer->cancel();
+        });
+    };
+    if (guard.acquire(waiter))
+        co_return held_slot(&guard);
+    timer.expires_at(deadline);
+    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    // Granted meanwhile (or right as the wait ended): the slot is this call's.
+    if (guard.withdraw(waiter))
+        co_return held_slot(&guard);
+    co_return held_slot();
+}
+
 // Sends `outgoing`, again after a 429 (or a 503 with Retry-After) while the retry
 // policy and the deadline allow. The target's guard admits every attempt; a first
 // attempt it refuses is never sent (attempts_result::refused).
@@ -161,9 +214,24 @@ net::awaitable<attempts_result> send_with_retries(const mapping::target_plan& ta
                 break;
             }
         }
+        // The target's max_in_flight holds across worker threads; the pool then never binds.
+        held_slot slot;
+        if (route.guard) {
+            slot = co_await take_slot(*route.guard, std::min(context.deadline, clock::now() + target.timeout));
+            if (!slot) {
+                route.guard->abandon(admitted);
+                if (out.attempts == 0) {
+                    out.reply.error = upstream::failure::timeout_before_send;
+                    out.reply.message = "no in-flight slot of the target freed up before the deadline";
+                }
+                break;
+            }
+        }
         ++out.attempts;
         const clock::time_point attempt_deadline = std::min(context.deadline, clock::now() + target.timeout);
-        out.reply = co_await context.client->send(route.endpoint, outgoing, attempt_deadline, target.max_in_flight);
+        out.reply = co_await context.client->send(route.endpoint, outgoing, attempt_deadline,
+                                                  route.guard ? unbounded_pool : target.max_in_flight);
+        slot.reset();
         if (route.guard) {
             const auto state = co_await net::this_coro::cancellation_state;
             if (state.cancelled() != net::cancellation_type::none)

@@ -57,6 +57,7 @@ void target_guard::configure(const config::target_config& target)
     const std::lock_guard lock(mutex_);
     rate_ = target.rate;
     breaker_ = target.circuit_breaker;
+    max_in_flight_ = std::max(1u, target.max_in_flight);
     if (breaker_.consecutive_failures == 0 && circuit_ != circuit_state::closed) {
         circuit_ = circuit_state::closed; // breaking turned off: nothing holds calls back
         probing_ = false;
@@ -188,6 +189,50 @@ void target_guard::record(const admission& admitted, bool failure, clock::time_p
         log_transition(name_, from, to, failures, ejected_seconds);
 }
 
+bool target_guard::acquire(const std::shared_ptr<slot_waiter>& waiter)
+{
+    const std::lock_guard lock(mutex_);
+    // Waiters first: a newcomer never overtakes a call that is already waiting.
+    if (in_flight_ < max_in_flight_ && waiters_.empty()) {
+        ++in_flight_;
+        return true;
+    }
+    waiters_.push_back(waiter);
+    return false;
+}
+
+bool target_guard::withdraw(const std::shared_ptr<slot_waiter>& waiter)
+{
+    const std::lock_guard lock(mutex_);
+    if (waiter->granted.load())
+        return true;
+    std::erase_if(waiters_, [&](const std::weak_ptr<slot_waiter>& queued) {
+        return !queued.owner_before(waiter) && !waiter.owner_before(queued);
+    });
+    return false;
+}
+
+void target_guard::release()
+{
+    std::shared_ptr<slot_waiter> next;
+    {
+        const std::lock_guard lock(mutex_);
+        // A lowered max_in_flight (a reload) takes effect as calls complete.
+        if (in_flight_ <= max_in_flight_) {
+            while (!waiters_.empty() && !next) {
+                next = waiters_.front().lock();
+                waiters_.pop_front();
+            }
+        }
+        if (next)
+            next->granted.store(true); // the slot passes to it: in_flight_ stays
+        else
+            --in_flight_;
+    }
+    if (next)
+        next->wake();
+}
+
 void target_guard::pause(clock::time_point now, clock::time_point until)
 {
     const std::lock_guard lock(mutex_);
@@ -209,6 +254,8 @@ guard_snapshot target_guard::snapshot(clock::time_point now) const
     out.rejected_rate = rejected_rate_;
     out.delayed = delayed_;
     out.pauses = pauses_;
+    out.in_flight = in_flight_;
+    out.waiting = waiters_.size();
     out.paused_seconds_left = seconds_until(paused_until_, now);
     out.ejected_seconds_left = circuit_ == circuit_state::open ? seconds_until(ejected_until_, now) : 0.0;
     if (rate_)
@@ -259,7 +306,9 @@ void target_guards::write_prometheus(std::string& out) const
     const auto series = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
         telemetry::write_metric_header(out, name, type, help);
         for (const auto& g : all) {
-            out.append(name).append("{target=\"").append(g.target).append("\"} ");
+            out.append(name).append("{target=\"");
+            telemetry::append_label_value(out, g.target);
+            out.append("\"} ");
             char number[64];
             const int n = std::snprintf(number, sizeof number, "%.17g\n", static_cast<double>(value(g)));
             out.append(number, static_cast<std::size_t>(n));
@@ -283,6 +332,11 @@ void target_guards::write_prometheus(std::string& out) const
            [](const guard_snapshot& g) { return g.pauses; });
     series("invitegw_target_paused_seconds", "gauge", "Seconds left of the target's current pause",
            [](const guard_snapshot& g) { return g.paused_seconds_left; });
+    series("invitegw_target_calls_in_flight", "gauge",
+           "Calls to the target under way, all worker threads together (at most its max_in_flight)",
+           [](const guard_snapshot& g) { return g.in_flight; });
+    series("invitegw_target_calls_waiting", "gauge", "Calls waiting for one of the target's max_in_flight slots",
+           [](const guard_snapshot& g) { return g.waiting; });
     series("invitegw_target_rate_budget_per_second", "gauge",
            "Calls per second this instance may send to the target (its share of the budget); 0: no budget",
            [](const guard_snapshot& g) { return g.rate_per_second; });

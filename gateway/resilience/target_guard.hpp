@@ -10,8 +10,10 @@
 
 #include "gateway/config/config.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -47,6 +49,15 @@ struct admission {
     std::optional<clock::time_point> until;
 };
 
+// A call waiting for one of its target's in-flight slots. The guard holds it weakly, so a
+// waiter whose call is gone is skipped.
+struct slot_waiter {
+    // Called, outside the guard's lock and on any thread, once a slot is handed to this
+    // waiter: it must only post a wake-up to the waiter's own thread.
+    std::function<void()> wake;
+    std::atomic<bool> granted{false};
+};
+
 // Counters and the state a scrape or /readyz reports.
 struct guard_snapshot {
     std::string target;
@@ -56,6 +67,8 @@ struct guard_snapshot {
     std::uint64_t rejected_rate = 0;   // calls the budget or a pause could not fit before their deadline
     std::uint64_t delayed = 0;         // calls that waited for a budget slot or a pause
     std::uint64_t pauses = 0;          // 429s and Retry-Afters that paused the target
+    std::size_t in_flight = 0;         // calls under way, every worker thread's
+    std::size_t waiting = 0;           // calls waiting for an in-flight slot
     double paused_seconds_left = 0;    // of the current pause
     double ejected_seconds_left = 0;   // of the current ejection
     double rate_per_second = 0;        // this instance's budget (its share of the deployment's); 0: none
@@ -83,6 +96,15 @@ public:
     // (capped at now + max_pause).
     void pause(clock::time_point now, clock::time_point until);
 
+    // The target's max_in_flight, process-wide: a slot at once (true), or `waiter` queued
+    // (false) to be woken, first come first served, when one frees up.
+    bool acquire(const std::shared_ptr<slot_waiter>& waiter);
+    // A queued waiter stops waiting: true when a slot was handed to it meanwhile (it holds
+    // it now and must release it).
+    bool withdraw(const std::shared_ptr<slot_waiter>& waiter);
+    // Gives a slot back, to the first live waiter if any.
+    void release();
+
     guard_snapshot snapshot(clock::time_point now) const;
     const std::string& name() const noexcept { return name_; }
 
@@ -95,6 +117,10 @@ private:
     std::optional<config::rate_config> rate_;
     config::circuit_breaker_config breaker_;
     double share_ = 1.0;
+    unsigned max_in_flight_ = 8;
+    // Concurrency.
+    std::size_t in_flight_ = 0;
+    std::deque<std::weak_ptr<slot_waiter>> waiters_;
     // Rate budget (GCRA): the time the next call would be due at the average rate; a call
     // may go up to (burst - 1) intervals ahead of it.
     clock::time_point due_{};

@@ -8,19 +8,6 @@
 namespace igw::telemetry {
 namespace {
 
-void append_label_value(std::string& out, std::string_view value)
-{
-    for (char c : value) {
-        if (c == '\\' || c == '"')
-            out.push_back('\\');
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out.push_back(c);
-    }
-}
-
 void append_number(std::string& out, double value)
 {
     char text[32];
@@ -226,6 +213,19 @@ void write_metric(std::string& out, std::string_view name, std::string_view type
 {
     write_metric_header(out, name, type, help);
     out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
+void append_label_value(std::string& out, std::string_view value)
+{
+    for (char c : value) {
+        if (c == '\\' || c == '"')
+            out.push_back('\\');
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out.push_back(c);
+    }
 }
 
 } // namespace igw::telemetry

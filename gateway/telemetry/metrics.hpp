@@ -110,6 +110,8 @@ private:
 // For a section's writer: the # HELP and # TYPE lines of a metric, and a metric of one
 // unlabelled sample with them.
 void write_metric_header(std::string& out, std::string_view name, std::string_view type, std::string_view help);
+// A label value as the exposition format wants it: backslash, double quote and newline escaped.
+void append_label_value(std::string& out, std::string_view value);
 void write_metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
                   std::uint64_t value);
 

@@ -8,6 +8,8 @@
 #include "tests/e2e/support/harness.hpp"
 #include "tests/e2e/support/merged_reply.hpp"
 #include "tests/e2e/support/scripted_vendor.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/paths.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -277,6 +279,69 @@ BOOST_AUTO_TEST_CASE(an_ejected_target_sees_no_call_then_one_probe_and_recovery_
     for (int i = 0; i < 3; ++i)
         BOOST_TEST(invite(gw.port(), people(1, "after")).status == 200u);
     BOOST_TEST(vendor.requests().size() == 7u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(max_in_flight)
+
+namespace {
+
+// `names` targets of the shipped GoRules provider, all on one emulator port.
+std::string gorules_config(const emulator::server& emulators, const std::vector<std::string>& names,
+                           unsigned max_in_flight, unsigned threads)
+{
+    std::string y = "listen: 127.0.0.1:0\nthreads: " + std::to_string(threads) +
+                    "\nproviders_dir: providers\nlimits:\n  request_timeout: 20s\nroles: [member]\n"
+                    "clients:\n  - name: app\n    key: " +
+                    std::string(client) + "\nroutes:\n  - path: " + std::string(invite_path) + "\n    targets: [";
+    for (std::size_t i = 0; i < names.size(); ++i)
+        y += (i ? ", " : "") + names[i];
+    y += "]\ntargets:\n";
+    for (const auto& name : names)
+        y += "  - name: " + name + "\n    provider: gorules\n    base_url: " +
+             emulators.base_url(emulator::vendor::gorules) + "\n    secrets:\n      token: " +
+             emulators.settings().creds.gorules_token + "\n    timeout: 10s\n    max_in_flight: " +
+             std::to_string(max_in_flight) + "\n";
+    return y;
+}
+
+std::map<std::string, std::string> shipped_gorules()
+{
+    return {{"gorules", test::read_file(test::test_data_dir() + "/../providers/gorules.yaml")}};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(targets_on_one_endpoint_each_get_their_own_limit)
+{
+    emulator::server emulators({.latency = 400ms});
+    const std::vector<std::string> names{"org1", "org2", "org3", "org4", "org5"};
+    custom_gateway gw(gorules_config(emulators, names, 1, 1), shipped_gorules());
+    const auto started = clock_type::now();
+    const auto reply = invite(gw.port(), people(1));
+    BOOST_TEST(reply.status == 200u, reply.body);
+    // All five calls were at the vendor at once: none waited for another target's slot.
+    BOOST_TEST(emulators.most_in_flight(emulator::vendor::gorules) == 5u);
+    BOOST_TEST_MESSAGE("five targets on one endpoint, one 400 ms call each: " << ms_since(started) << " ms");
+}
+
+BOOST_AUTO_TEST_CASE(a_targets_limit_holds_across_worker_threads)
+{
+    emulator::server emulators({.latency = 200ms});
+    custom_gateway gw(gorules_config(emulators, {"gorules"}, 4, 2), shipped_gorules());
+    // Six clients at once, on connections the two workers share: 6 x 4 calls of 10.
+    std::vector<std::future<emulator::test_response>> replies;
+    for (int r = 0; r < 6; ++r)
+        replies.push_back(std::async(std::launch::async, [&, r] {
+            return invite(gw.port(), people(40, "c" + std::to_string(r) + "-"));
+        }));
+    for (auto& reply : replies) {
+        const auto got = reply.get();
+        BOOST_TEST(got.status == 200u, got.body);
+    }
+    BOOST_TEST(emulators.requests(emulator::vendor::gorules).size() == 24u);
+    BOOST_TEST(emulators.most_in_flight(emulator::vendor::gorules) == 4u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
