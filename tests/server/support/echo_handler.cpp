@@ -76,7 +76,7 @@ public:
             net::steady_timer gate(executor_, std::chrono::steady_clock::time_point::max());
             if (!control_.enter(&gate))
                 break; // released
-            auto [ec] = co_await gate.async_wait(net::as_tuple(net::use_awaitable));
+            (void)co_await gate.async_wait(net::as_tuple(net::use_awaitable)); // released or cancelled: told apart below
             control_.leave(&gate);
             if (control_.released())
                 break;
