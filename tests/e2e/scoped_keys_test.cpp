@@ -28,21 +28,7 @@ constexpr std::string_view old_key = "old-rotating-key-0123456789";
 constexpr std::string_view new_key = "new-rotating-key-0123456789";
 constexpr std::string_view rated_key = "rated-client-key-0123456789";
 
-const std::map<std::string, std::string> providers{{"plain", R"(description: one invitation a call, no credentials
-request:
-  method: POST
-  path: /invites
-  body:
-    email: {$item: email}
-batch:
-  max_items: 1
-roles:
-  type: none
-reply:
-  success: [200]
-  items: none
-  error_message: [/message]
-)"}};
+const std::map<std::string, std::string> providers{{"plain", std::string(plain_provider)}};
 
 // What the parts of the config a test changes are.
 struct settings {
