@@ -210,7 +210,8 @@ BOOST_AUTO_TEST_CASE(a_client_over_its_rate_gets_429_with_retry_after_and_rateli
     const auto elapsed = clock_type::now() - started;
     // Requests the budget regained meanwhile (none when the six took under 200 ms).
     const auto regained = static_cast<unsigned>(elapsed / 200ms);
-    BOOST_TEST_MESSAGE("six requests took " << std::chrono::duration<double, std::milli>(elapsed).count() << " ms");
+    const double elapsed_ms = std::chrono::duration<double, std::milli>(elapsed).count();
+    BOOST_TEST_MESSAGE("six requests took " << elapsed_ms << " ms");
 
     for (unsigned i = 0; i < 5; ++i) {
         const auto& got = replies[i];
