@@ -23,7 +23,7 @@ struct validation_context {
     std::size_t max_body_bytes = 1 << 20;
     // The client whose own max_invitations is `max_invitations`, named when a request is
     // over it; empty when it is the gateway's limit.
-    std::string_view limiting_client;
+    std::string_view limiting_client{};
 };
 
 // Limits on the request's own strings, beyond which a value is a field error.
