@@ -469,6 +469,26 @@ private:
         }
     }
 
+    // A list of declared target names, none twice (`when_empty`: why an empty one is wrong).
+    std::optional<std::vector<std::string>> read_target_names(const YAML::Node& n, const std::string& key,
+                                                              const gateway_config& config, std::string_view when_empty)
+    {
+        auto names = reader_.string_list(n, key);
+        if (!names)
+            return names;
+        if (names->empty())
+            reader_.error(n, key, when_empty);
+        std::set<std::string> seen;
+        for (std::size_t j = 0; j < names->size(); ++j) {
+            const std::string& name = (*names)[j];
+            if (!config.find_target(name))
+                reader_.error(n[j], index_key(key, j), "no target named \"" + name + "\"");
+            else if (!seen.insert(name).second)
+                reader_.error(n[j], index_key(key, j), "target \"" + name + "\" is listed twice");
+        }
+        return names;
+    }
+
     void read_routes(const YAML::Node& node, gateway_config& config)
     {
         if (!node.IsDefined() || !reader_.expect_sequence(node, "routes"))
@@ -498,20 +518,9 @@ private:
                         reader_.error(n, child_key(key, "path"), "route " + route.path + " is declared twice");
                 }
             if (const YAML::Node n = reader_.required(r, key, "targets"); n.IsDefined())
-                if (auto names = reader_.string_list(n, child_key(key, "targets"))) {
-                    if (names->empty())
-                        reader_.error(n, child_key(key, "targets"), "a route needs at least one target");
-                    std::set<std::string> seen;
-                    for (std::size_t j = 0; j < names->size(); ++j) {
-                        const std::string& name = (*names)[j];
-                        const std::string tkey = index_key(child_key(key, "targets"), j);
-                        if (!config.find_target(name))
-                            reader_.error(n[j], tkey, "no target named \"" + name + "\"");
-                        else if (!seen.insert(name).second)
-                            reader_.error(n[j], tkey, "target \"" + name + "\" is listed twice");
-                    }
+                if (auto names = read_target_names(n, child_key(key, "targets"), config,
+                                                   "a route needs at least one target"))
                     route.targets = std::move(*names);
-                }
             if (const YAML::Node n = r["idempotency"]; n.IsDefined())
                 if (auto v = reader_.string(n, child_key(key, "idempotency"))) {
                     if (*v == "required" && !config.state.enabled())
@@ -560,21 +569,9 @@ private:
                     client.routes = std::move(*routes);
                 }
             if (const YAML::Node n = c["targets"]; n.IsDefined())
-                if (auto targets = reader_.string_list(n, child_key(key, "targets"))) {
-                    if (targets->empty())
-                        reader_.error(n, child_key(key, "targets"),
-                                      "list at least one target, or leave `targets` out to allow them all");
-                    std::set<std::string> seen;
-                    for (std::size_t j = 0; j < targets->size(); ++j) {
-                        const std::string& name = (*targets)[j];
-                        const std::string tkey = index_key(child_key(key, "targets"), j);
-                        if (!config.find_target(name))
-                            reader_.error(n[j], tkey, "no target named \"" + name + "\"");
-                        else if (!seen.insert(name).second)
-                            reader_.error(n[j], tkey, "target \"" + name + "\" is listed twice");
-                    }
-                    client.targets = std::move(*targets);
-                }
+                if (auto names = read_target_names(n, child_key(key, "targets"), config,
+                                                   "list at least one target, or leave `targets` out to allow them all"))
+                    client.targets = std::move(*names);
             if (const YAML::Node n = c["max_invitations"]; n.IsDefined()) {
                 // Never above the global limit: a synchronous request could not reach it.
                 const auto limit = static_cast<std::int64_t>(config.limits.max_invitations);
