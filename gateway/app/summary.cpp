@@ -74,8 +74,17 @@ void write_summary(std::ostream& out, const mapping::compiled_config& loaded)
             << (provider->example ? "example request and reply match" : "no contract example") << "\n";
     out << "clients\n";
     for (const auto& client : c.clients) {
-        out << "  " << client.name
-            << "  key <redacted>, routes: " << (client.routes.empty() ? "all" : join(client.routes)) << "\n";
+        out << "  " << client.name << "  "
+            << (client.keys_sha256.size() == 1 ? std::string("key")
+                                                : std::to_string(client.keys_sha256.size()) + " keys")
+            << " <redacted>, routes: " << (client.routes.empty() ? "all" : join(client.routes)) << "\n";
+        if (!client.targets.empty())
+            out << "    targets   " << join(client.targets) << "\n";
+        if (client.max_invitations)
+            out << "    limit     " << *client.max_invitations << " invitations/request\n";
+        if (client.rate)
+            out << "    rate      " << client.rate->requests << " requests per " << format_duration(client.rate->per)
+                << ", burst " << client.rate->burst << "\n";
         // Where events go, but never the secret, nor a query (receivers put tokens there).
         if (client.webhook) {
             const std::string& url = client.webhook->url;

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/config/loader.hpp"
 #include "gateway/server/client_auth.hpp"
 #include "gateway/server/framing.hpp"
 #include "gateway/server/media_type.hpp"
@@ -68,6 +69,32 @@ BOOST_AUTO_TEST_CASE(clients_are_found_by_the_digest_of_their_key)
     BOOST_TEST(srv::find_client_by_key("key-c", config.clients) == nullptr);
     BOOST_TEST(srv::find_client_by_key("", config.clients) == nullptr);
     BOOST_TEST(srv::find_client_by_key("key-a ", config.clients) == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(every_key_of_a_client_in_rotation_finds_it)
+{
+    auto config = srv::testing::test_config();
+    config.clients[0].keys_sha256.push_back(igw::config::sha256("key-a-new"));
+    const auto* old_key = srv::find_client_by_key("key-a", config.clients);
+    const auto* new_key = srv::find_client_by_key("key-a-new", config.clients);
+    BOOST_REQUIRE(old_key != nullptr);
+    BOOST_REQUIRE(new_key != nullptr);
+    BOOST_TEST(old_key->name == "app-a");
+    BOOST_TEST(new_key->name == "app-a");
+    // The other client's single key still finds it, and only it.
+    BOOST_TEST(srv::find_client_by_key("key-b", config.clients)->name == "app-b");
+    config.clients[0].keys_sha256.erase(config.clients[0].keys_sha256.begin());
+    BOOST_TEST(srv::find_client_by_key("key-a", config.clients) == nullptr);
+    BOOST_TEST(srv::find_client_by_key("key-a-new", config.clients) == new_key);
+}
+
+BOOST_AUTO_TEST_CASE(a_clients_own_invitation_limit_applies_only_when_lower)
+{
+    igw::config::client_config client;
+    BOOST_TEST(srv::client_invitation_limit(client, 1000) == 1000u);
+    client.max_invitations = 50;
+    BOOST_TEST(srv::client_invitation_limit(client, 1000) == 50u);
+    BOOST_TEST(srv::client_invitation_limit(client, 20) == 20u);
 }
 
 BOOST_AUTO_TEST_CASE(clients_without_a_route_list_may_use_every_route)
