@@ -557,6 +557,15 @@ private:
                                   "client \"" + client.name + "\" is declared twice");
             }
             read_client_keys(c, key, client, config);
+            // A key names its client: one shared by two would sign in as whichever came last.
+            for (const auto& earlier : config.clients)
+                for (const auto& digest : client.keys_sha256)
+                    if (std::find(earlier.keys_sha256.begin(), earlier.keys_sha256.end(), digest) !=
+                        earlier.keys_sha256.end()) {
+                        reader_.error(c, key, "a key of this client is also a key of client \"" + earlier.name +
+                                                  "\": each key must belong to one client");
+                        break;
+                    }
             if (const YAML::Node n = c["admin"]; n.IsDefined())
                 if (auto v = reader_.boolean(n, child_key(key, "admin")))
                     client.admin = *v;

@@ -381,6 +381,14 @@ BOOST_AUTO_TEST_CASE(client_key_lists_for_rotation)
     // One form only: a rotation lists both keys in the same list.
     check(edit(key_line, key_line + "    keys: [" + new_key + "]\n"),
           {{"name: app", 1, "clients[0]", "give exactly one of `key`, `key_sha256`, `keys` or `keys_sha256`"}});
+    // A key belongs to one client: a second client with one of its keys is refused, where
+    // that second client is declared, and the key is never shown.
+    const auto shared = check(edit(key_line, "    keys: [" + old_key + ", " + new_key + "]\n  - name: other\n    key: " +
+                                                 new_key + "\n"),
+                              {{"name: other", 1, "clients[1]",
+                                "a key of this client is also a key of client \"app\": each key must belong to one client"}});
+    for (const auto& line : shared)
+        BOOST_TEST(line.find(new_key) == std::string::npos, line);
     check(edit(key_line, "    key_sha256: " + digest + "\n    keys_sha256: [" + digest + "]\n"),
           {{"name: app", 1, "clients[0]", "give exactly one of `key`, `key_sha256`, `keys` or `keys_sha256`"}});
 }

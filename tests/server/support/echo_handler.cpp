@@ -125,8 +125,15 @@ config::gateway_config test_config()
     c.limits.read_timeout = std::chrono::milliseconds(5000);
     c.limits.idle_timeout = std::chrono::milliseconds(5000);
     c.limits.request_timeout = std::chrono::milliseconds(5000);
-    c.clients.push_back({"app-a", {config::sha256("key-a")}, {}});
-    c.clients.push_back({"app-b", {config::sha256("key-b")}, {"/v1/other"}});
+    const auto client = [](std::string name, std::string_view key, std::vector<std::string> routes) {
+        config::client_config out;
+        out.name = std::move(name);
+        out.keys_sha256 = {config::sha256(key)};
+        out.routes = std::move(routes);
+        return out;
+    };
+    c.clients.push_back(client("app-a", "key-a", {}));
+    c.clients.push_back(client("app-b", "key-b", {"/v1/other"}));
     c.routes.push_back({"/v1/invitations", {"alpha"}, "test"});
     c.routes.push_back({"/v1/other", {"beta"}, "test"});
     return c;
