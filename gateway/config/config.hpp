@@ -109,15 +109,31 @@ struct webhooks_config {
 struct client_config {
     std::string name;
     std::array<std::uint8_t, 32> key_sha256{}; // never the key itself
-    std::vector<std::string> routes;           // allowed route paths; empty: all
-    bool admin = false;                        // may call /admin/reload
-    std::optional<webhook_config> webhook;     // none: no job events are sent
+    bool has_key = true;                       // false: only a client certificate authenticates it
+    // The subject CN of the client certificate that authenticates this client on a TLS
+    // listener with `client_ca` (README "TLS"); empty: none does.
+    std::string certificate_cn;
+    std::vector<std::string> routes;       // allowed route paths; empty: all
+    bool admin = false;                    // may call /admin/reload
+    std::optional<webhook_config> webhook; // none: no job events are sent
 };
 
 struct listener_config {
     std::string address = "127.0.0.1";
     std::uint16_t port = 8080;
     unsigned threads = 0; // 0: one per core
+};
+
+// The listener's TLS (README "TLS"). The files are read at load, and the server builds its
+// context from the contents read then (checked, and never half-rotated); a reload reads
+// them again.
+struct tls_listener_config {
+    std::string cert_file;      // PEM: the certificate, then its chain
+    std::string key_file;       // PEM: its private key, unencrypted
+    std::string client_ca_file; // PEM: CAs whose client certificates are required; empty: none asked for
+    std::string cert_pem;
+    std::string key_pem; // a secret: never printed
+    std::string client_ca_pem;
 };
 
 struct limits_config {
@@ -170,6 +186,7 @@ struct gateway_config {
     std::string file;          // the file it was loaded from
     std::string providers_dir; // where providers/<name>.yaml are read
     listener_config listener;
+    std::optional<tls_listener_config> tls; // none: plain HTTP
     limits_config limits;
     log_config log;
     state_config state;

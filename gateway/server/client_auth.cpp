@@ -40,7 +40,7 @@ const config::client_config* find_client_by_key(std::string_view key,
     const std::array<std::uint8_t, 32> digest = config::sha256(key);
     const config::client_config* found = nullptr;
     for (const auto& client : clients) {
-        const bool match = CRYPTO_memcmp(digest.data(), client.key_sha256.data(), digest.size()) == 0;
+        const bool match = CRYPTO_memcmp(digest.data(), client.key_sha256.data(), digest.size()) == 0 && client.has_key;
         found = match ? &client : found;
     }
     return found;
@@ -51,6 +51,21 @@ const config::client_config* authenticate(std::string_view authorization,
 {
     const auto token = bearer_token(authorization);
     return token ? find_client_by_key(*token, clients) : nullptr;
+}
+
+const config::client_config* authenticate(std::string_view authorization, std::string_view certificate_cn,
+                                          std::span<const config::client_config> clients) noexcept
+{
+    const config::client_config* by_certificate = nullptr;
+    if (!certificate_cn.empty())
+        for (const auto& client : clients)
+            if (!client.certificate_cn.empty() && client.certificate_cn == certificate_cn)
+                by_certificate = &client;
+    if (!by_certificate)
+        return authenticate(authorization, clients);
+    if (authorization.empty())
+        return by_certificate;
+    return authenticate(authorization, clients) == by_certificate ? by_certificate : nullptr;
 }
 
 bool client_may_use_route(const config::client_config& client, std::string_view route_path) noexcept
