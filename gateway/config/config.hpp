@@ -109,13 +109,13 @@ struct webhooks_config {
 struct client_config {
     std::string name;
     std::array<std::uint8_t, 32> key_sha256{}; // never the key itself
-    bool has_key = true;                       // false: only a client certificate authenticates it
+    std::vector<std::string> routes;           // allowed route paths; empty: all
+    bool admin = false;                        // may call /admin/reload
+    std::optional<webhook_config> webhook;     // none: no job events are sent
     // The subject CN of the client certificate that authenticates this client on a TLS
     // listener with `client_ca` (README "TLS"); empty: none does.
-    std::string certificate_cn;
-    std::vector<std::string> routes;       // allowed route paths; empty: all
-    bool admin = false;                    // may call /admin/reload
-    std::optional<webhook_config> webhook; // none: no job events are sent
+    std::string certificate_cn{};
+    bool has_key = true; // false: only its client certificate authenticates it
 };
 
 struct listener_config {

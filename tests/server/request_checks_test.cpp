@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/config/loader.hpp"
 #include "gateway/server/client_auth.hpp"
 #include "gateway/server/framing.hpp"
 #include "gateway/server/media_type.hpp"
@@ -68,6 +69,38 @@ BOOST_AUTO_TEST_CASE(clients_are_found_by_the_digest_of_their_key)
     BOOST_TEST(srv::find_client_by_key("key-c", config.clients) == nullptr);
     BOOST_TEST(srv::find_client_by_key("", config.clients) == nullptr);
     BOOST_TEST(srv::find_client_by_key("key-a ", config.clients) == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(a_verified_certificate_names_its_client_and_a_key_sent_with_it_must_agree)
+{
+    auto clients = srv::testing::test_config().clients; // app-a (key-a), app-b (key-b)
+    clients[1].certificate_cn = "app-b.internal";
+    igw::config::client_config keyless;
+    keyless.name = "cert-only";
+    keyless.has_key = false;
+    keyless.key_sha256 = igw::config::sha256("a-stale-digest"); // ignored without has_key
+    keyless.certificate_cn = "cert-only.internal";
+    clients.push_back(keyless);
+    const auto name = [&](std::string_view authorization, std::string_view cn) {
+        const auto* client = srv::authenticate(authorization, cn, clients);
+        return client ? client->name : std::string("(none)");
+    };
+    BOOST_TEST(name("", "app-b.internal") == "app-b");
+    BOOST_TEST(name("Bearer key-b", "app-b.internal") == "app-b");
+    BOOST_TEST(name("Bearer key-a", "app-b.internal") == "(none)"); // two credentials that disagree
+    BOOST_TEST(name("Bearer nobody", "app-b.internal") == "(none)");
+    BOOST_TEST(name("Basic YTpi", "app-b.internal") == "(none)");
+    BOOST_TEST(name("", "cert-only.internal") == "cert-only");
+    // A certificate naming no client (or none at all): the key alone decides.
+    BOOST_TEST(name("Bearer key-a", "unlisted") == "app-a");
+    BOOST_TEST(name("", "unlisted") == "(none)");
+    BOOST_TEST(name("Bearer key-a", "") == "app-a");
+    BOOST_TEST(name("", "") == "(none)");
+    // CNs match exactly; a client without a certificate_cn is never matched by an empty one.
+    BOOST_TEST(name("", "APP-B.internal") == "(none)");
+    BOOST_TEST(name("", "app-b.internal ") == "(none)");
+    // A key-less client is never found by a key, whatever its digest field holds.
+    BOOST_TEST(srv::find_client_by_key("a-stale-digest", clients) == nullptr);
 }
 
 BOOST_AUTO_TEST_CASE(clients_without_a_route_list_may_use_every_route)
