@@ -54,10 +54,7 @@ public:
     {
         return boost::asio::async_initiate<Token, void(boost::beast::error_code, std::size_t)>(
             [this](auto handler, const MutableBuffers& b) {
-                if (auto* secure = std::get_if<tls_stream>(&stream_))
-                    secure->async_read_some(b, std::move(handler));
-                else
-                    std::get<boost::beast::tcp_stream>(stream_).async_read_some(b, std::move(handler));
+                std::visit([&](auto& layer) { layer.async_read_some(b, std::move(handler)); }, stream_);
             },
             token, buffers);
     }
@@ -67,10 +64,7 @@ public:
     {
         return boost::asio::async_initiate<Token, void(boost::beast::error_code, std::size_t)>(
             [this](auto handler, const ConstBuffers& b) {
-                if (auto* secure = std::get_if<tls_stream>(&stream_))
-                    secure->async_write_some(b, std::move(handler));
-                else
-                    std::get<boost::beast::tcp_stream>(stream_).async_write_some(b, std::move(handler));
+                std::visit([&](auto& layer) { layer.async_write_some(b, std::move(handler)); }, stream_);
             },
             token, buffers);
     }

@@ -108,6 +108,17 @@ emulator::tls_settings presenting(const test::test_certificates& pki, const test
     return tls;
 }
 
+// A client offering only these versions (0: the library's) and TLS 1.2 ciphers.
+emulator::tls_settings offering(const test::test_certificates& pki, int min_version, int max_version,
+                                std::string ciphers)
+{
+    emulator::tls_settings tls = trusting(pki);
+    tls.min_version = min_version;
+    tls.max_version = max_version;
+    tls.ciphers = std::move(ciphers);
+    return tls;
+}
+
 const std::string one_invitation = invite_body({{"jane@example.com", "developer"}},
                                                std::vector<std::string>{"anthropic"});
 
@@ -126,6 +137,12 @@ emulator::test_request invite(std::string_view path, std::optional<std::string_v
 }
 
 emulator::test_request health() { return {.method = "GET", .target = "/healthz"}; }
+
+emulator::test_response health_over(std::uint16_t port, const emulator::tls_settings& tls)
+{
+    emulator::test_client client("127.0.0.1", port, tls);
+    return client.send(health());
+}
 
 // The request log line's client, for the request with that id.
 std::string logged_client(const test::log_capture& log, const std::string& request_id)
@@ -191,29 +208,16 @@ BOOST_AUTO_TEST_CASE(tls_1_1_and_tls_1_2_without_ecdhe_aead_are_refused_at_the_h
     emulator::server emulators;
     tls_gateway gw(emulators, {pki.certificate_file(), pki.private_key_file(), {}});
 
-    emulator::tls_settings old = trusting(pki);
-    old.min_version = TLS1_VERSION;
-    old.max_version = TLS1_1_VERSION;
-    old.ciphers = "DEFAULT:@SECLEVEL=0";
-    emulator::test_client tls11("127.0.0.1", gw.port(), old);
-    const auto refused = tls11.send(health());
-    BOOST_TEST(refused.status == 0u);
     // The server's alert, not the client failing to offer TLS 1.1 ("no protocols available").
-    BOOST_TEST(contains(refused.error, "protocol version"), refused.error);
+    const auto tls11 = health_over(gw.port(), offering(pki, TLS1_VERSION, TLS1_1_VERSION, "DEFAULT:@SECLEVEL=0"));
+    BOOST_TEST(tls11.status == 0u);
+    BOOST_TEST(contains(tls11.error, "protocol version"), tls11.error);
 
-    emulator::tls_settings cbc = trusting(pki);
-    cbc.max_version = TLS1_2_VERSION;
-    cbc.ciphers = "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0";
-    emulator::test_client tls12_cbc("127.0.0.1", gw.port(), cbc);
-    const auto no_cipher = tls12_cbc.send(health());
-    BOOST_TEST(no_cipher.status == 0u);
-    BOOST_TEST(contains(no_cipher.error, "handshake failure"), no_cipher.error);
+    const auto cbc = health_over(gw.port(), offering(pki, 0, TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"));
+    BOOST_TEST(cbc.status == 0u);
+    BOOST_TEST(contains(cbc.error, "handshake failure"), cbc.error);
 
-    emulator::tls_settings gcm = trusting(pki);
-    gcm.max_version = TLS1_2_VERSION;
-    gcm.ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256";
-    emulator::test_client tls12("127.0.0.1", gw.port(), gcm);
-    const auto served = tls12.send(health());
+    const auto served = health_over(gw.port(), offering(pki, 0, TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256"));
     BOOST_TEST(served.status == 200u, served.error);
 }
 
