@@ -76,8 +76,16 @@ void write_ledger_metrics(const ledger::stats_snapshot& s, std::string& out)
     telemetry::write_metric(out, "invitegw_ledger_lost_outcomes_total", "counter",
                             "Outcomes dropped because more were waiting than the queue holds (alert on any).",
                             s.lost_outcomes);
+    telemetry::write_metric(out, "invitegw_ledger_recovered_outcomes_total", "counter",
+                            "Outcomes kept in memory while the database did not answer, stored since.",
+                            s.recovered_outcomes);
+    telemetry::write_metric(out, "invitegw_ledger_queue_full_total", "counter",
+                            "Operations refused because the writer's queue was full (part of the unavailable ones).",
+                            s.rejected_full);
     telemetry::write_metric(out, "invitegw_ledger_pruned_requests_total", "counter",
                             "Requests deleted past the retention.", s.pruned_requests);
+    telemetry::write_metric(out, "invitegw_ledger_pruned_keys_total", "counter",
+                            "Idempotency keys deleted past their retention.", s.pruned_keys);
     const std::string_view name = "invitegw_ledger_operation_duration_seconds";
     telemetry::write_metric_header(out, name, "histogram", "Time from submitting a ledger operation to its result.");
     std::uint64_t cumulative = 0;

@@ -81,10 +81,20 @@ void write_summary(std::ostream& out, const mapping::compiled_config& loaded)
             << (provider->example ? "example request and reply match" : "no contract example") << "\n";
     out << "clients\n";
     for (const auto& client : c.clients) {
-        out << "  " << client.name << "  key " << (client.has_key ? "<redacted>" : "none");
+        out << "  " << client.name << "  "
+            << (client.keys_sha256.empty()       ? std::string("no key")
+                : client.keys_sha256.size() == 1 ? std::string("key <redacted>")
+                                                 : std::to_string(client.keys_sha256.size()) + " keys <redacted>");
         if (!client.certificate_cn.empty())
             out << ", certificate CN " << client.certificate_cn;
         out << ", routes: " << (client.routes.empty() ? "all" : join(client.routes)) << "\n";
+        if (!client.targets.empty())
+            out << "    targets   " << join(client.targets) << "\n";
+        if (client.max_invitations)
+            out << "    limit     " << *client.max_invitations << " invitations/request\n";
+        if (client.rate)
+            out << "    rate      " << client.rate->requests << " requests per " << format_duration(client.rate->per)
+                << ", burst " << client.rate->burst << "\n";
         // Where events go, but never the secret, nor a query (receivers put tokens there).
         if (client.webhook) {
             const std::string& url = client.webhook->url;

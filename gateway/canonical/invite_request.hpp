@@ -20,6 +20,7 @@ struct invite_request {
     // Indexes into the route's target list, in the route's order, no duplicates.
     // All of the route's targets when the client named none.
     std::vector<std::uint32_t> targets;
+    bool targets_named = false; // the request had a `targets` member
     bool send_email = true;
 };
 

@@ -88,6 +88,34 @@ problem forbidden_problem(std::string_view route)
                 "this client key is not allowed to use the route \"" + excerpt(route) + "\"");
 }
 
+problem target_forbidden_problem(const std::vector<std::string>& targets, const std::vector<std::string>& allowed)
+{
+    const auto list = [](const std::vector<std::string>& names) {
+        std::string out;
+        for (const auto& name : names)
+            out += (out.empty() ? "\"" : ", \"") + excerpt(name) + "\"";
+        return out;
+    };
+    std::string detail;
+    if (targets.empty())
+        detail = "this client key may invite to none of this route's targets";
+    else
+        detail = "this client key may not invite to " + std::string(targets.size() == 1 ? "target " : "targets ") +
+                 list(targets) + "; on this route it may invite to " +
+                 (allowed.empty() ? std::string("none of them") : list(allowed));
+    problem p = make(403, problem_type::target_forbidden, "Target not allowed", std::move(detail));
+    for (const auto& target : targets)
+        p.errors.push_back({"/targets", "target \"" + excerpt(target) + "\" is not allowed for this client key"});
+    return p;
+}
+
+problem rate_limited_problem(std::string_view client, unsigned retry_after_seconds)
+{
+    return make(429, problem_type::rate_limited, "Too many requests",
+                "client \"" + excerpt(client) + "\" is over its request rate; retry in " +
+                    std::to_string(retry_after_seconds) + (retry_after_seconds == 1 ? " second" : " seconds"));
+}
+
 problem not_found_problem(std::string_view path)
 {
     return make(404, problem_type::not_found, "Not found", "no route serves the path \"" + excerpt(path) + "\"");

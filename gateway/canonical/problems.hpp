@@ -20,6 +20,8 @@ inline constexpr std::string_view payload_too_large = "/problems/payload-too-lar
 inline constexpr std::string_view unsupported_media_type = "/problems/unsupported-media-type";
 inline constexpr std::string_view unauthorized = "/problems/unauthorized";
 inline constexpr std::string_view forbidden = "/problems/forbidden";
+inline constexpr std::string_view target_forbidden = "/problems/target-forbidden";
+inline constexpr std::string_view rate_limited = "/problems/rate-limited";
 inline constexpr std::string_view not_found = "/problems/not-found";
 inline constexpr std::string_view method_not_allowed = "/problems/method-not-allowed";
 inline constexpr std::string_view overloaded = "/problems/overloaded";
@@ -44,6 +46,12 @@ problem payload_too_large_problem(std::size_t limit);         // 413
 problem unsupported_media_type_problem(std::string_view got); // 415
 problem unauthorized_problem();                               // 401, send WWW-Authenticate: Bearer
 problem forbidden_problem(std::string_view route);            // 403
+// 403: the client key may not invite to `targets` (named in the request), or, when the
+// request named none, to any of the route's targets. `allowed`: those of the route's
+// targets it may invite to. One `errors` entry per refused target, at /targets.
+problem target_forbidden_problem(const std::vector<std::string>& targets, const std::vector<std::string>& allowed);
+// 429 (send Retry-After, and the RateLimit headers): the client is over its own `rate`.
+problem rate_limited_problem(std::string_view client, unsigned retry_after_seconds);
 problem not_found_problem(std::string_view path);             // 404
 problem method_not_allowed_problem(std::string_view method);  // 405
 problem overloaded_problem();                                 // 503

@@ -450,9 +450,10 @@ struct request_parser::impl {
         }
         if (count > context->max_invitations) {
             // One error, not thousands: the items are only checked to be JSON.
-            report(std::string(invitations_pointer), "must contain at most " +
-                                                         std::to_string(context->max_invitations) +
-                                                         " invitations, not " + std::to_string(count));
+            std::string detail = "must contain at most " + std::to_string(context->max_invitations) + " invitations";
+            if (!context->limiting_client.empty())
+                detail += " (the max_invitations of client " + quoted(context->limiting_client) + ")";
+            report(std::string(invitations_pointer), detail + ", not " + std::to_string(count));
             return skip_array(array, 2);
         }
         out.invitations.reserve(count);
@@ -682,6 +683,7 @@ struct request_parser::impl {
         if (error_total > 0)
             return invalid_request();
 
+        result.targets_named = targets_given;
         if (targets_given) {
             for (std::size_t i = 0; i < target_position.size(); ++i)
                 if (target_position[i] >= 0)

@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace igw::canonical {
@@ -20,6 +21,9 @@ struct validation_context {
     std::span<const std::string> route_targets; // the route's target names, in order
     std::size_t max_invitations = 1000;
     std::size_t max_body_bytes = 1 << 20;
+    // The client whose own max_invitations is `max_invitations`, named when a request is
+    // over it; empty when it is the gateway's limit.
+    std::string_view limiting_client{};
 };
 
 // Limits on the request's own strings, beyond which a value is a field error.

@@ -44,6 +44,8 @@ struct rate_config {
     unsigned requests = 0;
     duration per{1'000};
     unsigned burst = 1;
+
+    bool operator==(const rate_config&) const = default;
 };
 
 // Ejecting a failing target (README "Circuit breaking", Envoy's outlier detection as the
@@ -108,14 +110,19 @@ struct webhooks_config {
 
 struct client_config {
     std::string name;
-    std::array<std::uint8_t, 32> key_sha256{}; // never the key itself
-    std::vector<std::string> routes;           // allowed route paths; empty: all
-    bool admin = false;                        // may call /admin/reload
-    std::optional<webhook_config> webhook;     // none: no job events are sent
+    // SHA-256 of each key that authenticates the client (never a key itself): one, or
+    // several while a key is being rotated.
+    std::vector<std::array<std::uint8_t, 32>> keys_sha256;
+    std::vector<std::string> routes;            // allowed route paths; empty: all
+    std::vector<std::string> targets;           // allowed target names; empty: all
+    std::optional<std::size_t> max_invitations; // per request; none: limits' own
+    std::optional<rate_config> rate;            // the client's own request rate; none: unlimited
+    bool admin = false;                         // may call /admin/reload
+    std::optional<webhook_config> webhook;      // none: no job events are sent
     // The subject CN of the client certificate that authenticates this client on a TLS
-    // listener with `client_ca` (README "TLS"); empty: none does.
+    // listener with `client_ca` (README "TLS listener"); empty: none does. A client with one may
+    // have no key (keys_sha256 empty).
     std::string certificate_cn{};
-    bool has_key = true; // false: only its client certificate authenticates it
 };
 
 struct listener_config {
@@ -124,7 +131,7 @@ struct listener_config {
     unsigned threads = 0; // 0: one per core
 };
 
-// The listener's TLS (README "TLS"). The files are read at load, and the server builds its
+// The listener's TLS (README "TLS listener"). The files are read at load, and the server builds its
 // context from the contents read then (checked, and never half-rotated); a reload reads
 // them again.
 struct tls_listener_config {

@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <filesystem>
@@ -540,6 +541,26 @@ private:
         }
     }
 
+    // A list of declared target names, none twice (`when_empty`: why an empty one is wrong).
+    std::optional<std::vector<std::string>> read_target_names(const YAML::Node& n, const std::string& key,
+                                                              const gateway_config& config, std::string_view when_empty)
+    {
+        auto names = reader_.string_list(n, key);
+        if (!names)
+            return names;
+        if (names->empty())
+            reader_.error(n, key, when_empty);
+        std::set<std::string> seen;
+        for (std::size_t j = 0; j < names->size(); ++j) {
+            const std::string& name = (*names)[j];
+            if (!config.find_target(name))
+                reader_.error(n[j], index_key(key, j), "no target named \"" + name + "\"");
+            else if (!seen.insert(name).second)
+                reader_.error(n[j], index_key(key, j), "target \"" + name + "\" is listed twice");
+        }
+        return names;
+    }
+
     void read_routes(const YAML::Node& node, gateway_config& config)
     {
         if (!node.IsDefined() || !reader_.expect_sequence(node, "routes"))
@@ -569,20 +590,9 @@ private:
                         reader_.error(n, child_key(key, "path"), "route " + route.path + " is declared twice");
                 }
             if (const YAML::Node n = reader_.required(r, key, "targets"); n.IsDefined())
-                if (auto names = reader_.string_list(n, child_key(key, "targets"))) {
-                    if (names->empty())
-                        reader_.error(n, child_key(key, "targets"), "a route needs at least one target");
-                    std::set<std::string> seen;
-                    for (std::size_t j = 0; j < names->size(); ++j) {
-                        const std::string& name = (*names)[j];
-                        const std::string tkey = index_key(child_key(key, "targets"), j);
-                        if (!config.find_target(name))
-                            reader_.error(n[j], tkey, "no target named \"" + name + "\"");
-                        else if (!seen.insert(name).second)
-                            reader_.error(n[j], tkey, "target \"" + name + "\" is listed twice");
-                    }
+                if (auto names = read_target_names(n, child_key(key, "targets"), config,
+                                                   "a route needs at least one target"))
                     route.targets = std::move(*names);
-                }
             if (const YAML::Node n = r["idempotency"]; n.IsDefined())
                 if (auto v = reader_.string(n, child_key(key, "idempotency"))) {
                     if (*v == "required" && !config.state.enabled())
@@ -608,7 +618,9 @@ private:
             const std::string key = index_key("clients", i);
             if (!reader_.expect_map(c, key))
                 continue;
-            reader_.check_keys(c, key, {"name", "key", "key_sha256", "certificate_cn", "routes", "admin", "webhook"});
+            reader_.check_keys(c, key,
+                               {"name", "key", "key_sha256", "keys", "keys_sha256", "certificate_cn", "routes",
+                                "targets", "max_invitations", "rate", "admin", "webhook"});
             client_config client;
             const YAML::Node name_node = reader_.required(c, key, "name");
             if (auto v = name_node.IsDefined() ? reader_.string(name_node, child_key(key, "name")) : std::nullopt) {
@@ -617,31 +629,9 @@ private:
                     reader_.error(c["name"], child_key(key, "name"),
                                   "client \"" + client.name + "\" is declared twice");
             }
-            const YAML::Node plain = c["key"];
-            const YAML::Node hashed = c["key_sha256"];
             if (const YAML::Node n = c["certificate_cn"]; n.IsDefined())
                 read_certificate_cn(n, child_key(key, "certificate_cn"), certificate_cns, client);
-            if (!plain.IsDefined() && !hashed.IsDefined() && !client.certificate_cn.empty()) {
-                client.has_key = false; // authenticated by its certificate alone
-            } else if (plain.IsDefined() == hashed.IsDefined()) {
-                reader_.error(c, key, "give exactly one of `key` or `key_sha256`");
-            } else if (plain.IsDefined()) {
-                // Never echo the value: it is a secret.
-                if (auto v = reader_.secret(plain, child_key(key, "key"), config.secret_variables)) {
-                    if (v->size() < min_client_key_length)
-                        reader_.error(plain, child_key(key, "key"),
-                                      "a client key needs at least " + std::to_string(min_client_key_length) +
-                                          " characters");
-                    else
-                        client.key_sha256 = sha256(*v);
-                }
-            } else if (auto v = reader_.secret(hashed, child_key(key, "key_sha256"), config.secret_variables)) {
-                if (auto digest = parse_hex_digest(*v))
-                    client.key_sha256 = *digest;
-                else
-                    reader_.error(hashed, child_key(key, "key_sha256"),
-                                  "must be 64 hexadecimal digits (sha256sum of the key)");
-            }
+            read_client_keys(c, key, client, config);
             if (const YAML::Node n = c["admin"]; n.IsDefined())
                 if (auto v = reader_.boolean(n, child_key(key, "admin")))
                     client.admin = *v;
@@ -653,6 +643,26 @@ private:
                                           "no route with path \"" + (*routes)[j] + "\"");
                     client.routes = std::move(*routes);
                 }
+            if (const YAML::Node n = c["targets"]; n.IsDefined())
+                if (auto names = read_target_names(
+                        n, child_key(key, "targets"), config,
+                        "list at least one target, or leave `targets` out to allow them all"))
+                    client.targets = std::move(*names);
+            if (const YAML::Node n = c["max_invitations"]; n.IsDefined()) {
+                // Never above the global limit: a synchronous request could not reach it.
+                const auto limit = static_cast<std::int64_t>(config.limits.max_invitations);
+                if (auto v = reader_.integer(n, child_key(key, "max_invitations"), 1, limit))
+                    client.max_invitations = static_cast<std::size_t>(*v);
+            }
+            if (const YAML::Node n = c["rate"]; n.IsDefined()) {
+                const std::string rkey = child_key(key, "rate");
+                read_rate(n, rkey, client.rate.emplace());
+                // RateLimit-Policy states its window in whole seconds (w=).
+                if (client.rate->per.count() % 1000 != 0)
+                    reader_.error(n["per"], child_key(rkey, "per"),
+                                  "must be a whole number of seconds (the RateLimit-Policy header states the window in "
+                                  "seconds)");
+            }
             if (const YAML::Node n = c["webhook"]; n.IsDefined())
                 client.webhook = read_webhook(n, child_key(key, "webhook"), config);
             config.clients.push_back(std::move(client));
@@ -679,6 +689,65 @@ private:
             reader_.error(node, key, "another client has certificate_cn \"" + *cn + "\"");
         else
             client.certificate_cn = *cn;
+    }
+
+    // `key`, `key_sha256`, `keys` or `keys_sha256`: exactly one of them. A list holds the
+    // keys of a rotation (old and new both authenticate until the old one is removed).
+    void read_client_keys(const YAML::Node& c, const std::string& key, client_config& client, gateway_config& config)
+    {
+        const YAML::Node plain = c["key"], hashed = c["key_sha256"], plain_list = c["keys"],
+                         hashed_list = c["keys_sha256"];
+        const int given = int(plain.IsDefined()) + int(hashed.IsDefined()) + int(plain_list.IsDefined()) +
+                          int(hashed_list.IsDefined());
+        if (given == 0 && !client.certificate_cn.empty())
+            return; // authenticated by its certificate alone
+        if (given != 1) {
+            reader_.error(c, key, "give exactly one of `key`, `key_sha256`, `keys` or `keys_sha256`");
+            return;
+        }
+        // Never echo a value: each is a secret.
+        const auto read_plain = [&](const YAML::Node& n, const std::string& nkey) {
+            if (auto v = reader_.secret(n, nkey, config.secret_variables)) {
+                if (v->size() < min_client_key_length)
+                    reader_.error(n, nkey,
+                                  "a client key needs at least " + std::to_string(min_client_key_length) +
+                                      " characters");
+                else
+                    client.keys_sha256.push_back(sha256(*v));
+            }
+        };
+        const auto read_hashed = [&](const YAML::Node& n, const std::string& nkey) {
+            if (auto v = reader_.secret(n, nkey, config.secret_variables)) {
+                if (auto digest = parse_hex_digest(*v))
+                    client.keys_sha256.push_back(*digest);
+                else
+                    reader_.error(n, nkey, "must be 64 hexadecimal digits (sha256sum of the key)");
+            }
+        };
+        const auto read_list = [&](const YAML::Node& list, const std::string& lkey, const auto& read_one) {
+            if (!reader_.expect_sequence(list, lkey))
+                return;
+            if (list.size() == 0) {
+                reader_.error(list, lkey, "list at least one key");
+                return;
+            }
+            for (std::size_t j = 0; j < list.size(); ++j) {
+                const std::size_t before = client.keys_sha256.size();
+                read_one(list[j], index_key(lkey, j));
+                if (client.keys_sha256.size() > before &&
+                    std::find(client.keys_sha256.begin(), client.keys_sha256.end() - 1, client.keys_sha256.back()) !=
+                        client.keys_sha256.end() - 1)
+                    reader_.error(list[j], index_key(lkey, j), "the same key is listed twice");
+            }
+        };
+        if (plain.IsDefined())
+            read_plain(plain, child_key(key, "key"));
+        else if (hashed.IsDefined())
+            read_hashed(hashed, child_key(key, "key_sha256"));
+        else if (plain_list.IsDefined())
+            read_list(plain_list, child_key(key, "keys"), read_plain);
+        else
+            read_list(hashed_list, child_key(key, "keys_sha256"), read_hashed);
     }
 
     void read_webhooks(const YAML::Node& node, webhooks_config& webhooks)

@@ -3,6 +3,7 @@
 #include "gateway/dispatch/job_executor.hpp"
 
 #include "gateway/canonical/request_parser.hpp"
+#include "gateway/canonical/target_scope.hpp"
 #include "gateway/dispatch/dry_run.hpp"
 #include "gateway/dispatch/merge.hpp"
 #include "gateway/mapping/dispatch_plan.hpp"
@@ -13,6 +14,7 @@
 #include "gateway/dispatch/ledger_record.hpp"
 #include "gateway/dispatch/reconcile.hpp"
 #include "gateway/dispatch/recorded_dispatch.hpp"
+#include "gateway/server/client_auth.hpp"
 #include "gateway/telemetry/log.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -157,10 +159,8 @@ public:
         if (request.respond_async && ledger_ && !wants_dry_run(request.target))
             co_return co_await accept_job(request, loaded, route, std::move(key));
 
-        const canonical::validation_context context{loaded->config.roles, route.target_names,
-                                                    loaded->config.limits.max_invitations,
-                                                    loaded->config.limits.max_body_bytes};
-        auto parsed = parser_.parse(request.body, context);
+        auto parsed = parse_request(request, loaded->config, route, loaded->config.limits.max_invitations,
+                                    loaded->config.limits.max_body_bytes);
         if (auto* problem = std::get_if<canonical::problem>(&parsed))
             co_return problem_reply(*problem);
         const canonical::invite_request& invite = std::get<canonical::invite_request>(parsed);
@@ -289,6 +289,25 @@ public:
     }
 
 private:
+    // The canonical request, within the client's own limits (README "Scoped client keys"):
+    // at most its max_invitations, and only targets it may invite to, checked before
+    // anything is recorded, planned or sent (dry runs and jobs included).
+    std::variant<canonical::invite_request, canonical::problem>
+    parse_request(const server::handler_request& request, const config::gateway_config& config,
+                  const mapping::route_plan& route, std::size_t max_invitations, std::size_t max_body_bytes)
+    {
+        const config::client_config& client = *request.client;
+        const std::size_t limit = server::client_invitation_limit(client, max_invitations);
+        const canonical::validation_context context{config.roles, route.target_names, limit, max_body_bytes,
+                                                    limit < max_invitations ? std::string_view(client.name)
+                                                                            : std::string_view()};
+        auto parsed = parser_.parse(request.body, context);
+        if (auto* invite = std::get_if<canonical::invite_request>(&parsed))
+            if (auto refusal = canonical::restrict_targets(*invite, route.target_names, client.targets))
+                return std::move(*refusal);
+        return parsed;
+    }
+
     // Everything the calls of one request share.
     call_context make_call_context(std::string_view request_id, std::string_view traceparent,
                                    std::chrono::steady_clock::time_point deadline,
@@ -795,9 +814,8 @@ private:
                                                      const mapping::route_plan& route, std::optional<std::string> key)
     {
         const config::limits_config& limits = loaded->config.limits;
-        const canonical::validation_context context{loaded->config.roles, route.target_names,
-                                                    limits.max_async_invitations, limits.max_async_body_bytes};
-        auto parsed = parser_.parse(request.body, context);
+        auto parsed = parse_request(request, loaded->config, route, limits.max_async_invitations,
+                                    limits.max_async_body_bytes);
         if (auto* problem = std::get_if<canonical::problem>(&parsed))
             co_return problem_reply(*problem);
         const canonical::invite_request& invite = std::get<canonical::invite_request>(parsed);

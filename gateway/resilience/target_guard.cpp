@@ -9,18 +9,9 @@
 namespace igw::resilience {
 namespace {
 
-using std::chrono::duration_cast;
-
 double seconds_until(clock::time_point until, clock::time_point now)
 {
     return until > now ? std::chrono::duration<double>(until - now).count() : 0.0;
-}
-
-// The average spacing of calls under a budget of requests/per, for this instance's share.
-clock::duration interval_of(const config::rate_config& rate, double share)
-{
-    const double per_call = std::chrono::duration<double>(rate.per).count() / (rate.requests * share);
-    return duration_cast<clock::duration>(std::chrono::duration<double>(per_call));
 }
 
 void log_transition(std::string_view target, circuit_state from, circuit_state to, unsigned failures,
@@ -95,15 +86,12 @@ admission target_guard::admit(clock::time_point now, clock::time_point deadline)
             out.probe = true;
         }
 
-        // The budget's slot: `due_` advances one interval per call; a call may go as soon as
-        // it is no more than burst - 1 intervals ahead of the average.
+        // The budget's slot (this instance's share of it), after any pause.
         clock::time_point at = std::max(now, paused_until_);
         clock::duration interval{};
         if (rate_) {
-            interval = interval_of(*rate_, share_);
-            const clock::time_point due = std::max(due_, at);
-            const clock::time_point earliest = due - interval * (rate_->burst - 1);
-            at = std::max(at, earliest);
+            interval = gcra_interval(*rate_, share_);
+            at = budget_.earliest(at, interval, rate_->burst);
         }
         if (at > now && at >= deadline) {
             ++rejected_rate_;
@@ -114,7 +102,7 @@ admission target_guard::admit(clock::time_point now, clock::time_point deadline)
             // A half-open circuit's probe turn stays free for a call that fits.
         } else {
             if (rate_)
-                due_ = std::max(due_, at) + interval;
+                budget_.take(at, interval);
             if (at > now)
                 ++delayed_;
             if (out.probe)

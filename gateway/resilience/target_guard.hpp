@@ -9,6 +9,7 @@
 // tested without sleeping.
 
 #include "gateway/config/config.hpp"
+#include "gateway/resilience/gcra.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -24,8 +25,6 @@
 #include <vector>
 
 namespace igw::resilience {
-
-using clock = std::chrono::steady_clock;
 
 enum class circuit_state : std::uint8_t { closed, open, half_open };
 std::string_view to_string(circuit_state state) noexcept;
@@ -121,9 +120,8 @@ private:
     // Concurrency.
     std::size_t in_flight_ = 0;
     std::deque<std::weak_ptr<slot_waiter>> waiters_;
-    // Rate budget (GCRA): the time the next call would be due at the average rate; a call
-    // may go up to (burst - 1) intervals ahead of it.
-    clock::time_point due_{};
+    gcra budget_; // the rate budget
+
     clock::time_point paused_until_{};
     // Circuit.
     circuit_state circuit_ = circuit_state::closed;

@@ -39,10 +39,13 @@ const config::client_config* find_client_by_key(std::string_view key,
 {
     const std::array<std::uint8_t, 32> digest = config::sha256(key);
     const config::client_config* found = nullptr;
-    for (const auto& client : clients) {
-        const bool match = CRYPTO_memcmp(digest.data(), client.key_sha256.data(), digest.size()) == 0 && client.has_key;
-        found = match ? &client : found;
-    }
+    // No early exit, over every key of every client: what the loop takes depends only on
+    // how many keys there are.
+    for (const auto& client : clients)
+        for (const auto& key_sha256 : client.keys_sha256) {
+            const bool match = CRYPTO_memcmp(digest.data(), key_sha256.data(), digest.size()) == 0;
+            found = match ? &client : found;
+        }
     return found;
 }
 
@@ -71,6 +74,11 @@ const config::client_config* authenticate(std::string_view authorization, std::s
 bool client_may_use_route(const config::client_config& client, std::string_view route_path) noexcept
 {
     return client.routes.empty() || std::ranges::find(client.routes, route_path) != client.routes.end();
+}
+
+std::size_t client_invitation_limit(const config::client_config& client, std::size_t limit) noexcept
+{
+    return client.max_invitations ? std::min(*client.max_invitations, limit) : limit;
 }
 
 } // namespace igw::server

@@ -3,6 +3,7 @@
 // SHA-256 key digests, or the verified TLS client certificate whose subject CN a client's
 // `certificate_cn` names; and whether that client may use a route.
 
+#include <cstddef>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -15,9 +16,9 @@ namespace igw::server {
 // RFC 9110 §11.1), or nullopt when the value is of another scheme or has no token.
 std::optional<std::string_view> bearer_token(std::string_view authorization) noexcept;
 
-// The client whose key_sha256 is SHA-256(key), or null. Every client's digest is
-// compared, in constant time, whatever matches, so timing does not reveal which entry
-// (or how much of a digest) matched.
+// The client one of whose keys_sha256 is SHA-256(key), or null. Every digest of every
+// client is compared, in constant time, whatever matches, so timing does not reveal which
+// entry (or how much of a digest) matched.
 const config::client_config* find_client_by_key(std::string_view key,
                                                 std::span<const config::client_config> clients) noexcept;
 
@@ -36,5 +37,9 @@ const config::client_config* authenticate(std::string_view authorization, std::s
 
 // A client with no route list may use every route.
 bool client_may_use_route(const config::client_config& client, std::string_view route_path) noexcept;
+
+// The most invitations `client` may send in one request where the gateway's own limit is
+// `limit`: its max_invitations when lower.
+std::size_t client_invitation_limit(const config::client_config& client, std::size_t limit) noexcept;
 
 } // namespace igw::server

@@ -110,9 +110,10 @@ private:
                                               std::string_view request_id);
     boost::asio::awaitable<bool> invite_exchange(request_parser& parser, const route_match& match,
                                                  std::string_view request_id);
-    // Authentication, route permission, media type and declared length.
+    // Authentication, the client's rate, route permission, media type and declared length.
     std::optional<response> invite_refusal(const request_parser& parser, const config::route_config& route,
                                            const config::client_config* client, std::string_view request_id);
+    void set_rate_limit_fields(const config::rate_config& rate, const resilience::client_admission& verdict);
     boost::asio::awaitable<bool> run_handler(request_parser& parser, const route_match& match,
                                              const config::client_config& client, std::string_view request_id);
     // The record step: writes the request record, if one is pending, with `status`.
@@ -170,6 +171,9 @@ private:
     bool handling_ = false;                 // an invite's handler runs (force_close lets it reply)
     std::size_t body_limit_ = 0;            // of the request being read (an async one's is larger)
     bool respond_async_ = false;            // the invite being served asked for a job
+    // The RateLimit-Policy and RateLimit fields every reply to the invite being served
+    // carries, when its client has a rate (empty otherwise).
+    std::string rate_limit_policy_, rate_limit_;
     boost::asio::steady_timer backstop_;    // past the grace period, bounds that reply
     bool timed_out_ = false;
     bool first_request_ = true;

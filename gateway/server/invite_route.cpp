@@ -44,6 +44,8 @@ net::awaitable<bool> connection::serve_invite(request_parser& parser, const rout
                                               std::string_view request_id)
 {
     record_.open(snapshot_->config.routes[match.route_index].path, request_id);
+    rate_limit_policy_.clear();
+    rate_limit_.clear();
     bool keep = false;
     std::exception_ptr cut_off;
     try {
@@ -56,6 +58,7 @@ net::awaitable<bool> connection::serve_invite(request_parser& parser, const rout
     // Still pending: the invite ended without a reply, because the client went away or
     // a shutdown cut it off. The attempt is still counted and logged.
     record_request(client_closed_status);
+    rate_limit_.clear(); // not for the next request's replies, whatever it is
     if (cut_off)
         std::rethrow_exception(cut_off);
     co_return keep;
@@ -99,6 +102,17 @@ std::optional<response> connection::invite_refusal(const request_parser& parser,
     const unsigned version = req.version();
     if (!client)
         return make_unauthorized(req[http::field::authorization], version, request_id);
+    // Every authenticated invite counts, whatever becomes of it.
+    if (client->rate) {
+        const auto verdict = worker_.shared.client_rates.admit(client->name, *client->rate, clock::now());
+        set_rate_limit_fields(*client->rate, verdict);
+        if (!verdict.admitted) {
+            const auto seconds = static_cast<unsigned>(verdict.retry_after.count());
+            auto res = make_problem(canonical::rate_limited_problem(client->name, seconds), version, request_id);
+            res.set(http::field::retry_after, std::to_string(seconds));
+            return res;
+        }
+    }
     if (!client_may_use_route(*client, route.path))
         return make_problem(canonical::forbidden_problem(route.path), version, request_id);
     if (!is_json_media_type(req[http::field::content_type]))
@@ -108,6 +122,15 @@ std::optional<response> connection::invite_refusal(const request_parser& parser,
     if (const auto length = parser.content_length(); length && *length > body_limit_)
         return make_problem(canonical::payload_too_large_problem(body_limit_), version, request_id);
     return std::nullopt;
+}
+
+// The IETF httpapi RateLimit header fields (draft-ietf-httpapi-ratelimit-headers-10,
+// structured-field form): the client's policy, and where it stands after this request.
+void connection::set_rate_limit_fields(const config::rate_config& rate, const resilience::client_admission& verdict)
+{
+    const auto window = std::chrono::duration_cast<std::chrono::seconds>(rate.per).count();
+    rate_limit_policy_ = "\"default\";q=" + std::to_string(rate.requests) + ";w=" + std::to_string(window);
+    rate_limit_ = "\"default\";r=" + std::to_string(verdict.remaining) + ";t=" + std::to_string(verdict.reset.count());
 }
 
 // GCC 12 at -O2 pairs this coroutine's frame allocation (Asio's awaitable_frame_base

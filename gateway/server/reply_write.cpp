@@ -71,6 +71,10 @@ net::awaitable<bool> connection::send(response& res, bool keep_alive, bool unrea
     res.set(http::field::date, http_date());
     if (snapshot_)
         res.set("X-Config-Version", snapshot_->version);
+    if (!rate_limit_.empty()) {
+        res.set("RateLimit-Policy", rate_limit_policy_);
+        res.set("RateLimit", rate_limit_);
+    }
     res.keep_alive(keep_alive && !stopping());
     res.prepare_payload();
     // A client that does not read its reply is as slow as one that does not send.

@@ -1,5 +1,5 @@
 #pragma once
-// The listener's TLS (README "TLS"): the server-side context made from a config's PEM
+// The listener's TLS (README "TLS listener"): the server-side context made from a config's PEM
 // files, the one new connections get (rebuilt when a reload brought other files), and who
 // a verified client certificate names. Internal to igw_server; free of Asio's SSL
 // headers, so that including it costs nothing.

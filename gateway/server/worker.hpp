@@ -16,6 +16,7 @@
 
 #include "gateway/config/config.hpp"
 #include "gateway/mapping/config_source.hpp"
+#include "gateway/resilience/client_limits.hpp"
 #include "gateway/server/invite_handler.hpp"
 #include "gateway/server/peer_limit.hpp"
 #include "gateway/server/services.hpp"
@@ -48,6 +49,9 @@ struct shared_state {
     std::atomic<std::size_t> refusing{0};    // connections being answered 503 (bounded too)
     std::atomic<std::size_t> in_flight{0};   // invite requests, against max_in_flight_requests
     peer_limit peers{config.limits.max_connections_per_peer};
+    // Clients' own request rates (clients[].rate), by name: kept across reloads. Locked
+    // once per invite of a client with a rate.
+    resilience::client_limits client_rates;
 };
 
 // Connections accepted past max_connections, up to this many more, are served for the

@@ -357,10 +357,57 @@ BOOST_AUTO_TEST_CASE(client_keys)
 
     const std::string digest(64, 'a');
     check(edit(key_line, key_line + "    key_sha256: " + digest + "\n"),
-          {{"name: app", 1, "clients[0]", "give exactly one of `key` or `key_sha256`"}});
-    check(edit(key_line, ""), {{"name: app", 1, "clients[0]", "give exactly one of `key` or `key_sha256`"}});
+          {{"name: app", 1, "clients[0]", "give exactly one of `key`, `key_sha256`, `keys` or `keys_sha256`"}});
+    check(edit(key_line, ""), {{"name: app", 1, "clients[0]", "give exactly one of `key`, `key_sha256`, `keys` or `keys_sha256`"}});
     check(edit("clients:\n  - name: app\n" + key_line, "clients: []\n"),
           {{"[]", 1, "clients", "declare at least one client, or nobody can call the gateway"}});
+}
+
+BOOST_AUTO_TEST_CASE(client_key_lists_for_rotation)
+{
+    const std::string old_key = "old-key-0123456789", new_key = "new-key-0123456789";
+    // Each element is checked like a single key, and its position named; never its value.
+    const auto d = check(edit(key_line, "    keys: [" + old_key + ", short-key-123]\n"),
+                         {{"short-key-123", 1, "clients[0].keys[1]", "a client key needs at least 16 characters"}});
+    for (const auto& line : d)
+        BOOST_TEST(line.find("short-key-123") == std::string::npos, line);
+    check(edit(key_line, "    keys: [" + old_key + ", " + new_key + ", " + old_key + "]\n"),
+          {{old_key, 2, "clients[0].keys[2]", "the same key is listed twice"}});
+    check(edit(key_line, "    keys: []\n"), {{"[]", 1, "clients[0].keys", "list at least one key"}});
+    check(edit(key_line, "    keys: " + old_key + "\n"), {{old_key, 1, "clients[0].keys", "must be a list, not a scalar"}});
+    const std::string digest(64, 'a');
+    check(edit(key_line, "    keys_sha256:\n      - " + digest + "\n      - abc123\n"),
+          {{"abc123", 1, "clients[0].keys_sha256[1]", "must be 64 hexadecimal digits (sha256sum of the key)"}});
+    // One form only: a rotation lists both keys in the same list.
+    check(edit(key_line, key_line + "    keys: [" + new_key + "]\n"),
+          {{"name: app", 1, "clients[0]", "give exactly one of `key`, `key_sha256`, `keys` or `keys_sha256`"}});
+    check(edit(key_line, "    key_sha256: " + digest + "\n    keys_sha256: [" + digest + "]\n"),
+          {{"name: app", 1, "clients[0]", "give exactly one of `key`, `key_sha256`, `keys` or `keys_sha256`"}});
+}
+
+BOOST_AUTO_TEST_CASE(client_scopes_and_rates)
+{
+    check(edit(key_line, key_line + "    targets: [t1, t2]\n"),
+          {{"t2]", 1, "clients[0].targets[1]", "no target named \"t2\""}});
+    check(edit(key_line, key_line + "    targets: [t1, t1]\n"),
+          {{"t1]", 1, "clients[0].targets[1]", "target \"t1\" is listed twice"}});
+    check(edit(key_line, key_line + "    targets: []\n"),
+          {{"[]", 1, "clients[0].targets", "list at least one target, or leave `targets` out to allow them all"}});
+    // At most the gateway's own limit (1000 by default, or as configured).
+    check(edit(key_line, key_line + "    max_invitations: 1001\n"),
+          {{"1001", 1, "clients[0].max_invitations", "must be between 1 and 1000"}});
+    check(edit(key_line, key_line + "    max_invitations: 0\n"),
+          {{"0\n", 1, "clients[0].max_invitations", "must be between 1 and 1000"}});
+    check("limits:\n  max_invitations: 50\n" + edit(key_line, key_line + "    max_invitations: 51\n"),
+          {{"51", 1, "clients[0].max_invitations", "must be between 1 and 50"}});
+    check(edit(key_line, key_line + "    rate: {requests: 5, per: 1500ms}\n"),
+          {{"1500ms", 1, "clients[0].rate.per",
+            "must be a whole number of seconds (the RateLimit-Policy header states the window in seconds)"}});
+    check(edit(key_line, key_line + "    rate: {per: 1s}\n"), {{"{per", 1, "clients[0].rate.requests", "is required"}});
+    check(edit(key_line, key_line + "    rate: {requests: 5, burst: 0}\n"),
+          {{"0}", 1, "clients[0].rate.burst", "must be between 1 and 1000000"}});
+    check(edit(key_line, key_line + "    rate: {requests: 5, window: 1s}\n"),
+          {{"window", 1, "clients[0].rate.window", ""}});
 }
 
 BOOST_AUTO_TEST_CASE(several_errors_in_one_file_are_all_reported)
@@ -375,7 +422,7 @@ BOOST_AUTO_TEST_CASE(several_errors_in_one_file_are_all_reported)
             {"max_body", 1, "limits.max_body", ""},
             {"10\n", 1, "limits.read_timeout", "\"10\" is not a duration (write e.g. 500ms, 5s, 2m, 1h)"},
             {"short", 1, "clients[0].key", "a client key needs at least 16 characters"},
-            {"name: other", 1, "clients[1]", "give exactly one of `key` or `key_sha256`"},
+            {"name: other", 1, "clients[1]", "give exactly one of `key`, `key_sha256`, `keys` or `keys_sha256`"},
             {"missing]", 1, "routes[0].targets[1]", "no target named \"missing\""},
             {"/v1/invitations", 2, "routes[1].path", "route /v1/invitations is declared twice"},
             {"ftp://", 1, "targets.t1.base_url",

@@ -79,12 +79,12 @@ BOOST_AUTO_TEST_CASE(a_complete_config_loads_into_the_expected_values)
 
     BOOST_REQUIRE_EQUAL(c.clients.size(), 2u);
     BOOST_TEST(c.clients[0].name == "web");
-    BOOST_TEST(hex(c.clients[0].key_sha256) == hex(cfg::sha256("web-client-key-0123456789")));
+    BOOST_TEST(hex(c.clients[0].keys_sha256.at(0)) == hex(cfg::sha256("web-client-key-0123456789")));
     BOOST_TEST(c.clients[0].routes == std::vector<std::string>{"/v1/invitations"}, boost::test_tools::per_element());
     BOOST_TEST(c.clients[1].name == "batch");
     // sha256("test"), given in upper case in the file.
-    BOOST_TEST(hex(c.clients[1].key_sha256) == "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
-    BOOST_TEST(hex(c.clients[1].key_sha256) == hex(cfg::sha256("test")));
+    BOOST_TEST(hex(c.clients[1].keys_sha256.at(0)) == "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+    BOOST_TEST(hex(c.clients[1].keys_sha256.at(0)) == hex(cfg::sha256("test")));
     BOOST_TEST(c.clients[1].routes.empty());
 
     BOOST_REQUIRE_EQUAL(c.routes.size(), 2u);
@@ -176,7 +176,7 @@ BOOST_AUTO_TEST_CASE(defaults_when_optional_keys_are_absent)
     // the repository layout (config/gateway.yaml, providers/*.yaml).
     BOOST_TEST(c.providers_dir == (dir.path() / "providers").string());
     BOOST_REQUIRE_EQUAL(c.clients.size(), 1u);
-    BOOST_TEST(hex(c.clients[0].key_sha256) == hex(cfg::sha256("0123456789abcdef")));
+    BOOST_TEST(hex(c.clients[0].keys_sha256.at(0)) == hex(cfg::sha256("0123456789abcdef")));
     BOOST_TEST(c.clients[0].routes.empty());
 }
 
@@ -208,6 +208,37 @@ BOOST_AUTO_TEST_CASE(listen_forms)
     BOOST_TEST(listener("localhost:65535").port == 65535);
     BOOST_TEST(listener("[::1]:8443").address == "::1");
     BOOST_TEST(listener("[::1]:8443").port == 8443);
+}
+
+BOOST_AUTO_TEST_CASE(client_scopes_rates_and_key_lists)
+{
+    std::string text = minimal_config;
+    const std::string key_line = "    key: 0123456789abcdef\n";
+    text.replace(text.find(key_line), key_line.size(),
+                 "    keys: [old-key-0123456789, new-key-0123456789]\n    targets: [t1]\n    max_invitations: 25\n"
+                 "    rate: {requests: 5, per: 2s}\n  - name: ops\n    keys_sha256: [" +
+                     std::string(64, 'a') + ", " + std::string(64, 'B') + "]\n");
+    temp_dir dir;
+    const auto c = cfg::load_gateway_config(dir.write("gateway.yaml", text), map_env({}));
+    BOOST_REQUIRE_EQUAL(c.clients.size(), 2u);
+    const auto& app = c.clients[0];
+    BOOST_REQUIRE_EQUAL(app.keys_sha256.size(), 2u);
+    BOOST_TEST(hex(app.keys_sha256[0]) == hex(cfg::sha256("old-key-0123456789")));
+    BOOST_TEST(hex(app.keys_sha256[1]) == hex(cfg::sha256("new-key-0123456789")));
+    BOOST_TEST(app.targets == std::vector<std::string>{"t1"}, boost::test_tools::per_element());
+    BOOST_TEST(app.max_invitations.value_or(0) == 25u);
+    BOOST_REQUIRE(app.rate.has_value());
+    BOOST_TEST(app.rate->requests == 5u);
+    BOOST_TEST(app.rate->per.count() == 2000);
+    BOOST_TEST(app.rate->burst == 1u); // the default
+    const auto& ops = c.clients[1];
+    BOOST_REQUIRE_EQUAL(ops.keys_sha256.size(), 2u);
+    BOOST_TEST(hex(ops.keys_sha256[0]) == std::string(64, 'a'));
+    BOOST_TEST(hex(ops.keys_sha256[1]) == std::string(64, 'b'));
+    // Unscoped by default.
+    BOOST_TEST(ops.targets.empty());
+    BOOST_TEST(!ops.max_invitations.has_value());
+    BOOST_TEST(!ops.rate.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(the_variables_read_for_secrets_are_named)

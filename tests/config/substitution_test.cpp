@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(variables_reach_every_kind_of_scalar)
     BOOST_TEST(c.listener.threads == 6u);
     BOOST_TEST(c.limits.max_invitations == 77u);
     BOOST_TEST(c.limits.read_timeout.count() == 2'000);
-    BOOST_TEST((c.clients.at(0).key_sha256 == cfg::sha256("env-client-key-0123456789")));
+    BOOST_TEST((c.clients.at(0).keys_sha256.at(0) == cfg::sha256("env-client-key-0123456789")));
     const auto& t = c.targets.at(0);
     BOOST_TEST(t.url.host == "t1.example");
     BOOST_TEST(t.url.port == 9443);
@@ -129,7 +129,7 @@ BOOST_AUTO_TEST_CASE(defaults_apply_when_unset_or_empty)
         BOOST_TEST(c.listener.threads == 3u);
         BOOST_TEST(c.limits.max_invitations == 12u);
         BOOST_TEST(c.limits.read_timeout.count() == 750);
-        BOOST_TEST((c.clients.at(0).key_sha256 == cfg::sha256("default-client-key-123")));
+        BOOST_TEST((c.clients.at(0).keys_sha256.at(0) == cfg::sha256("default-client-key-123")));
         const auto& t = c.targets.at(0);
         BOOST_TEST(t.url.scheme == "http");
         BOOST_TEST(t.url.host == "localhost");

@@ -109,9 +109,9 @@ BOOST_AUTO_TEST_CASE(a_client_named_by_certificate_needs_client_ca_and_no_key)
     text.insert(text.find("targets:"), clients);
     const cfg::gateway_config c = cfg::load_gateway_config(f.write(text + tls), map_env(no_vars));
     BOOST_TEST_REQUIRE(c.clients.size() == 2u);
-    BOOST_TEST(c.clients[0].has_key);
+    BOOST_TEST(c.clients[0].keys_sha256.size() == 1u);
     BOOST_TEST(c.clients[0].certificate_cn.empty());
-    BOOST_TEST(!c.clients[1].has_key);
+    BOOST_TEST(c.clients[1].keys_sha256.empty());
     BOOST_TEST(c.clients[1].certificate_cn == "billing.internal");
 
     // Without client_ca no certificate is verified, so none may name a client.

@@ -5,6 +5,7 @@
 #include "tests/durability/support/deployment.hpp"
 #include "tests/durability/support/webhook_receiver.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/invite_body.hpp"
 #include "tests/support/paths.hpp"
 
 #include <simdjson.h>
@@ -351,6 +352,44 @@ BOOST_AUTO_TEST_CASE(a_job_needs_a_well_formed_cursor_and_its_own_limits)
     BOOST_TEST(post(gateway->port(), big).status == 422u);
     const auto big_job = post(gateway->port(), big, async());
     BOOST_TEST(big_job.status == 202u);
+}
+
+BOOST_AUTO_TEST_CASE(a_scoped_key_is_held_to_its_targets_and_invitation_limit_in_jobs_too)
+{
+    deployment d(igw::ledger::backend_kind::sqlite);
+    auto gateway = d.start();
+    request_options scoped = async();
+    scoped.key = std::string(scoped_client_key);
+    // A target outside the key's list: refused before anything is recorded.
+    const auto refused = post(gateway->port(), invite_body(emails(1), {"anthropic", "gorules"}), scoped);
+    BOOST_TEST_REQUIRE(refused.status == 403u, refused.body);
+    BOOST_TEST(json_member(refused.body, "type") == "/problems/target-forbidden");
+    BOOST_TEST(json_member(refused.body, "detail").find("\"gorules\"") != std::string::npos, refused.body);
+    const std::string refused_id = refused.header("X-Request-Id").value_or("");
+    BOOST_TEST(get(gateway->port(), "/v1/jobs/" + refused_id, scoped_client_key).status == 404u);
+    // Over the key's own limit (the job limit is far higher): the same 422 as the global one.
+    const auto too_many = post(gateway->port(), invite_body(emails(scoped_max_invitations + 1), {"anthropic"}), scoped);
+    BOOST_TEST(too_many.status == 422u, too_many.body);
+    // Naming no targets: the job goes to the allowed ones only.
+    const auto accepted = post(gateway->port(), igw::test::invite_body({{"scoped0@example.com", "developer"}}), scoped);
+    BOOST_TEST_REQUIRE(accepted.status == 202u, accepted.body);
+    const std::string location = accepted.header("Location").value_or("");
+    // The job is the scoped client's: polled with its key (bounded).
+    igw::emulator::test_response doc;
+    for (int i = 0; i < 600 && json_member(doc.body, "status") != "completed"; ++i) {
+        if (i > 0)
+            std::this_thread::sleep_for(50ms);
+        doc = get(gateway->port(), location, scoped_client_key);
+        BOOST_TEST_REQUIRE(doc.status == 200u, doc.body);
+    }
+    BOOST_TEST_REQUIRE(json_member(doc.body, "status") == "completed", doc.body);
+    BOOST_TEST(read_job(doc.body).items == 2u);
+    std::set<std::string> targets;
+    for (const auto& row : result_rows(doc.body))
+        targets.insert(row.target);
+    BOOST_TEST((targets == std::set<std::string>{"anthropic", "clickhouse"}));
+    for (const vendor other : {vendor::warpstream, vendor::gorules, vendor::atomicwork})
+        BOOST_TEST(calls_to(d.emulators(), other) == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_SUITE(reconcile)
 
 BOOST_DATA_TEST_CASE(unknown_items_are_settled_by_the_vendors_listing_and_recorded, bdata::make(both_backends), backend)
 {
-    deployment d(backend, {.nimbus = true});
+    deployment d(backend, {.webhook_url = {}, .nimbus = true});
     auto& vendor = d.nimbus();
     // Five earlier invitations, then the request's two: seven, three to a page.
     for (int i = 0; i < 5; ++i)
@@ -191,7 +191,7 @@ BOOST_DATA_TEST_CASE(unknown_items_are_settled_by_the_vendors_listing_and_record
 
 BOOST_AUTO_TEST_CASE(a_failing_listing_leaves_the_item_unknown_until_it_answers)
 {
-    deployment d(igw::ledger::backend_kind::sqlite, {.nimbus = true});
+    deployment d(igw::ledger::backend_kind::sqlite, {.webhook_url = {}, .nimbus = true});
     auto& vendor = d.nimbus();
     vendor.drop_after_create(lost);
     auto gateway = d.start();
@@ -223,7 +223,7 @@ BOOST_AUTO_TEST_CASE(a_failing_listing_leaves_the_item_unknown_until_it_answers)
 BOOST_DATA_TEST_CASE(a_job_that_ends_with_unknown_items_reconciles_them_once_by_itself, bdata::make(both_backends),
                      backend)
 {
-    deployment d(backend, {.nimbus = true});
+    deployment d(backend, {.webhook_url = {}, .nimbus = true});
     auto& vendor = d.nimbus();
     vendor.drop_after_create(lost);
     vendor.drop_before_create(never);

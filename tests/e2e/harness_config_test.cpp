@@ -38,7 +38,7 @@ BOOST_AUTO_TEST_CASE(a_variant_is_the_shipped_config_with_its_overrides)
     BOOST_TEST(b.providers_dir == a.providers_dir);
     BOOST_TEST(b.roles == a.roles);
     BOOST_TEST(b.clients[0].name == a.clients[0].name);
-    BOOST_TEST((b.clients[0].key_sha256 == a.clients[0].key_sha256));
+    BOOST_TEST((b.clients[0].keys_sha256 == a.clients[0].keys_sha256));
     BOOST_TEST(b.routes[0].path == a.routes[0].path);
     BOOST_TEST(b.routes[0].targets == a.routes[0].targets);
     BOOST_TEST(b.limits.max_body_bytes == a.limits.max_body_bytes);

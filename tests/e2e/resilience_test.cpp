@@ -28,21 +28,7 @@ namespace {
 
 constexpr std::string_view client = "resilience-client-key-0123456789";
 
-const std::map<std::string, std::string> providers{{"plain", R"(description: one invitation a call, no credentials
-request:
-  method: POST
-  path: /invites
-  body:
-    email: {$item: email}
-batch:
-  max_items: 1
-roles:
-  type: none
-reply:
-  success: [200]
-  items: none
-  error_message: [/message]
-)"}};
+const std::map<std::string, std::string> providers{{"plain", std::string(plain_provider)}};
 
 // One target `vendor` at `base_url`, with `target_extra` lines (indented four spaces)
 // added to it.

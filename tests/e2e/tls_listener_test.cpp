@@ -1,4 +1,4 @@
-// The gateway's own listener over TLS (README "TLS"), with a PKI made at test time: a
+// The gateway's own listener over TLS (README "TLS listener"), with a PKI made at test time: a
 // client trusting the CA invites; plain HTTP and old protocol versions or ciphers are
 // refused at the handshake; with `client_ca`, a client certificate is required, must
 // come from that CA, and names the client it authenticates as; and a reload (what SIGHUP

@@ -369,7 +369,7 @@ BOOST_AUTO_TEST_CASE(an_invite_whose_client_drops_mid_body_is_still_counted)
     auto loaded = std::make_shared<igw::mapping::compiled_config>();
     loaded->config = config;
     srv.emplace(std::make_shared<igw::mapping::config_source>(std::move(loaded)),
-                srv::testing::echo_handler_factory(control), srv::server_services{&metrics, {}, {}, {}});
+                srv::testing::echo_handler_factory(control), srv::server_services{&metrics, {}, {}, {}, {}});
     srv->start();
     {
         test_client dropping(port());
@@ -398,7 +398,7 @@ BOOST_AUTO_TEST_CASE(an_invite_cut_off_by_a_shutdown_is_still_counted_once)
     auto loaded = std::make_shared<igw::mapping::compiled_config>();
     loaded->config = config;
     srv.emplace(std::make_shared<igw::mapping::config_source>(std::move(loaded)),
-                srv::testing::echo_handler_factory(control), srv::server_services{&metrics, {}, {}, {}});
+                srv::testing::echo_handler_factory(control), srv::server_services{&metrics, {}, {}, {}, {}});
     auto done = std::async(std::launch::async, [this] { srv->run(); });
 
     test_client uploading(port());

@@ -77,8 +77,7 @@ BOOST_AUTO_TEST_CASE(a_verified_certificate_names_its_client_and_a_key_sent_with
     clients[1].certificate_cn = "app-b.internal";
     igw::config::client_config keyless;
     keyless.name = "cert-only";
-    keyless.has_key = false;
-    keyless.key_sha256 = igw::config::sha256("a-stale-digest"); // ignored without has_key
+    // No keys: only its certificate authenticates it.
     keyless.certificate_cn = "cert-only.internal";
     clients.push_back(keyless);
     const auto name = [&](std::string_view authorization, std::string_view cn) {
@@ -99,8 +98,33 @@ BOOST_AUTO_TEST_CASE(a_verified_certificate_names_its_client_and_a_key_sent_with
     // CNs match exactly; a client without a certificate_cn is never matched by an empty one.
     BOOST_TEST(name("", "APP-B.internal") == "(none)");
     BOOST_TEST(name("", "app-b.internal ") == "(none)");
-    // A key-less client is never found by a key, whatever its digest field holds.
-    BOOST_TEST(srv::find_client_by_key("a-stale-digest", clients) == nullptr);
+    BOOST_TEST(name("Bearer ", "cert-only.internal") == "(none)"); // a header with no key is still a credential
+}
+
+BOOST_AUTO_TEST_CASE(every_key_of_a_client_in_rotation_finds_it)
+{
+    auto config = srv::testing::test_config();
+    config.clients[0].keys_sha256.push_back(igw::config::sha256("key-a-new"));
+    const auto* old_key = srv::find_client_by_key("key-a", config.clients);
+    const auto* new_key = srv::find_client_by_key("key-a-new", config.clients);
+    BOOST_REQUIRE(old_key != nullptr);
+    BOOST_REQUIRE(new_key != nullptr);
+    BOOST_TEST(old_key->name == "app-a");
+    BOOST_TEST(new_key->name == "app-a");
+    // The other client's single key still finds it, and only it.
+    BOOST_TEST(srv::find_client_by_key("key-b", config.clients)->name == "app-b");
+    config.clients[0].keys_sha256.erase(config.clients[0].keys_sha256.begin());
+    BOOST_TEST(srv::find_client_by_key("key-a", config.clients) == nullptr);
+    BOOST_TEST(srv::find_client_by_key("key-a-new", config.clients) == new_key);
+}
+
+BOOST_AUTO_TEST_CASE(a_clients_own_invitation_limit_applies_only_when_lower)
+{
+    igw::config::client_config client;
+    BOOST_TEST(srv::client_invitation_limit(client, 1000) == 1000u);
+    client.max_invitations = 50;
+    BOOST_TEST(srv::client_invitation_limit(client, 1000) == 50u);
+    BOOST_TEST(srv::client_invitation_limit(client, 20) == 20u);
 }
 
 BOOST_AUTO_TEST_CASE(clients_without_a_route_list_may_use_every_route)

@@ -60,7 +60,10 @@ std::string test_config(const std::string& state_block, const deployment_options
                          "\"}\n");
         text += "\nwebhooks: {allow_http_loopback: true}\n";
     }
-    insert_after(text, "\nclients:\n", "  - name: other\n    key: " + std::string(other_client_key) + "\n");
+    insert_after(text, "\nclients:\n",
+                 "  - name: other\n    key: " + std::string(other_client_key) + "\n  - name: scoped\n    key: " +
+                     std::string(scoped_client_key) + "\n    targets: [anthropic, clickhouse]\n    max_invitations: " +
+                     std::to_string(scoped_max_invitations) + "\n");
     insert_after(text, "\nroutes:\n",
                  "  - path: " + std::string(strict_path) + "\n    targets: [anthropic]\n    idempotency: required\n");
     if (options.nimbus) {

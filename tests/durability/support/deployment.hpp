@@ -21,6 +21,10 @@ namespace igw::durability {
 
 inline constexpr std::string_view client_key = "durability-client-key-4f1c9e";
 inline constexpr std::string_view other_client_key = "durability-other-key-8b2d7a";
+// A third client, `scoped`, limited to the targets anthropic and clickhouse and to
+// scoped_max_invitations per request.
+inline constexpr std::string_view scoped_client_key = "durability-scoped-key-51e0c3";
+inline constexpr std::size_t scoped_max_invitations = 2;
 inline constexpr std::string_view invite_path = "/v1/invitations";
 // A route of the test's config that requires an Idempotency-Key (targets: anthropic).
 inline constexpr std::string_view strict_path = "/v1/strict";

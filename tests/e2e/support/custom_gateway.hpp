@@ -12,9 +12,28 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace igw::e2e {
+
+// The simplest provider a test's config can use: one invitation a call to POST /invites
+// ({"email": ...}), no credentials, no roles; a 200 is success.
+inline constexpr std::string_view plain_provider = R"(description: one invitation a call, no credentials
+request:
+  method: POST
+  path: /invites
+  body:
+    email: {$item: email}
+batch:
+  max_items: 1
+roles:
+  type: none
+reply:
+  success: [200]
+  items: none
+  error_message: [/message]
+)";
 
 class custom_gateway {
 public:

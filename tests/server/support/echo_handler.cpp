@@ -76,7 +76,7 @@ public:
             net::steady_timer gate(executor_, std::chrono::steady_clock::time_point::max());
             if (!control_.enter(&gate))
                 break; // released
-            auto [ec] = co_await gate.async_wait(net::as_tuple(net::use_awaitable));
+            (void)co_await gate.async_wait(net::as_tuple(net::use_awaitable)); // released or cancelled: told apart below
             control_.leave(&gate);
             if (control_.released())
                 break;
@@ -125,8 +125,8 @@ config::gateway_config test_config()
     c.limits.read_timeout = std::chrono::milliseconds(5000);
     c.limits.idle_timeout = std::chrono::milliseconds(5000);
     c.limits.request_timeout = std::chrono::milliseconds(5000);
-    c.clients.push_back({"app-a", config::sha256("key-a"), {}});
-    c.clients.push_back({"app-b", config::sha256("key-b"), {"/v1/other"}});
+    c.clients.push_back({"app-a", {config::sha256("key-a")}, {}});
+    c.clients.push_back({"app-b", {config::sha256("key-b")}, {"/v1/other"}});
     c.routes.push_back({"/v1/invitations", {"alpha"}, "test"});
     c.routes.push_back({"/v1/other", {"beta"}, "test"});
     return c;
