@@ -35,6 +35,11 @@ server::reload_outcome reloader::reload()
         if (was.listener.address != now.listener.address || was.listener.port != now.listener.port ||
             was.listener.threads != now.listener.threads)
             outcome.notes.push_back("listen and threads changed: they apply after a restart");
+        // The files of `tls` reload (the server makes a new context for new connections);
+        // switching TLS on or off changes what the port speaks, which a restart does.
+        if (was.tls.has_value() != now.tls.has_value())
+            outcome.notes.push_back(std::string("tls ") + (now.tls ? "added" : "removed") +
+                                    ": the listener switches between TLS and plain HTTP after a restart");
         if (!same_limits(was.limits, now.limits))
             outcome.notes.push_back(
                 "limits changed: max_invitations applies now; the other limits apply after a restart");

@@ -235,7 +235,8 @@ int serve(const serve_options& options)
                         {"config", config_file},
                         {"config_version", loaded->version},
                         {"address", loaded->config.listener.address},
-                        {"port", static_cast<unsigned>(front.port())}});
+                        {"port", static_cast<unsigned>(front.port())},
+                        {"tls", loaded->config.tls.has_value()}});
         if (upstreams)
             upstreams->print_welcome(std::cout, loaded->config.listener.address, front.port());
         front.run();

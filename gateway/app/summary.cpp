@@ -1,6 +1,7 @@
 #include "gateway/app/summary.hpp"
 
 #include "gateway/app/ledger_setup.hpp"
+#include "gateway/config/pem.hpp"
 
 #include <thread>
 
@@ -54,6 +55,12 @@ void write_summary(std::ostream& out, const mapping::compiled_config& loaded)
                                                 : std::max(1u, std::thread::hardware_concurrency());
     out << c.file << ": OK\n";
     out << "listen      " << c.listener.address << ":" << c.listener.port << " (" << threads << " worker threads)\n";
+    if (c.tls) {
+        out << "tls         " << c.tls->cert_file << " (" << config::first_certificate_subject(c.tls->cert_pem)
+            << "), key " << c.tls->key_file << "\n";
+        if (!c.tls->client_ca_file.empty())
+            out << "            client certificates required, from CAs in " << c.tls->client_ca_file << "\n";
+    }
     out << "limits      body " << c.limits.max_body_bytes << " B, headers " << c.limits.max_header_bytes << " B, "
         << c.limits.max_invitations << " invitations/request, " << c.limits.max_connections << " connections, "
         << c.limits.max_in_flight_requests << " requests in flight\n";
@@ -75,9 +82,12 @@ void write_summary(std::ostream& out, const mapping::compiled_config& loaded)
     out << "clients\n";
     for (const auto& client : c.clients) {
         out << "  " << client.name << "  "
-            << (client.keys_sha256.size() == 1 ? std::string("key")
-                                                : std::to_string(client.keys_sha256.size()) + " keys")
-            << " <redacted>, routes: " << (client.routes.empty() ? "all" : join(client.routes)) << "\n";
+            << (client.keys_sha256.empty()       ? std::string("no key")
+                : client.keys_sha256.size() == 1 ? std::string("key <redacted>")
+                                                 : std::to_string(client.keys_sha256.size()) + " keys <redacted>");
+        if (!client.certificate_cn.empty())
+            out << ", certificate CN " << client.certificate_cn;
+        out << ", routes: " << (client.routes.empty() ? "all" : join(client.routes)) << "\n";
         if (!client.targets.empty())
             out << "    targets   " << join(client.targets) << "\n";
         if (client.max_invitations)

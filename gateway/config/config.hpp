@@ -113,18 +113,34 @@ struct client_config {
     // SHA-256 of each key that authenticates the client (never a key itself): one, or
     // several while a key is being rotated.
     std::vector<std::array<std::uint8_t, 32>> keys_sha256;
-    std::vector<std::string> routes;       // allowed route paths; empty: all
-    std::vector<std::string> targets;      // allowed target names; empty: all
+    std::vector<std::string> routes;            // allowed route paths; empty: all
+    std::vector<std::string> targets;           // allowed target names; empty: all
     std::optional<std::size_t> max_invitations; // per request; none: limits' own
-    std::optional<rate_config> rate;       // the client's own request rate; none: unlimited
-    bool admin = false;                    // may call /admin/reload
-    std::optional<webhook_config> webhook; // none: no job events are sent
+    std::optional<rate_config> rate;            // the client's own request rate; none: unlimited
+    bool admin = false;                         // may call /admin/reload
+    std::optional<webhook_config> webhook;      // none: no job events are sent
+    // The subject CN of the client certificate that authenticates this client on a TLS
+    // listener with `client_ca` (README "TLS listener"); empty: none does. A client with one may
+    // have no key (keys_sha256 empty).
+    std::string certificate_cn{};
 };
 
 struct listener_config {
     std::string address = "127.0.0.1";
     std::uint16_t port = 8080;
     unsigned threads = 0; // 0: one per core
+};
+
+// The listener's TLS (README "TLS listener"). The files are read at load, and the server builds its
+// context from the contents read then (checked, and never half-rotated); a reload reads
+// them again.
+struct tls_listener_config {
+    std::string cert_file;      // PEM: the certificate, then its chain
+    std::string key_file;       // PEM: its private key, unencrypted
+    std::string client_ca_file; // PEM: CAs whose client certificates are required; empty: none asked for
+    std::string cert_pem;
+    std::string key_pem; // a secret: never printed
+    std::string client_ca_pem;
 };
 
 struct limits_config {
@@ -177,6 +193,7 @@ struct gateway_config {
     std::string file;          // the file it was loaded from
     std::string providers_dir; // where providers/<name>.yaml are read
     listener_config listener;
+    std::optional<tls_listener_config> tls; // none: plain HTTP
     limits_config limits;
     log_config log;
     state_config state;

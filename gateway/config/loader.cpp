@@ -1,5 +1,6 @@
 #include "gateway/config/loader.hpp"
 
+#include "gateway/config/pem.hpp"
 #include "gateway/config/yaml_reader.hpp"
 #include "gateway/webhook/signature.hpp"
 
@@ -11,7 +12,9 @@
 #include <cctype>
 #include <charconv>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace igw::config {
 namespace {
@@ -60,7 +63,7 @@ public:
         if (!reader_.expect_map(root, "(top level)"))
             reader_.throw_if_errors();
         reader_.check_keys(root, "",
-                           {"listen", "threads", "providers_dir", "limits", "log", "state", "roles", "clients",
+                           {"listen", "threads", "tls", "providers_dir", "limits", "log", "state", "roles", "clients",
                             "routes", "targets", "webhooks"});
 
         if (const YAML::Node n = root["listen"]; n.IsDefined())
@@ -68,6 +71,8 @@ public:
         if (const YAML::Node n = root["threads"]; n.IsDefined())
             if (auto v = reader_.integer(n, "threads", 0, 256))
                 config.listener.threads = static_cast<unsigned>(*v);
+        if (const YAML::Node n = root["tls"]; n.IsDefined())
+            read_tls(n, config);
         config.providers_dir = (base_dir_ / ".." / "providers").lexically_normal().string();
         if (const YAML::Node n = root["providers_dir"]; n.IsDefined())
             if (auto v = reader_.string(n, "providers_dir"))
@@ -114,6 +119,73 @@ private:
         }
         listener.address = std::move(host);
         listener.port = static_cast<std::uint16_t>(port);
+    }
+
+    // Reads a file named by `node` (relative to the config's folder) into `contents`;
+    // false, with an error at `node`, when it cannot be read.
+    bool read_file(const YAML::Node& node, const std::string& key, std::string& path, std::string& contents)
+    {
+        const auto text = reader_.string(node, key);
+        if (!text)
+            return false;
+        if (text->empty()) {
+            reader_.error(node, key, "must name a file");
+            return false;
+        }
+        path = resolve_path(base_dir_, *text);
+        std::ifstream in(path, std::ios::binary);
+        std::ostringstream bytes;
+        if (in)
+            bytes << in.rdbuf();
+        if (!in || in.bad() || !fs::is_regular_file(path)) {
+            reader_.error(node, key, "cannot read " + path);
+            return false;
+        }
+        contents = std::move(bytes).str();
+        return true;
+    }
+
+    void read_tls(const YAML::Node& node, gateway_config& config)
+    {
+        if (!reader_.expect_map(node, "tls"))
+            return;
+        reader_.check_keys(node, "tls", {"cert", "key", "client_ca"});
+        tls_listener_config tls;
+        bool ok = true;
+        const YAML::Node cert = reader_.required(node, "tls", "cert");
+        const YAML::Node key = reader_.required(node, "tls", "key");
+        if (cert.IsDefined() && read_file(cert, "tls.cert", tls.cert_file, tls.cert_pem)) {
+            if (count_pem_certificates(tls.cert_pem) == 0) {
+                reader_.error(cert, "tls.cert", tls.cert_file + " holds no PEM certificate (or one does not parse)");
+                ok = false;
+            }
+        } else {
+            ok = false;
+        }
+        // Never quoted back: a key file's contents are a secret.
+        if (key.IsDefined() && read_file(key, "tls.key", tls.key_file, tls.key_pem)) {
+            if (ok)
+                if (const std::string problem = check_private_key(tls.key_pem, tls.cert_pem); !problem.empty()) {
+                    reader_.error(key, "tls.key", tls.key_file + " " + problem);
+                    ok = false;
+                }
+        } else {
+            ok = false;
+        }
+        if (const YAML::Node n = node["client_ca"]; n.IsDefined()) {
+            client_ca_declared_ = true;
+            if (read_file(n, "tls.client_ca", tls.client_ca_file, tls.client_ca_pem)) {
+                if (count_pem_certificates(tls.client_ca_pem) == 0) {
+                    reader_.error(n, "tls.client_ca",
+                                  tls.client_ca_file + " holds no PEM certificate (or one does not parse)");
+                    ok = false;
+                }
+            } else {
+                ok = false;
+            }
+        }
+        if (ok)
+            config.tls = std::move(tls);
     }
 
     void read_limits(const YAML::Node& node, limits_config& limits)
@@ -540,14 +612,15 @@ private:
         if (!node.IsDefined() || !reader_.expect_sequence(node, "clients"))
             return;
         std::set<std::string> names;
+        std::set<std::string> certificate_cns;
         for (std::size_t i = 0; i < node.size(); ++i) {
             const YAML::Node c = node[i];
             const std::string key = index_key("clients", i);
             if (!reader_.expect_map(c, key))
                 continue;
             reader_.check_keys(c, key,
-                               {"name", "key", "key_sha256", "keys", "keys_sha256", "routes", "targets",
-                                "max_invitations", "rate", "admin", "webhook"});
+                               {"name", "key", "key_sha256", "keys", "keys_sha256", "certificate_cn", "routes",
+                                "targets", "max_invitations", "rate", "admin", "webhook"});
             client_config client;
             const YAML::Node name_node = reader_.required(c, key, "name");
             if (auto v = name_node.IsDefined() ? reader_.string(name_node, child_key(key, "name")) : std::nullopt) {
@@ -556,6 +629,8 @@ private:
                     reader_.error(c["name"], child_key(key, "name"),
                                   "client \"" + client.name + "\" is declared twice");
             }
+            if (const YAML::Node n = c["certificate_cn"]; n.IsDefined())
+                read_certificate_cn(n, child_key(key, "certificate_cn"), certificate_cns, client);
             read_client_keys(c, key, client, config);
             // A key names its client: one shared by two would sign in as whichever came last.
             for (const auto& earlier : config.clients)
@@ -578,8 +653,9 @@ private:
                     client.routes = std::move(*routes);
                 }
             if (const YAML::Node n = c["targets"]; n.IsDefined())
-                if (auto names = read_target_names(n, child_key(key, "targets"), config,
-                                                   "list at least one target, or leave `targets` out to allow them all"))
+                if (auto names = read_target_names(
+                        n, child_key(key, "targets"), config,
+                        "list at least one target, or leave `targets` out to allow them all"))
                     client.targets = std::move(*names);
             if (const YAML::Node n = c["max_invitations"]; n.IsDefined()) {
                 // Never above the global limit: a synchronous request could not reach it.
@@ -604,6 +680,26 @@ private:
             reader_.error(node, "clients", "declare at least one client, or nobody can call the gateway");
     }
 
+    // A client certificate names one client: its subject CN, matched exactly, on a listener
+    // that verifies client certificates (so that the name is one a trusted CA vouched for).
+    void read_certificate_cn(const YAML::Node& node, const std::string& key, std::set<std::string>& seen,
+                             client_config& client)
+    {
+        const auto cn = reader_.string(node, key);
+        if (!cn)
+            return;
+        if (cn->empty())
+            reader_.error(node, key, "must not be empty");
+        else if (!client_ca_declared_)
+            reader_.error(node, key,
+                          "needs `tls.client_ca`: only a client certificate verified by the listener can name a "
+                          "client");
+        else if (!seen.insert(*cn).second)
+            reader_.error(node, key, "another client has certificate_cn \"" + *cn + "\"");
+        else
+            client.certificate_cn = *cn;
+    }
+
     // `key`, `key_sha256`, `keys` or `keys_sha256`: exactly one of them. A list holds the
     // keys of a rotation (old and new both authenticate until the old one is removed).
     void read_client_keys(const YAML::Node& c, const std::string& key, client_config& client, gateway_config& config)
@@ -612,6 +708,8 @@ private:
                          hashed_list = c["keys_sha256"];
         const int given = int(plain.IsDefined()) + int(hashed.IsDefined()) + int(plain_list.IsDefined()) +
                           int(hashed_list.IsDefined());
+        if (given == 0 && !client.certificate_cn.empty())
+            return; // authenticated by its certificate alone
         if (given != 1) {
             reader_.error(c, key, "give exactly one of `key`, `key_sha256`, `keys` or `keys_sha256`");
             return;
@@ -753,6 +851,7 @@ private:
     yaml_reader reader_;
     const env_lookup& env_;
     fs::path base_dir_;
+    bool client_ca_declared_ = false; // tls.client_ca is given (whether or not its file is usable)
 };
 
 } // namespace

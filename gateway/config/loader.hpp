@@ -14,7 +14,8 @@ namespace igw::config {
 
 // Loads and validates the file; throws config_error listing every problem as
 // "file:line:column: key: message". Relative paths in the file (providers_dir,
-// ca_file) are taken relative to the file's own folder.
+// ca_file, the tls files) are taken relative to the file's own folder. The tls files are
+// read here, and their contents kept in the config.
 gateway_config load_gateway_config(const std::string& path, const env_lookup& env = process_environment());
 
 // SHA-256 of a client key, as stored in client_config::key_sha256.

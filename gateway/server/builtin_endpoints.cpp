@@ -83,7 +83,7 @@ std::optional<plain_reply> admin_reload(const builtin_request& request)
 {
     if (!request.services.reload)
         return std::nullopt;
-    const config::client_config* client = authenticate(request.authorization, request.clients);
+    const config::client_config* client = authenticate(request.authorization, request.certificate_cn, request.clients);
     if (!client) {
         plain_reply reply = problem_reply(canonical::unauthorized_problem());
         reply.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="invitegw")");

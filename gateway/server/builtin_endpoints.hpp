@@ -35,6 +35,7 @@ struct builtin_request {
     std::string_view authorization;                 // the request's Authorization value
     std::string_view config_version;                // of that config
     bool ready = false;                             // listening, and not stopping
+    std::string_view certificate_cn{};              // subject CN of the connection's verified client certificate
 };
 
 // None when the endpoint's service is missing: the request is answered 404.

@@ -56,6 +56,21 @@ const config::client_config* authenticate(std::string_view authorization,
     return token ? find_client_by_key(*token, clients) : nullptr;
 }
 
+const config::client_config* authenticate(std::string_view authorization, std::string_view certificate_cn,
+                                          std::span<const config::client_config> clients) noexcept
+{
+    const config::client_config* by_certificate = nullptr;
+    if (!certificate_cn.empty())
+        for (const auto& client : clients)
+            if (!client.certificate_cn.empty() && client.certificate_cn == certificate_cn)
+                by_certificate = &client;
+    if (!by_certificate)
+        return authenticate(authorization, clients);
+    if (authorization.empty())
+        return by_certificate;
+    return authenticate(authorization, clients) == by_certificate ? by_certificate : nullptr;
+}
+
 bool client_may_use_route(const config::client_config& client, std::string_view route_path) noexcept
 {
     return client.routes.empty() || std::ranges::find(client.routes, route_path) != client.routes.end();

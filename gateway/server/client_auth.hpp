@@ -1,6 +1,7 @@
 #pragma once
 // Who is calling: `Authorization: Bearer <key>` matched against the configured clients'
-// SHA-256 key digests, and whether that client may use a route.
+// SHA-256 key digests, or the verified TLS client certificate whose subject CN a client's
+// `certificate_cn` names; and whether that client may use a route.
 
 #include <cstddef>
 #include <optional>
@@ -23,6 +24,15 @@ const config::client_config* find_client_by_key(std::string_view key,
 
 // The client an `Authorization` value authenticates (a Bearer key), or null.
 const config::client_config* authenticate(std::string_view authorization,
+                                          std::span<const config::client_config> clients) noexcept;
+
+// The client a request authenticates as, given its `Authorization` value (empty when
+// absent) and the subject CN of its connection's verified client certificate (empty
+// without one). A certificate that names a client authenticates it without a key; a key
+// sent as well must be that same client's, or the request authenticates nobody (two
+// credentials that disagree are refused, never ranked). A certificate that names no
+// client leaves the key alone to decide.
+const config::client_config* authenticate(std::string_view authorization, std::string_view certificate_cn,
                                           std::span<const config::client_config> clients) noexcept;
 
 // A client with no route list may use every route.

@@ -19,6 +19,7 @@
 #include "gateway/server/builtin_endpoints.hpp"
 #include "gateway/server/framing.hpp"
 #include "gateway/server/request_id.hpp"
+#include "gateway/telemetry/log.hpp"
 
 namespace igw::server::detail {
 namespace {
@@ -56,8 +57,10 @@ void log_unexpected(std::exception_ptr e, std::string_view where)
     }
 }
 
-connection::connection(worker& w, tcp::socket socket, net::ip::address peer, admission how)
-    : worker_(w), config_(w.shared.config), limits_(config_.limits), peer_(peer), how_(how), stream_(std::move(socket)),
+connection::connection(worker& w, tcp::socket socket, net::ip::address peer, admission how,
+                       std::shared_ptr<net::ssl::context> tls)
+    : worker_(w), config_(w.shared.config), limits_(config_.limits), peer_(peer), how_(how),
+      stream_(std::move(socket), std::move(tls)),
       // Only unparsed bytes stay in the buffer: at most one header, or a chunk-size
       // line or trailer still being received. Without a bound, a chunk extension or
       // trailer that never ends grows it for as long as the client sends.
@@ -103,9 +106,32 @@ net::awaitable<void> connection::run()
         stream_.close(); // accepted just before the listener closed
         co_return;
     }
+    if (stream_.tls() && !co_await handshake())
+        co_return;
     while (co_await serve_request()) {
     }
     disarm_deadline();
+}
+
+net::awaitable<bool> connection::handshake()
+{
+    // Counted in the first request's deadline: a client gets read_timeout from the accept
+    // for the handshake and its first request together. Idle until done, so a drain
+    // closes a connection that has not sent a request yet.
+    idle_ = true;
+    stream_.tcp().expires_at(accepted_ + limits_.read_timeout);
+    const beast::error_code ec = co_await stream_.handshake();
+    idle_ = false;
+    if (ec) {
+        // Scanners, plain HTTP on the TLS port, untrusted or missing client certificates:
+        // the client learnt why from the alert; the operator may look at debug level.
+        telemetry::log(telemetry::log_level::debug, "tls_handshake_failed",
+                       {{"peer", peer_.to_string()}, {"error", ec.message()}});
+        stream_.close();
+        co_return false;
+    }
+    client_cn_ = stream_.verified_client_cn();
+    co_return true;
 }
 
 void connection::arm_deadline(clock::time_point at)
@@ -119,7 +145,7 @@ void connection::arm_deadline(clock::time_point at)
             return;
         timed_out_ = true;
         beast::error_code ignored;
-        stream_.socket().cancel(ignored);
+        stream_.tcp().socket().cancel(ignored);
     });
 }
 
@@ -143,16 +169,16 @@ net::awaitable<bool> connection::await_request()
             co_return false;
         idle_ = true;
         if (first_request_)
-            stream_.expires_at(first_deadline);
+            stream_.tcp().expires_at(first_deadline);
         else
-            stream_.expires_after(limits_.idle_timeout);
+            stream_.tcp().expires_after(limits_.idle_timeout);
         auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(read_chunk(buffer_)), use_tuple);
         idle_ = false;
         if (ec)
             co_return false; // closed by the client, idle timeout, or drained
         buffer_.commit(n);
     }
-    stream_.expires_never();
+    stream_.tcp().expires_never();
     arm_deadline(first_request_ ? first_deadline : clock::now() + limits_.read_timeout);
     first_request_ = false;
     co_return true;
@@ -259,7 +285,7 @@ net::awaitable<bool> connection::serve_builtin(request_parser& parser, const rou
         disarm_deadline(); // a reload may take a few milliseconds: not the client's time
         const bool ready = worker_.shared.listening.load(std::memory_order_relaxed) && !stopping();
         reply = builtin->handle({worker_.shared.services, snapshot_->config.clients, req[http::field::authorization],
-                                 snapshot_->version, ready});
+                                 snapshot_->version, ready, client_cn_});
         if (builtin->changes_config)
             snapshot_ = worker_.current_config(); // the reply names the config now served
     }
@@ -271,9 +297,10 @@ net::awaitable<bool> connection::serve_builtin(request_parser& parser, const rou
     co_return co_await send(res, keep_alive, body_pending);
 }
 
-void serve_connection(worker& w, tcp::socket socket, net::ip::address peer, admission how)
+void serve_connection(worker& w, tcp::socket socket, net::ip::address peer, admission how,
+                      std::shared_ptr<net::ssl::context> tls)
 {
-    auto c = std::make_shared<connection>(w, std::move(socket), peer, how);
+    auto c = std::make_shared<connection>(w, std::move(socket), peer, how, std::move(tls));
     auto slot = c->cancellation_slot();
     net::co_spawn(w.ioc, c->run(), net::bind_cancellation_slot(slot, [c, &w](std::exception_ptr e) {
                       log_unexpected(e, "connection");

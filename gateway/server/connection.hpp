@@ -9,6 +9,7 @@
 //   reply_write.cpp       writing a reply, and how the connection ends after it; the
 //                         503 for connections past the caps
 //   request_lookup.cpp    GET /v1/requests/{id} (and jobs, reconcile): asked of the handler
+// The connection reads and writes through a server_stream, plain TCP or TLS alike.
 
 #include <chrono>
 #include <cstddef>
@@ -33,6 +34,7 @@
 #include "gateway/server/reply_assembly.hpp"
 #include "gateway/server/request_record.hpp"
 #include "gateway/server/router.hpp"
+#include "gateway/server/server_stream.hpp"
 #include "gateway/server/worker.hpp"
 
 namespace igw::server::detail {
@@ -47,6 +49,10 @@ inline constexpr std::size_t body_padding = 64;
 // what the client is still sending, so that the kernel does not answer it with a reset
 // that could destroy our reply before the client read it.
 inline constexpr std::chrono::milliseconds max_linger{2000};
+
+// How long a TLS connection that ends waits for the client's close_notify after sending its
+// own (a client that closes first ends the wait). Plain HTTP's half-close waits for nothing.
+inline constexpr std::chrono::milliseconds tls_shutdown_bound{1000};
 
 // Past the grace period, how long a cancelled invite handler has to give its reply: its
 // calls end at once, so this mostly bounds the ledger's last write (state.timeout, 2 s by
@@ -67,7 +73,9 @@ class connection {
 public:
     using clock = std::chrono::steady_clock;
 
-    connection(worker& w, boost::asio::ip::tcp::socket socket, boost::asio::ip::address peer, admission how);
+    // A null `tls` serves plain HTTP.
+    connection(worker& w, boost::asio::ip::tcp::socket socket, boost::asio::ip::address peer, admission how,
+               std::shared_ptr<boost::asio::ssl::context> tls);
 
     boost::asio::awaitable<void> run();
     boost::asio::cancellation_slot cancellation_slot() { return cancel_.slot(); }
@@ -85,6 +93,8 @@ private:
     // has not ended, or has a target over its limit.
     enum class read_phase { request_line, header, body };
 
+    // The TLS handshake, within the first request's deadline; false when it failed.
+    boost::asio::awaitable<bool> handshake();
     // Serves one request; false when the connection is to end.
     boost::asio::awaitable<bool> serve_request();
     // Waits for the first byte of the next request, then starts its read deadline.
@@ -126,6 +136,9 @@ private:
     // reply_write.cpp. Writes `res`; keeps the connection when `keep_alive` and not
     // stopping, else closes it (lingering when request bytes may be left unread).
     boost::asio::awaitable<bool> send(response& res, bool keep_alive, bool unread_input);
+    // After the last reply: TLS close_notify (bounded), then the half-close, lingering
+    // when request bytes may be left unread.
+    boost::asio::awaitable<void> close_after_reply(bool unread_input);
 
     // The read deadline of a request. Not the stream's own timeout, which closes the
     // socket when it fires: this one only cancels the read, so that a 408 can still go out.
@@ -148,7 +161,10 @@ private:
     request_record record_; // of the request being served, when on an invite route
     std::string target_;    // the request's target in origin-form
     bool head_ = false;     // the request is a HEAD: replies go without their body
-    boost::beast::tcp_stream stream_;
+    server_stream stream_;
+    // The subject CN of the client's verified TLS certificate: who the connection's
+    // requests come from unless a key says otherwise (client_auth.hpp). Empty without one.
+    std::string client_cn_;
     boost::beast::flat_buffer buffer_;
     boost::asio::steady_timer deadline_;
     std::uint64_t deadline_generation_ = 0; // a fired deadline of an earlier request is stale

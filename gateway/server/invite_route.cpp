@@ -78,7 +78,8 @@ net::awaitable<bool> connection::invite_exchange(request_parser& parser, const r
     const auto& route = snapshot_->config.routes[match.route_index];
     respond_async_ = prefers_respond_async(req);
     body_limit_ = respond_async_ ? limits_.max_async_body_bytes : limits_.max_body_bytes;
-    const config::client_config* client = authenticate(req[http::field::authorization], snapshot_->config.clients);
+    const config::client_config* client = authenticate(req[http::field::authorization], client_cn_,
+                                                       snapshot_->config.clients);
     if (client)
         record_.set_client(client->name);
     if (auto refusal = invite_refusal(parser, route, client, request_id)) {

@@ -78,7 +78,7 @@ net::awaitable<bool> connection::send(response& res, bool keep_alive, bool unrea
     res.keep_alive(keep_alive && !stopping());
     res.prepare_payload();
     // A client that does not read its reply is as slow as one that does not send.
-    stream_.expires_after(limits_.read_timeout);
+    stream_.tcp().expires_after(limits_.read_timeout);
     beast::error_code ec;
     if (head_) {
         // The reply to a HEAD is the GET's header, Content-Length included, alone.
@@ -91,15 +91,24 @@ net::awaitable<bool> connection::send(response& res, bool keep_alive, bool unrea
         co_return false;
     if (res.keep_alive())
         co_return true;
-    if (unread_input || buffer_.size() > 0) {
-        co_await lingering_close(stream_, buffer_, limits_.read_timeout,
+    co_await close_after_reply(unread_input || buffer_.size() > 0);
+    co_return false;
+}
+
+net::awaitable<void> connection::close_after_reply(bool unread_input)
+{
+    // close_notify first, so that a TLS client can tell the end of the connection from a
+    // cut; then the same half-close as plain HTTP, on the TCP layer: what the client still
+    // sends is dropped as ciphertext, unread.
+    co_await stream_.shutdown_tls(tls_shutdown_bound);
+    if (unread_input) {
+        co_await lingering_close(stream_.tcp(), buffer_, limits_.read_timeout,
                                  limits_.max_body_bytes + limits_.max_header_bytes);
     } else {
         beast::error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
         stream_.close();
     }
-    co_return false;
 }
 
 void refuse_connection(shared_state& shared, tcp::socket socket, std::string_view why)

@@ -20,7 +20,8 @@ net::awaitable<bool> connection::serve_lookup(request_parser& parser, const rout
     const auto& req = parser.get();
     const bool body_pending = !parser.is_done();
     const bool keep_alive = req.keep_alive() && !body_pending && how_ == admission::full;
-    const config::client_config* client = authenticate(req[http::field::authorization], snapshot_->config.clients);
+    const config::client_config* client = authenticate(req[http::field::authorization], client_cn_,
+                                                       snapshot_->config.clients);
     if (!client) {
         auto res = make_unauthorized(req[http::field::authorization], req.version(), request_id);
         co_return co_await send(res, keep_alive, body_pending);

@@ -20,6 +20,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "gateway/server/tls_listener.hpp"
 #include "gateway/server/worker.hpp"
 #include "gateway/telemetry/log.hpp"
 
@@ -47,6 +48,11 @@ struct server::impl {
     net::awaitable<void> accept_loop();
     // Counts an accepted socket against the caps and hands it to `target`, or refuses it.
     void admit(detail::worker& target, tcp::socket socket);
+    // Refuses a socket past the caps: a 503 on plain HTTP; on TLS it is closed unanswered,
+    // as a 503 would cost a handshake, the very work the caps hold off.
+    void refuse(tcp::socket socket, std::string_view why);
+    // The TLS context for a connection accepted now; null for plain HTTP.
+    std::shared_ptr<net::ssl::context> tls_context();
     void stop(std::chrono::milliseconds grace);
 
     detail::shared_state shared;
@@ -55,6 +61,11 @@ struct server::impl {
     std::optional<net::signal_set> signals; // on workers[0]
     std::uint16_t port = 0;
     std::size_t next_worker = 0; // touched by accept_loop only
+    // TLS, when the config at construction has it: only a restart switches it on or off,
+    // while a reload may rotate its files (touched by accept_loop only, as is the
+    // generation of the config it last looked at).
+    std::unique_ptr<detail::listener_tls> tls;
+    std::uint64_t tls_generation = 0;
 
     std::mutex threads_mutex;
     std::vector<std::thread> threads;
@@ -84,6 +95,15 @@ server::impl::impl(std::shared_ptr<mapping::config_source> configs, const handle
       }()),
       acceptor(workers.front()->ioc)
 {
+    if (shared.config.tls) {
+        try {
+            tls = std::make_unique<detail::listener_tls>(*shared.config.tls);
+        } catch (const std::runtime_error& e) {
+            throw std::system_error(std::make_error_code(std::errc::invalid_argument),
+                                    std::string("cannot set up TLS: ") + e.what());
+        }
+        tls_generation = shared.configs->generation();
+    }
     const auto& listener = shared.config.listener;
     const std::string where = listener.address + ":" + std::to_string(listener.port);
     boost::system::error_code ec;
@@ -132,7 +152,7 @@ void server::impl::admit(detail::worker& target, tcp::socket socket)
         return; // reset before it was accepted: the socket closes here
     // Per peer first: one address at its cap must not take the probes' reserve either.
     if (!shared.peers.try_add(peer)) {
-        detail::refuse_connection(shared, std::move(socket), "too many connections from this address; retry later");
+        refuse(std::move(socket), "too many connections from this address; retry later");
         return;
     }
     const std::size_t open = shared.connections.fetch_add(1, std::memory_order_relaxed);
@@ -140,13 +160,32 @@ void server::impl::admit(detail::worker& target, tcp::socket socket)
     if (open >= cap + detail::probe_reserve) {
         shared.connections.fetch_sub(1, std::memory_order_relaxed);
         shared.peers.remove(peer);
-        detail::refuse_connection(shared, std::move(socket), "the gateway is at its connection limit; retry later");
+        refuse(std::move(socket), "the gateway is at its connection limit; retry later");
         return;
     }
     const auto how = open < cap ? detail::admission::full : detail::admission::probes_only;
-    net::post(target.ioc, [&target, socket = std::move(socket), peer, how]() mutable {
-        detail::serve_connection(target, std::move(socket), peer, how);
+    net::post(target.ioc, [&target, socket = std::move(socket), peer, how, context = tls_context()]() mutable {
+        detail::serve_connection(target, std::move(socket), peer, how, std::move(context));
     });
+}
+
+void server::impl::refuse(tcp::socket socket, std::string_view why)
+{
+    if (!tls)
+        detail::refuse_connection(shared, std::move(socket), why);
+    // else the socket closes here
+}
+
+std::shared_ptr<net::ssl::context> server::impl::tls_context()
+{
+    if (!tls)
+        return nullptr;
+    // One atomic load per accept; the files are compared only after a reload.
+    if (const std::uint64_t generation = shared.configs->generation(); generation != tls_generation) {
+        tls_generation = generation;
+        tls->update(shared.configs->current()->config);
+    }
+    return tls->context();
 }
 
 void server::impl::stop(std::chrono::milliseconds grace)

@@ -1,6 +1,7 @@
 #pragma once
-// The gateway's HTTP/1.1 front server: health endpoints, the configured invite routes,
-// authentication, request limits, and graceful shutdown. Beast stays behind the pimpl.
+// The gateway's HTTP/1.1 front server, over TLS when the config says so: health
+// endpoints, the configured invite routes, authentication, request limits, and graceful
+// shutdown. Beast and OpenSSL stay behind the pimpl.
 
 #include <chrono>
 #include <cstdint>
@@ -17,7 +18,7 @@ class server {
 public:
     // Copies the config, creates one handler per worker through `make_handler`, and
     // binds and listens now, so that port() is known and a taken address fails here:
-    // throws std::system_error naming the address on failure.
+    // throws std::system_error naming the address on failure (or what TLS refused).
     server(const config::gateway_config& config, handler_factory make_handler);
     // Serves whatever `configs` holds at each request: routes, clients and mappings
     // follow a reload; the listener and limits stay those of the config at construction.

@@ -22,6 +22,10 @@
 #include "gateway/server/services.hpp"
 #include "gateway/telemetry/metrics.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace igw::server::detail {
 
 // Process-wide state. The request path touches only atomics here: the in-flight and
@@ -106,10 +110,12 @@ private:
 void close_if_idle(connection& c);
 void force_close(connection& c);
 
-// Serves HTTP on an accepted socket until it closes. Runs on `w`'s thread. The
-// connection was counted in shared.connections and, for `peer`, in shared.peers; both
-// are uncounted when it ends.
-void serve_connection(worker& w, boost::asio::ip::tcp::socket socket, boost::asio::ip::address peer, admission how);
+// Serves HTTP on an accepted socket until it closes: over TLS with `tls` (which the
+// connection holds until it ends), else plain. Runs on `w`'s thread. The connection was
+// counted in shared.connections and, for `peer`, in shared.peers; both are uncounted when
+// it ends.
+void serve_connection(worker& w, boost::asio::ip::tcp::socket socket, boost::asio::ip::address peer, admission how,
+                      std::shared_ptr<boost::asio::ssl::context> tls);
 // Answers 503 (Retry-After: 1) without reading a request, then closes.
 void refuse_connection(shared_state& shared, boost::asio::ip::tcp::socket socket, std::string_view why);
 

@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE(unknown_keys)
     const std::string path = dir.write("gateway.yaml", top);
     BOOST_TEST(cfg::test::load_errors(path, map_env({})) ==
                    std::vector<std::string>{
-                       path + ":12:1: lisen: unknown key (expected one of: listen, threads, "
+                       path + ":12:1: lisen: unknown key (expected one of: listen, threads, tls, "
                               "providers_dir, limits, log, state, roles, clients, routes, targets, webhooks)"},
                boost::test_tools::per_element());
 

@@ -7,6 +7,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <openssl/bn.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 
@@ -78,6 +81,15 @@ struct test_client::impl {
                 if (ec)
                     return "cannot load CA file " + tls->ca_file + ": " + ec.message();
                 tls_context->set_verify_mode(ssl::verify_peer);
+                if (std::string error = configure_protocol(); !error.empty())
+                    return error;
+                if (!tls->certificate_file.empty()) {
+                    tls_context->use_certificate_chain_file(tls->certificate_file, ec);
+                    if (!ec)
+                        tls_context->use_private_key_file(tls->private_key_file, ssl::context::pem, ec);
+                    if (ec)
+                        return "cannot load client certificate " + tls->certificate_file + ": " + ec.message();
+                }
             }
             secure.emplace(std::move(*plain), *tls_context);
             plain.reset();
@@ -93,6 +105,19 @@ struct test_client::impl {
             if (const auto error = run(
                     [&](auto handler) { secure->async_handshake(ssl::stream_base::client, handler); }))
                 return close_with("TLS handshake: " + error.message());
+        return {};
+    }
+
+    std::string configure_protocol()
+    {
+        SSL_CTX* ctx = tls_context->native_handle();
+        if (tls->min_version != 0 && tls->min_version < TLS1_2_VERSION)
+            SSL_CTX_set_security_level(ctx, 0); // else OpenSSL 3 never offers TLS 1.1 or less
+        if ((tls->min_version != 0 && SSL_CTX_set_min_proto_version(ctx, tls->min_version) != 1) ||
+            (tls->max_version != 0 && SSL_CTX_set_max_proto_version(ctx, tls->max_version) != 1))
+            return "cannot set the TLS versions";
+        if (!tls->ciphers.empty() && SSL_CTX_set_cipher_list(ctx, tls->ciphers.c_str()) != 1)
+            return "cannot set the cipher list " + tls->ciphers;
         return {};
     }
 
@@ -174,6 +199,21 @@ test_response test_client::send(const test_request& request)
 }
 
 bool test_client::connected() const noexcept { return impl_->plain || impl_->secure; }
+
+std::string test_client::peer_certificate_serial() const
+{
+    if (!impl_->secure)
+        return {};
+    X509* cert = SSL_get0_peer_certificate(impl_->secure->native_handle());
+    if (!cert)
+        return {};
+    BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
+    char* hex = serial ? BN_bn2hex(serial) : nullptr;
+    std::string text = hex ? hex : "";
+    OPENSSL_free(hex);
+    BN_free(serial);
+    return text;
+}
 
 void test_client::close() { impl_->close_with({}); }
 

@@ -36,6 +36,15 @@ struct test_response {
 struct tls_settings {
     std::string ca_file{};     // trust only this CA (PEM)
     std::string server_name{}; // SNI and the name the certificate must carry; may be an IP
+    // A client certificate to present when the server asks for one (PEM files).
+    std::string certificate_file{};
+    std::string private_key_file{};
+    // OpenSSL protocol versions (TLS1_1_VERSION...); 0 leaves the library's. A version
+    // below TLS 1.2 also lowers the client's security level, so that the client really
+    // offers it and a refusal is the server's.
+    int min_version = 0;
+    int max_version = 0;
+    std::string ciphers{}; // the TLS 1.2 cipher list offered; empty: the library's
 };
 
 class test_client {
@@ -52,6 +61,9 @@ public:
 
     bool connected() const noexcept;
     void close();
+    // The serial number (hex) of the certificate the server presented on the connection
+    // now open; empty for plain connections or when none is open.
+    std::string peer_certificate_serial() const;
 
 private:
     struct impl;

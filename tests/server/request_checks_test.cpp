@@ -71,6 +71,36 @@ BOOST_AUTO_TEST_CASE(clients_are_found_by_the_digest_of_their_key)
     BOOST_TEST(srv::find_client_by_key("key-a ", config.clients) == nullptr);
 }
 
+BOOST_AUTO_TEST_CASE(a_verified_certificate_names_its_client_and_a_key_sent_with_it_must_agree)
+{
+    auto clients = srv::testing::test_config().clients; // app-a (key-a), app-b (key-b)
+    clients[1].certificate_cn = "app-b.internal";
+    igw::config::client_config keyless;
+    keyless.name = "cert-only";
+    // No keys: only its certificate authenticates it.
+    keyless.certificate_cn = "cert-only.internal";
+    clients.push_back(keyless);
+    const auto name = [&](std::string_view authorization, std::string_view cn) {
+        const auto* client = srv::authenticate(authorization, cn, clients);
+        return client ? client->name : std::string("(none)");
+    };
+    BOOST_TEST(name("", "app-b.internal") == "app-b");
+    BOOST_TEST(name("Bearer key-b", "app-b.internal") == "app-b");
+    BOOST_TEST(name("Bearer key-a", "app-b.internal") == "(none)"); // two credentials that disagree
+    BOOST_TEST(name("Bearer nobody", "app-b.internal") == "(none)");
+    BOOST_TEST(name("Basic YTpi", "app-b.internal") == "(none)");
+    BOOST_TEST(name("", "cert-only.internal") == "cert-only");
+    // A certificate naming no client (or none at all): the key alone decides.
+    BOOST_TEST(name("Bearer key-a", "unlisted") == "app-a");
+    BOOST_TEST(name("", "unlisted") == "(none)");
+    BOOST_TEST(name("Bearer key-a", "") == "app-a");
+    BOOST_TEST(name("", "") == "(none)");
+    // CNs match exactly; a client without a certificate_cn is never matched by an empty one.
+    BOOST_TEST(name("", "APP-B.internal") == "(none)");
+    BOOST_TEST(name("", "app-b.internal ") == "(none)");
+    BOOST_TEST(name("Bearer ", "cert-only.internal") == "(none)"); // a header with no key is still a credential
+}
+
 BOOST_AUTO_TEST_CASE(every_key_of_a_client_in_rotation_finds_it)
 {
     auto config = srv::testing::test_config();

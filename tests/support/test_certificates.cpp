@@ -69,8 +69,12 @@ void add_extension(X509* cert, X509* issuer, int nid, const char* value)
     check(X509_add_ext(cert, extension.get(), -1), "X509_add_ext");
 }
 
+// The client certificates' alt_names: none, but clientAuth.
+constexpr const char* client_usage = "client";
+
 // A certificate for `key` named `common_name`, signed by issuer/issuer_key (self-signed
-// when issuer is null). `alt_names` non-empty makes it a server certificate.
+// when issuer is null). `alt_names` non-empty makes it a server certificate, or a client
+// certificate when it is client_usage.
 cert_ptr make_certificate(EVP_PKEY* key, const std::string& common_name, X509* issuer, EVP_PKEY* issuer_key,
                           const std::string& alt_names)
 {
@@ -102,6 +106,10 @@ cert_ptr make_certificate(EVP_PKEY* key, const std::string& common_name, X509* i
     if (alt_names.empty()) {
         add_extension(cert.get(), signer, NID_basic_constraints, "critical,CA:TRUE");
         add_extension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign");
+    } else if (alt_names == client_usage) {
+        add_extension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
+        add_extension(cert.get(), signer, NID_key_usage, "critical,digitalSignature");
+        add_extension(cert.get(), signer, NID_ext_key_usage, "clientAuth");
     } else {
         add_extension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
         add_extension(cert.get(), signer, NID_key_usage, "critical,digitalSignature");
@@ -141,6 +149,13 @@ bool is_ip_address(const std::string& host)
 
 } // namespace
 
+struct test_certificates::authorities {
+    key_ptr ca_key;
+    cert_ptr ca;
+    key_ptr other_ca_key;
+    cert_ptr other_ca;
+};
+
 test_certificates::test_certificates(std::string_view host_name)
 {
     dir_ = std::make_unique<temp_dir>();
@@ -150,16 +165,21 @@ test_certificates::test_certificates(std::string_view host_name)
     if (!host.empty() && host != "localhost" && host != "127.0.0.1")
         alt_names += (is_ip_address(host) ? ",IP:" : ",DNS:") + host;
 
-    const key_ptr ca_key = make_key();
-    const cert_ptr ca = make_certificate(ca_key.get(), "invitegw test CA", nullptr, nullptr, {});
+    alt_names_ = alt_names;
+    authorities_ = std::make_unique<authorities>();
+    authorities_->ca_key = make_key();
+    authorities_->ca = make_certificate(authorities_->ca_key.get(), "invitegw test CA", nullptr, nullptr, {});
+    EVP_PKEY* ca_key = authorities_->ca_key.get();
+    X509* ca = authorities_->ca.get();
     const key_ptr server_key = make_key();
-    const cert_ptr server = make_certificate(server_key.get(), host.empty() ? "localhost" : host, ca.get(),
-                                             ca_key.get(), alt_names);
+    const cert_ptr server = make_certificate(server_key.get(), host.empty() ? "localhost" : host, ca, ca_key,
+                                             alt_names);
     const key_ptr wrong_key = make_key();
-    const cert_ptr wrong = make_certificate(wrong_key.get(), "wrong-host.invalid", ca.get(), ca_key.get(),
+    const cert_ptr wrong = make_certificate(wrong_key.get(), "wrong-host.invalid", ca, ca_key,
                                             "DNS:wrong-host.invalid");
-    const key_ptr other_ca_key = make_key();
-    const cert_ptr other_ca = make_certificate(other_ca_key.get(), "invitegw untrusted CA", nullptr, nullptr, {});
+    authorities_->other_ca_key = make_key();
+    authorities_->other_ca = make_certificate(authorities_->other_ca_key.get(), "invitegw untrusted CA", nullptr,
+                                              nullptr, {});
 
     ca_file_ = directory_ + "/ca.pem";
     certificate_file_ = directory_ + "/server.pem";
@@ -167,12 +187,53 @@ test_certificates::test_certificates(std::string_view host_name)
     wrong_host_certificate_file_ = directory_ + "/wrong-host.pem";
     wrong_host_private_key_file_ = directory_ + "/wrong-host.key";
     untrusted_ca_file_ = directory_ + "/untrusted-ca.pem";
-    write_certificate(ca_file_, ca.get());
+    write_certificate(ca_file_, ca);
     write_certificate(certificate_file_, server.get());
     write_key(private_key_file_, server_key.get());
     write_certificate(wrong_host_certificate_file_, wrong.get());
     write_key(wrong_host_private_key_file_, wrong_key.get());
-    write_certificate(untrusted_ca_file_, other_ca.get());
+    write_certificate(untrusted_ca_file_, authorities_->other_ca.get());
+}
+
+certificate_files test_certificates::issue_server(const std::string& stem)
+{
+    const key_ptr key = make_key();
+    const cert_ptr cert = make_certificate(key.get(), "localhost", authorities_->ca.get(), authorities_->ca_key.get(),
+                                           alt_names_);
+    certificate_files files{directory_ + "/" + stem + ".pem", directory_ + "/" + stem + ".key"};
+    write_certificate(files.certificate_file, cert.get());
+    write_key(files.private_key_file, key.get());
+    return files;
+}
+
+certificate_files test_certificates::issue_client(const std::string& common_name, bool trusted)
+{
+    X509* issuer = trusted ? authorities_->ca.get() : authorities_->other_ca.get();
+    EVP_PKEY* issuer_key = trusted ? authorities_->ca_key.get() : authorities_->other_ca_key.get();
+    const key_ptr key = make_key();
+    const cert_ptr cert = make_certificate(key.get(), common_name, issuer, issuer_key, client_usage);
+    const std::string stem = directory_ + "/client-" + common_name + (trusted ? "" : "-untrusted");
+    certificate_files files{stem + ".pem", stem + ".key"};
+    write_certificate(files.certificate_file, cert.get());
+    write_key(files.private_key_file, key.get());
+    return files;
+}
+
+std::string test_certificates::serial_of(const std::string& certificate_file)
+{
+    std::unique_ptr<BIO, free_bio> file(BIO_new_file(certificate_file.c_str(), "r"));
+    if (!file)
+        fail(certificate_file.c_str());
+    const cert_ptr cert(PEM_read_bio_X509(file.get(), nullptr, nullptr, nullptr));
+    if (!cert)
+        fail("PEM_read_bio_X509");
+    std::unique_ptr<BIGNUM, free_bn> serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert.get()), nullptr));
+    char* hex = serial ? BN_bn2hex(serial.get()) : nullptr;
+    if (!hex)
+        fail("serial number");
+    std::string text(hex);
+    OPENSSL_free(hex);
+    return text;
 }
 
 test_certificates::~test_certificates() = default;
