@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/mapping/timestamp.hpp"
+
 namespace igw::mapping {
 
 enum class item_status : std::uint8_t {
@@ -46,7 +48,7 @@ struct item_result {
     error_code error = error_code::none;
     unsigned upstream_status = 0; // the vendor's HTTP status, 0 when there was none
     std::string invitation_id;
-    std::string expires_at;
+    timestamp_text expires_at; // RFC 3339 UTC, inline (no allocation per item)
     std::string vendor_status;
     // Invited because the vendor answered that the person already was (a provider's
     // `reply.already_invited` rule), not because this call created the invitation.

@@ -27,40 +27,47 @@ enum class value_problem : std::uint8_t {
     bad_time,        // the right type, but not a timestamp (a malformed date, out of range)
 };
 
+// Views into the reply (numbers) and into the parser's buffer (strings): they stay valid
+// until the parser reads the next reply, past the call's mapping. So an element costs no
+// allocation, and the element list, kept by the mapper, none once it has grown.
 struct reply_element {
-    std::string email;
-    std::string invitation_id, expires_at, vendor_status;
+    std::string_view email; // as the vendor wrote it: matched ignoring ASCII case
+    std::string_view invitation_id, vendor_status;
+    timestamp_text expires_at;
     std::uint32_t index = 0; // in the reply's array, for messages
     value_problem problem = value_problem::none;
     const std::string* problem_member = nullptr; // the reply plan's member name
 };
 
-void to_lower_ascii(std::string& text)
+char lower_ascii(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Orders as if both were lower-cased (ASCII), as the request's emails are.
+int compare_folded(std::string_view a, std::string_view b) noexcept
 {
-    for (char& c : text)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
+    const std::size_t n = std::min(a.size(), b.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        const char x = lower_ascii(a[i]), y = lower_ascii(b[i]);
+        if (x != y)
+            return static_cast<unsigned char>(x) < static_cast<unsigned char>(y) ? -1 : 1;
+    }
+    return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
 }
 
 // A scalar as text: strings unescaped, numbers and booleans as written. Ids are
 // strings for most vendors, but a number must not be lost.
-bool scalar_text(od::value value, std::string& out)
+bool scalar_text(od::value value, std::string_view& out)
 {
     od::json_type type;
     if (value.type().get(type))
         return false;
     if (type == od::json_type::string) {
-        std::string_view text;
-        if (value.get_string().get(text))
-            return false;
-        out.assign(text);
-        return true;
+        return !value.get_string().get(out);
     }
     if (type == od::json_type::number || type == od::json_type::boolean) {
         std::string_view raw = value.raw_json_token();
         while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t'))
             raw.remove_suffix(1);
-        out.assign(raw);
+        out = raw;
         return true;
     }
     return false; // null, objects and arrays are not field values
@@ -75,26 +82,24 @@ std::string_view trimmed_token(od::value& value)
 }
 
 // An id (or a vendor status): a string as given, an integer as its decimal digits. Null
-// leaves `out` empty, as an absent member does.
-value_problem read_id(od::value value, std::string& out)
+// leaves `out` empty, as an absent member does. `out` views the reply or the parser's
+// buffer (see reply_element).
+value_problem read_id(od::value value, std::string_view& out)
 {
+    out = {};
     od::json_type type;
     if (value.type().get(type))
         return value_problem::not_id;
     switch (type) {
     case od::json_type::string: {
-        std::string_view text;
-        if (value.get_string().get(text))
-            return value_problem::not_id;
-        out.assign(text);
-        return value_problem::none;
+        return value.get_string().get(out) ? value_problem::not_id : value_problem::none;
     }
     case od::json_type::number: {
         od::number_type number;
         if (value.get_number_type().get(number) ||
             (number != od::number_type::signed_integer && number != od::number_type::unsigned_integer))
             return value_problem::not_id;
-        out.assign(trimmed_token(value));
+        out = trimmed_token(value);
         return value_problem::none;
     }
     case od::json_type::null: return value_problem::none;
@@ -104,7 +109,7 @@ value_problem read_id(od::value value, std::string& out)
 
 // An expiry in the declared form, written to `out` as RFC 3339 UTC (a member given twice:
 // the last one, as for ids).
-value_problem read_time(od::value value, time_format format, std::string& out)
+value_problem read_time(od::value value, time_format format, timestamp_text& out)
 {
     out.clear();
     od::json_type type;
@@ -325,7 +330,7 @@ bool map_already_invited(const reply_context& ctx, std::string_view body)
         }
         if (rule.contains ? !contains_folded(text, rule.text) : text != rule.text)
             continue;
-        std::string invitation_id;
+        std::string_view invitation_id;
         value_problem problem = value_problem::none;
         if (!rule.invitation_id.empty() && !doc.at_pointer(rule.invitation_id).get(value))
             problem = read_id(value, invitation_id);
@@ -372,18 +377,27 @@ void map_object(const reply_context& ctx, od::document& doc)
     item_result& result = ctx.invited(ctx.plan.items_of(ctx.call).front());
     value_problem problem = value_problem::none;
     const std::string* problem_pointer = nullptr;
-    const auto field = [&](const std::string& pointer, bool expiry, std::string& value) {
-        od::value v;
-        // An absent member is no value, as today; a present one must have the declared form.
-        if (problem != value_problem::none || pointer.empty() || doc.at_pointer(pointer).get(v))
-            return;
-        problem = expiry ? read_time(v, reply.expires_at_format, value) : read_id(v, value);
-        if (problem != value_problem::none)
+    // An absent member is no value, as today; a present one must have the declared form.
+    const auto found = [&](const std::string& pointer, od::value& v) {
+        return problem == value_problem::none && !pointer.empty() && !doc.at_pointer(pointer).get(v);
+    };
+    const auto note = [&](value_problem p, const std::string& pointer) {
+        problem = p;
+        if (p != value_problem::none)
             problem_pointer = &pointer;
     };
-    field(reply.invitation_id, false, result.invitation_id);
-    field(reply.expires_at, true, result.expires_at);
-    field(reply.vendor_status, false, result.vendor_status);
+    const auto text_field = [&](const std::string& pointer, std::string& value) {
+        od::value v;
+        std::string_view text;
+        if (!found(pointer, v))
+            return;
+        note(read_id(v, text), pointer);
+        value.assign(text);
+    };
+    text_field(reply.invitation_id, result.invitation_id);
+    if (od::value v; found(reply.expires_at, v))
+        note(read_time(v, reply.expires_at_format, result.expires_at), reply.expires_at);
+    text_field(reply.vendor_status, result.vendor_status);
     if (problem != value_problem::none) {
         const outcome unreadable = outcome_of_unreadable_reply(
             problem_text(problem, reply.expires_at_format, *problem_pointer), ctx.status, ctx.target().name);
@@ -427,7 +441,6 @@ bool read_element(const reply_plan& reply, od::object& object, reply_element& el
         }
         // Other members are skipped by the iteration itself.
     }
-    to_lower_ascii(element.email);
     return true;
 }
 
@@ -450,17 +463,17 @@ void map_array(const reply_context& ctx, od::document& doc, std::vector<reply_el
         if (!read_element(reply, object, element))
             return ctx.unreadable("unreadable reply");
         if (!element.email.empty())
-            elements.push_back(std::move(element));
+            elements.push_back(element);
     }
     std::sort(elements.begin(), elements.end(),
-              [](const reply_element& a, const reply_element& b) { return a.email < b.email; });
+              [](const reply_element& a, const reply_element& b) { return compare_folded(a.email, b.email) < 0; });
 
     for (std::uint32_t invitation : ctx.plan.items_of(ctx.call)) {
         const std::string& email = ctx.request.invitations[invitation].email;
         const auto found = std::lower_bound(
             elements.begin(), elements.end(), email,
-            [](const reply_element& e, const std::string& key) { return e.email < key; });
-        if (found == elements.end() || found->email != email) {
+            [](const reply_element& e, const std::string& key) { return compare_folded(e.email, key) < 0; });
+        if (found == elements.end() || compare_folded(found->email, email) != 0) {
             const outcome unlisted = outcome_of_unlisted_item(ctx.target().name);
             item_result& result = ctx.out.emplace_back();
             result.invitation = invitation;

@@ -1,5 +1,7 @@
 #include "gateway/mapping/timestamp.hpp"
 
+#include <ostream>
+
 namespace igw::mapping {
 namespace {
 
@@ -45,18 +47,18 @@ unsigned days_in_month(std::int64_t year, unsigned month)
     return month == 2 && leap_year(year) ? 29 : days[month - 1];
 }
 
-void append_digits(std::string& out, std::int64_t value, int width)
+void append_digits(timestamp_text& out, std::int64_t value, int width)
 {
     char buffer[8];
     for (int i = width - 1; i >= 0; --i) {
         buffer[i] = static_cast<char>('0' + value % 10);
         value /= 10;
     }
-    out.append(buffer, static_cast<std::size_t>(width));
+    out.append(std::string_view(buffer, static_cast<std::size_t>(width)));
 }
 
 // Everything but the fraction and the `Z`.
-void append_date_time(std::int64_t seconds, std::string& out)
+void append_date_time(std::int64_t seconds, timestamp_text& out)
 {
     std::int64_t days = seconds / seconds_per_day;
     std::int64_t in_day = seconds % seconds_per_day;
@@ -94,7 +96,7 @@ bool read_number(std::string_view text, std::size_t at, std::size_t count, unsig
 
 } // namespace
 
-bool append_rfc3339_from_unix_seconds(std::int64_t seconds, std::string& out)
+bool append_rfc3339_from_unix_seconds(std::int64_t seconds, timestamp_text& out)
 {
     if (seconds < earliest_second || seconds > latest_second)
         return false;
@@ -103,7 +105,7 @@ bool append_rfc3339_from_unix_seconds(std::int64_t seconds, std::string& out)
     return true;
 }
 
-bool append_rfc3339_from_unix_millis(std::int64_t millis, std::string& out)
+bool append_rfc3339_from_unix_millis(std::int64_t millis, timestamp_text& out)
 {
     std::int64_t seconds = millis / 1000;
     std::int64_t fraction = millis % 1000;
@@ -122,7 +124,7 @@ bool append_rfc3339_from_unix_millis(std::int64_t millis, std::string& out)
     return true;
 }
 
-bool append_normalised_rfc3339(std::string_view text, std::string& out)
+bool append_normalised_rfc3339(std::string_view text, timestamp_text& out)
 {
     // date-time = full-date "T" partial-time time-offset (RFC 3339 section 5.6)
     unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
@@ -165,10 +167,14 @@ bool append_normalised_rfc3339(std::string_view text, std::string& out)
     if (utc < earliest_second || utc > latest_second)
         return false;
     append_date_time(utc, out);
-    if (!fraction.empty())
-        out.append(".").append(fraction);
+    if (!fraction.empty()) {
+        out.push_back('.');
+        out.append(fraction.substr(0, timestamp_text::max_fraction_digits));
+    }
     out.push_back('Z');
     return true;
 }
+
+std::ostream& operator<<(std::ostream& out, const timestamp_text& text) { return out << text.view(); }
 
 } // namespace igw::mapping

@@ -70,9 +70,9 @@ struct nimbus_gateway {
 
 std::string rfc3339_seconds(std::int64_t seconds)
 {
-    std::string out;
+    mapping::timestamp_text out;
     BOOST_TEST_REQUIRE(mapping::append_rfc3339_from_unix_seconds(seconds, out));
-    return out;
+    return std::string(out.view());
 }
 
 } // namespace
@@ -121,9 +121,9 @@ BOOST_AUTO_TEST_CASE(the_millisecond_variant_reads_the_same_instant)
     BOOST_TEST_REQUIRE(r.status == "invited");
     const auto made = nimbus.vendor.invitations();
     BOOST_TEST_REQUIRE(made.size() == 1u);
-    std::string expected;
+    mapping::timestamp_text expected;
     BOOST_TEST_REQUIRE(mapping::append_rfc3339_from_unix_millis(made[0].expires_at_ms, expected));
-    BOOST_TEST(r.expires_at.value_or("") == std::string(expected));
+    BOOST_TEST(r.expires_at.value_or("") == std::string(expected.view()));
     BOOST_TEST(r.expires_at.value_or("") == std::string(rfc3339_seconds(made[0].expires_at)));
     BOOST_TEST(made[0].role_id == 10);
 }

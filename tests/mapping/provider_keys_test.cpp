@@ -372,7 +372,7 @@ BOOST_AUTO_TEST_CASE(contains_rules_match_a_case_insensitive_substring)
 BOOST_AUTO_TEST_CASE(unix_times_are_written_as_rfc3339_utc)
 {
     const auto seconds = [](std::int64_t s) {
-        std::string out;
+        mapping::timestamp_text out;
         BOOST_TEST_REQUIRE(mapping::append_rfc3339_from_unix_seconds(s, out));
         return out;
     };
@@ -380,7 +380,8 @@ BOOST_AUTO_TEST_CASE(unix_times_are_written_as_rfc3339_utc)
     BOOST_TEST(seconds(951'782'400) == "2000-02-29T00:00:00Z");
     BOOST_TEST(seconds(-1) == "1969-12-31T23:59:59Z");
     BOOST_TEST(seconds(253'402'300'799) == "9999-12-31T23:59:59Z");
-    std::string out = "kept";
+    mapping::timestamp_text out;
+    out = "kept";
     BOOST_TEST(!mapping::append_rfc3339_from_unix_seconds(253'402'300'800, out));
     BOOST_TEST(out == "kept");
     BOOST_TEST(mapping::append_rfc3339_from_unix_millis(-1, out));
@@ -389,9 +390,21 @@ BOOST_AUTO_TEST_CASE(unix_times_are_written_as_rfc3339_utc)
 
 BOOST_AUTO_TEST_CASE(a_leap_second_reads_as_the_next_second)
 {
-    std::string out;
+    mapping::timestamp_text out;
     BOOST_TEST(mapping::append_normalised_rfc3339("2016-12-31T23:59:60Z", out));
     BOOST_TEST(out == "2017-01-01T00:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(a_fraction_is_kept_as_written_up_to_attoseconds)
+{
+    mapping::timestamp_text out;
+    BOOST_TEST(mapping::append_normalised_rfc3339("2026-12-15T11:20:19.123456789012345678+01:00", out));
+    BOOST_TEST(out == "2026-12-15T10:20:19.123456789012345678Z");
+    BOOST_TEST(out.size() == mapping::timestamp_text::capacity);
+    // Digits past the eighteenth are cut, as a truncating clock would, never rounded up.
+    out.clear();
+    BOOST_TEST(mapping::append_normalised_rfc3339("2026-12-15T10:20:19.99999999999999999999999Z", out));
+    BOOST_TEST(out == "2026-12-15T10:20:19.999999999999999999Z");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
