@@ -3,7 +3,6 @@
 #include "gateway/app/ledger_setup.hpp"
 #include "gateway/config/pem.hpp"
 
-#include <thread>
 
 namespace igw::app {
 namespace {
@@ -51,8 +50,7 @@ std::string join(const Range& items)
 void write_summary(std::ostream& out, const mapping::compiled_config& loaded)
 {
     const config::gateway_config& c = loaded.config;
-    const unsigned threads = c.listener.threads ? c.listener.threads
-                                                : std::max(1u, std::thread::hardware_concurrency());
+    const unsigned threads = config::worker_threads(c.listener);
     out << c.file << ": OK\n";
     out << "listen      " << c.listener.address << ":" << c.listener.port << " (" << threads << " worker threads)\n";
     if (c.tls) {

@@ -128,8 +128,13 @@ struct client_config {
 struct listener_config {
     std::string address = "127.0.0.1";
     std::uint16_t port = 8080;
-    unsigned threads = 0; // 0: one per core
+    unsigned threads = 0; // 0: one per core the process may run on (worker_threads)
 };
+
+// The worker threads `listener` asks for: `threads`, or with 0 the cores in the process's
+// CPU affinity (a container's cpuset, `taskset`), not every core of the machine: threads
+// beyond those would only take turns on them.
+unsigned worker_threads(const listener_config& listener) noexcept;
 
 // The listener's TLS (README "TLS listener"). The files are read at load, and the server builds its
 // context from the contents read then (checked, and never half-rotated); a reload reads

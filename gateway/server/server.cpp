@@ -72,24 +72,13 @@ struct server::impl {
     bool started = false;
 };
 
-namespace {
-
-unsigned worker_count(const config::listener_config& listener)
-{
-    if (listener.threads > 0)
-        return listener.threads;
-    return std::max(1u, std::thread::hardware_concurrency());
-}
-
-} // namespace
-
 server::impl::impl(std::shared_ptr<mapping::config_source> configs, const handler_factory& make_handler,
                    server_services services)
     : shared(std::move(configs), std::move(services)), workers([&] {
           if (!make_handler)
               throw std::invalid_argument("the server needs an invite handler factory");
           std::vector<std::unique_ptr<detail::worker>> made;
-          for (unsigned i = 0, n = worker_count(shared.config.listener); i < n; ++i)
+          for (unsigned i = 0, n = config::worker_threads(shared.config.listener); i < n; ++i)
               made.push_back(std::make_unique<detail::worker>(shared, make_handler));
           return made;
       }()),
