@@ -170,13 +170,20 @@ net::awaitable<held_slot> take_slot(resilience::target_guard& guard, clock::time
 {
     const auto executor = co_await net::this_coro::executor;
     net::steady_timer timer(executor);
+    // The wake-up runs on this thread, and finds the timer through `link`, which this frame
+    // empties on its way out (on this thread too): a wake-up posted by a release that raced
+    // with the end of the wait then touches nothing. (The waiter itself may outlive the
+    // frame, held by the releasing thread, so it cannot tell.)
+    auto link = std::make_shared<net::steady_timer*>(&timer);
+    struct unlink_on_exit {
+        std::shared_ptr<net::steady_timer*> link;
+        ~unlink_on_exit() { *link = nullptr; }
+    } unlink{link};
     auto waiter = std::make_shared<resilience::slot_waiter>();
-    // The wake-up runs on this thread, where the waiter (and the timer beside it in this
-    // frame) can only be gone if the call is: the weak pointer tells.
-    waiter->wake = [executor, weak = std::weak_ptr<resilience::slot_waiter>(waiter), timer = &timer] {
-        net::post(executor, [weak, timer] {
-            if (weak.lock())
-                timer->cancel();
+    waiter->wake = [executor, link] {
+        net::post(executor, [link] {
+            if (*link)
+                (*link)->cancel();
         });
     };
     if (guard.acquire(waiter))
