@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace {
 
@@ -132,7 +133,11 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
     c.limits.read_timeout = std::chrono::milliseconds(1000);
     c.limits.idle_timeout = std::chrono::milliseconds(1000);
     c.limits.request_timeout = std::chrono::milliseconds(1000);
-    c.clients.push_back({"fuzz-admin", config::sha256("fuzz-admin-key-0123456789"), {}, true, std::nullopt});
+    config::client_config admin;
+    admin.name = "fuzz-admin";
+    admin.keys_sha256 = {config::sha256("fuzz-admin-key-0123456789")};
+    admin.admin = true;
+    c.clients.push_back(std::move(admin));
 
     metrics = new telemetry::registry;
     server::server_services services;
