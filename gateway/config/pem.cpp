@@ -43,14 +43,17 @@ cert_ptr first_certificate(std::string_view pem)
 
 } // namespace
 
-std::size_t count_pem_certificates(std::string_view pem)
+std::size_t count_pem_certificates(std::string_view pem, const std::function<void(x509_st*)>& each)
 {
     bio_ptr bio = memory_bio(pem);
     if (!bio)
         return 0;
     std::size_t count = 0;
-    while (cert_ptr cert{PEM_read_bio_X509(bio.get(), nullptr, no_passphrase, nullptr)})
+    while (cert_ptr cert{PEM_read_bio_X509(bio.get(), nullptr, no_passphrase, nullptr)}) {
+        if (each)
+            each(cert.get());
         ++count;
+    }
     // The loop ends on "no start line" at the end of the text; any other error is a
     // certificate that does not parse.
     const unsigned long error = ERR_peek_last_error();

@@ -4,13 +4,17 @@
 // rather than at the first handshake.
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
+
+struct x509_st; // OpenSSL's X509
 
 namespace igw::config {
 
 // How many certificates `pem` holds, in order; 0 when it holds none or one does not parse.
-std::size_t count_pem_certificates(std::string_view pem);
+// `each`, when given, sees every certificate read, in order (the certificate is freed after).
+std::size_t count_pem_certificates(std::string_view pem, const std::function<void(x509_st*)>& each = {});
 
 // Empty when `key_pem` holds an unencrypted private key that belongs to the first
 // certificate of `cert_pem`; otherwise why not.

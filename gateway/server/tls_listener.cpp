@@ -6,7 +6,6 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -48,21 +47,15 @@ void check(bool ok, const std::string& what)
 // certificate request so that a client holding several picks the right one.
 void trust_client_cas(SSL_CTX* ctx, const std::string& pem, const std::string& file)
 {
-    struct free_bio {
-        void operator()(BIO* p) const noexcept { BIO_free(p); }
-    };
-    std::unique_ptr<BIO, free_bio> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-    check(bio != nullptr, "reading " + file);
-    X509_STORE* store = SSL_CTX_get_cert_store(ctx);
-    std::size_t added = 0;
-    while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-        const bool ok = X509_STORE_add_cert(store, cert) == 1 && SSL_CTX_add_client_CA(ctx, cert) == 1;
-        X509_free(cert);
-        check(ok, "trusting the client CA in " + file);
-        ++added;
-    }
-    ERR_clear_error(); // the end of the text
-    if (added == 0)
+    std::string failure; // the first, with OpenSSL's reason read before it is cleared
+    const std::size_t read = config::count_pem_certificates(pem, [&](X509* cert) {
+        if (failure.empty() &&
+            (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), cert) != 1 || SSL_CTX_add_client_CA(ctx, cert) != 1))
+            failure = "trusting the client CA in " + file + ": " + openssl_reason();
+    });
+    if (!failure.empty())
+        throw std::runtime_error(failure);
+    if (read == 0)
         throw std::runtime_error(file + " holds no PEM certificate");
 }
 
