@@ -151,17 +151,19 @@ private:
             return;
         reader_.check_keys(node, "tls", {"cert", "key", "client_ca"});
         tls_listener_config tls;
-        bool ok = true;
+        // A file of PEM certificates: read, and each one parses.
+        const auto read_certificates = [&](const YAML::Node& n, const std::string& key, std::string& path,
+                                           std::string& pem) {
+            if (!read_file(n, key, path, pem))
+                return false;
+            if (count_pem_certificates(pem) > 0)
+                return true;
+            reader_.error(n, key, path + " holds no PEM certificate (or one does not parse)");
+            return false;
+        };
         const YAML::Node cert = reader_.required(node, "tls", "cert");
         const YAML::Node key = reader_.required(node, "tls", "key");
-        if (cert.IsDefined() && read_file(cert, "tls.cert", tls.cert_file, tls.cert_pem)) {
-            if (count_pem_certificates(tls.cert_pem) == 0) {
-                reader_.error(cert, "tls.cert", tls.cert_file + " holds no PEM certificate (or one does not parse)");
-                ok = false;
-            }
-        } else {
-            ok = false;
-        }
+        bool ok = cert.IsDefined() && read_certificates(cert, "tls.cert", tls.cert_file, tls.cert_pem);
         // Never quoted back: a key file's contents are a secret.
         if (key.IsDefined() && read_file(key, "tls.key", tls.key_file, tls.key_pem)) {
             if (ok)
@@ -174,15 +176,8 @@ private:
         }
         if (const YAML::Node n = node["client_ca"]; n.IsDefined()) {
             client_ca_declared_ = true;
-            if (read_file(n, "tls.client_ca", tls.client_ca_file, tls.client_ca_pem)) {
-                if (count_pem_certificates(tls.client_ca_pem) == 0) {
-                    reader_.error(n, "tls.client_ca",
-                                  tls.client_ca_file + " holds no PEM certificate (or one does not parse)");
-                    ok = false;
-                }
-            } else {
+            if (!read_certificates(n, "tls.client_ca", tls.client_ca_file, tls.client_ca_pem))
                 ok = false;
-            }
         }
         if (ok)
             config.tls = std::move(tls);
