@@ -255,14 +255,14 @@ net::awaitable<bool> connection::route_request(request_parser& parser, std::stri
     if (how_ == admission::probes_only && !probes_only_admits(match)) {
         auto res = make_problem(http_problem(503, "the gateway is at its connection limit; retry later"), req.version(),
                                 request_id);
-        res.set(http::field::retry_after, "1");
+        res.set("Retry-After", "1");
         co_return co_await send(res, false, body_pending);
     }
     if (match.kind != endpoint::not_found && !match.method_allowed) {
         // A connection from the probes' reserve carries one request (see probe_reserve).
         const bool keep_alive = req.keep_alive() && !body_pending && how_ == admission::full;
         auto res = make_problem(canonical::method_not_allowed_problem(req.method_string()), req.version(), request_id);
-        res.set(http::field::allow, match.allow);
+        res.set("Allow", match.allow);
         co_return co_await send(res, keep_alive, body_pending);
     }
     if (match.kind == endpoint::invite)

@@ -166,6 +166,7 @@ private:
     // requests come from unless a key says otherwise (client_auth.hpp). Empty without one.
     std::string client_cn_;
     boost::beast::flat_buffer buffer_;
+    std::string reply_head_; // the reply's status line and fields, serialised (kept from reply to reply)
     boost::asio::steady_timer deadline_;
     std::uint64_t deadline_generation_ = 0; // a fired deadline of an earlier request is stale
     bool handling_ = false;                 // an invite's handler runs (force_close lets it reply)

@@ -85,7 +85,7 @@ net::awaitable<bool> connection::invite_exchange(request_parser& parser, const r
     if (auto refusal = invite_refusal(parser, route, client, request_id)) {
         // Decided on the header alone; the body, if any, is not read, so the connection
         // cannot carry another request after it.
-        record_request(refusal->result_int());
+        record_request(refusal->status());
         co_return co_await send(*refusal, req.keep_alive() && !body_pending, body_pending);
     }
     if (body_pending && !co_await read_body(parser, request_id))
@@ -109,7 +109,7 @@ std::optional<response> connection::invite_refusal(const request_parser& parser,
         if (!verdict.admitted) {
             const auto seconds = static_cast<unsigned>(verdict.retry_after.count());
             auto res = make_problem(canonical::rate_limited_problem(client->name, seconds), version, request_id);
-            res.set(http::field::retry_after, std::to_string(seconds));
+            res.set("Retry-After", std::to_string(seconds));
             return res;
         }
     }
@@ -150,8 +150,8 @@ net::awaitable<bool> connection::run_handler(request_parser& parser, const route
     auto slot = in_flight_slot::try_take(worker_.shared.in_flight, limits_.max_in_flight_requests, worker_.metrics);
     if (!slot) {
         auto res = make_problem(canonical::overloaded_problem(), version, request_id);
-        res.set(http::field::retry_after, "1");
-        record_request(res.result_int());
+        res.set("Retry-After", "1");
+        record_request(res.status());
         co_return co_await send(res, req.keep_alive(), false);
     }
 
@@ -189,7 +189,7 @@ net::awaitable<bool> connection::run_handler(request_parser& parser, const route
     if (handler_succeeded(reply, failure))
         record_.set_stats(std::move(reply.stats));
     response res = handler_response(reply, failure, version, request_id);
-    record_request(res.result_int());
+    record_request(res.status());
     co_return co_await send(res, req.keep_alive(), false);
 }
 

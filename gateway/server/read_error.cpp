@@ -53,7 +53,7 @@ net::awaitable<bool> connection::answer_read_error(beast::error_code ec, read_ph
     if (!problem)
         co_return false;
     auto res = make_problem(*problem, version, request_id);
-    record_request(res.result_int());
+    record_request(res.status());
     co_await send(res, false, true);
     co_return false;
 }

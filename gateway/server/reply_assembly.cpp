@@ -1,17 +1,74 @@
 #include "gateway/server/reply_assembly.hpp"
 
+#include <algorithm>
 #include <array>
 #include <ctime>
-
-#include <boost/beast/http/field.hpp>
-#include <boost/beast/http/status.hpp>
 
 #include "gateway/canonical/problems.hpp"
 #include "gateway/server/worker.hpp"
 
 namespace igw::server::detail {
 
-namespace http = boost::beast::http;
+namespace {
+
+char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c; }
+
+bool iequal(std::string_view a, std::string_view b) noexcept
+{
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+}
+
+bool safe_field_text(std::string_view text) noexcept
+{
+    return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+// Room for the fields a reply usually carries (the type, the request id, the date, the
+// config version, the length and the rate-limit pair), so that it grows at most once.
+constexpr std::size_t usual_fields_bytes = 256;
+
+} // namespace
+
+response::response(unsigned status, unsigned version) : status_(status), version_(version)
+{
+    fields_.reserve(usual_fields_bytes);
+}
+
+std::size_t response::find(std::string_view name, std::size_t from) const noexcept
+{
+    while (from < fields_.size()) {
+        const std::size_t colon = fields_.find(':', from);
+        const std::size_t end = fields_.find("\r\n", from);
+        if (colon < end && iequal(std::string_view(fields_).substr(from, colon - from), name))
+            return from;
+        from = end + 2;
+    }
+    return std::string::npos;
+}
+
+void response::set(std::string_view name, std::string_view value)
+{
+    erase(name);
+    if (name.empty() || !safe_field_text(name) || name.find(':') != std::string_view::npos || !safe_field_text(value))
+        return;
+    fields_.append(name).append(": ").append(value).append("\r\n");
+}
+
+void response::erase(std::string_view name)
+{
+    for (std::size_t at = find(name); at != std::string::npos; at = find(name, at))
+        fields_.erase(at, fields_.find("\r\n", at) + 2 - at);
+}
+
+std::string_view response::operator[](std::string_view name) const noexcept
+{
+    const std::size_t at = find(name);
+    if (at == std::string::npos)
+        return {};
+    const std::size_t start = fields_.find(':', at) + 2;
+    return std::string_view(fields_).substr(start, fields_.find("\r\n", at) - start);
+}
 
 std::string_view http_date()
 {
@@ -31,8 +88,8 @@ std::string_view http_date()
 response make_response(unsigned status, unsigned version, std::string_view request_id, std::string_view content_type,
                        std::string body)
 {
-    response res{static_cast<http::status>(status), version};
-    res.set(http::field::content_type, content_type);
+    response res{status, version};
+    res.set("Content-Type", content_type);
     res.set("X-Request-Id", request_id);
     res.body() = std::move(body);
     return res;
@@ -48,7 +105,7 @@ response make_problem(const canonical::problem& p, unsigned version, std::string
 response make_unauthorized(std::string_view authorization, unsigned version, std::string_view request_id)
 {
     response res = make_problem(canonical::unauthorized_problem(), version, request_id);
-    res.set(http::field::www_authenticate,
+    res.set("WWW-Authenticate",
             authorization.empty() ? R"(Bearer realm="invitegw")" : R"(Bearer realm="invitegw", error="invalid_token")");
     return res;
 }
@@ -74,13 +131,12 @@ response handler_response(handler_reply& reply, const std::string& failure, unsi
                   "): " + (failure.empty() ? "status " + std::to_string(reply.status) : failure));
         return make_problem(canonical::http_problem(500, "the request could not be processed"), version, request_id);
     }
-    response res{static_cast<http::status>(reply.status), version};
+    response res{reply.status, version};
     for (const auto& [name, value] : reply.headers)
         res.set(name, value);
-    res.set(http::field::content_type, reply.content_type);
+    res.set("Content-Type", reply.content_type);
     // A replay names the request it repeats.
     res.set("X-Request-Id", reply.request_id.empty() ? request_id : std::string_view(reply.request_id));
-    res.erase(http::field::transfer_encoding);
     res.body() = std::move(reply.body);
     return res;
 }

@@ -1,12 +1,9 @@
 #pragma once
 // Reply assembly: the HTTP reply for a problem, a built-in endpoint's plain reply or
-// what the invite handler returned. Beast: for the connection's own sources only.
+// what the invite handler returned. For the connection's own sources only.
 
 #include <string>
 #include <string_view>
-
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "gateway/canonical/problem.hpp"
 #include "gateway/server/builtin_endpoints.hpp"
@@ -14,7 +11,37 @@
 
 namespace igw::server::detail {
 
-using response = boost::beast::http::response<boost::beast::http::string_body>;
+// A reply on its way out: its status, its header fields as the wire carries them, and its
+// body. The fields are one flat text ("Name: value\r\n" lines) rather than a node per field:
+// a reply holds a handful, and the connection writes them out as they are, beside the
+// status line and the body, in one gathered write (reply_write.cpp).
+class response {
+public:
+    response(unsigned status, unsigned version);
+
+    unsigned status() const noexcept { return status_; }
+    unsigned version() const noexcept { return version_; }
+    // Sets a field, replacing any of the same name (compared case-insensitively). A value
+    // with CR, LF or NUL in it would end the field early and smuggle in another: it is
+    // left out (the reply goes without that field) rather than sent.
+    void set(std::string_view name, std::string_view value);
+    // Removes every field of that name.
+    void erase(std::string_view name);
+    // The value of the first field of that name; empty when there is none.
+    std::string_view operator[](std::string_view name) const noexcept;
+    const std::string& fields() const noexcept { return fields_; }
+    std::string& body() noexcept { return body_; }
+    const std::string& body() const noexcept { return body_; }
+
+private:
+    // Where the line of the field `name` starts in fields_, or npos.
+    std::size_t find(std::string_view name, std::size_t from = 0) const noexcept;
+
+    unsigned status_;
+    unsigned version_;
+    std::string fields_;
+    std::string body_;
+};
 
 // The Date header (RFC 9110 §6.6.1), formatted once a second per thread.
 std::string_view http_date();

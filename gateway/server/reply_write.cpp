@@ -1,17 +1,22 @@
 // Writing a reply, and how the connection goes on after it: kept alive, closed, or
 // closed lingering when the client may still be sending request bytes. Also the 503 to
 // a connection refused past the caps (server.cpp decides on accept), which writes the
-// same reply type: one file, so Beast's write operation is compiled once.
+// same reply type.
+//
+// A reply leaves as one gathered write of two buffers: its head (the status line and the
+// fields, serialised into a buffer the connection keeps from reply to reply) and its body,
+// which is not copied.
 #include "gateway/server/connection.hpp"
 
 #include <algorithm>
-#include <tuple>
+#include <array>
+#include <charconv>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/status.hpp>
 
 #include "gateway/canonical/problems.hpp"
 #include "gateway/server/request_id.hpp"
@@ -29,16 +34,56 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 // at once, new ones are closed without a word.
 constexpr std::size_t max_refusing = 256;
 
+// RFC 9110 §15: no reply to a 1xx, 204 or 304 has content, nor a Content-Length.
+bool status_has_content(unsigned status) noexcept { return status >= 200 && status != 204 && status != 304; }
+
+// The framing fields, which are the server's whatever the reply's author set: the body's
+// length, and whether the connection stays open (HTTP/1.1 stays unless told; HTTP/1.0
+// closes unless told).
+void set_framing(response& res, bool keep_alive)
+{
+    res.erase("Transfer-Encoding");
+    if (status_has_content(res.status())) {
+        char digits[24];
+        const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, res.body().size());
+        (void)ec;
+        res.set("Content-Length", std::string_view(digits, static_cast<std::size_t>(end - digits)));
+    } else {
+        res.erase("Content-Length");
+        res.body().clear();
+    }
+    if (res.version() >= 11)
+        keep_alive ? res.erase("Connection") : res.set("Connection", "close");
+    else
+        keep_alive ? res.set("Connection", "keep-alive") : res.erase("Connection");
+}
+
+// The status line and the fields of `res`, as the wire carries them, into `out` (cleared
+// first, its capacity kept).
+void serialize_head(const response& res, std::string& out)
+{
+    out.clear();
+    out.append(res.version() >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
+    char digits[8];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, res.status());
+    (void)ec;
+    const std::string_view reason = http::obsolete_reason(http::int_to_status(res.status()));
+    out.append(digits, end).append(" ").append(reason.data(), reason.size()).append("\r\n");
+    out.append(res.fields()).append("\r\n");
+}
+
 net::awaitable<void> refuse(shared_state& shared, beast::tcp_stream stream, std::string why)
 {
     auto res = make_problem(canonical::http_problem(503, why), 11, generate_request_id());
-    res.set(http::field::retry_after, "1");
-    res.set(http::field::date, http_date());
+    res.set("Retry-After", "1");
+    res.set("Date", http_date());
     res.set("X-Config-Version", shared.configs->current()->version);
-    res.keep_alive(false);
-    res.prepare_payload();
+    set_framing(res, false);
+    std::string head;
+    serialize_head(res, head);
     stream.expires_after(std::min(shared.config.limits.read_timeout, max_linger));
-    auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
+    const std::array<net::const_buffer, 2> buffers{net::buffer(head), net::buffer(res.body())};
+    auto [ec, n] = co_await net::async_write(stream, buffers, use_tuple);
     beast::flat_buffer buffer;
     if (!ec)
         co_await lingering_close(stream, buffer, shared.config.limits.read_timeout,
@@ -68,28 +113,26 @@ net::awaitable<void> lingering_close(beast::tcp_stream& stream, beast::flat_buff
 net::awaitable<bool> connection::send(response& res, bool keep_alive, bool unread_input)
 {
     disarm_deadline();
-    res.set(http::field::date, http_date());
+    res.set("Date", http_date());
     if (snapshot_)
         res.set("X-Config-Version", snapshot_->version);
     if (!rate_limit_.empty()) {
         res.set("RateLimit-Policy", rate_limit_policy_);
         res.set("RateLimit", rate_limit_);
     }
-    res.keep_alive(keep_alive && !stopping());
-    res.prepare_payload();
+    const bool keep = keep_alive && !stopping();
+    set_framing(res, keep);
+    serialize_head(res, reply_head_);
     // A client that does not read its reply is as slow as one that does not send.
     stream_.tcp().expires_after(limits_.read_timeout);
-    beast::error_code ec;
-    if (head_) {
-        // The reply to a HEAD is the GET's header, Content-Length included, alone.
-        http::response_serializer<http::string_body> serializer{res};
-        std::tie(ec, std::ignore) = co_await http::async_write_header(stream_, serializer, use_tuple);
-    } else {
-        std::tie(ec, std::ignore) = co_await http::async_write(stream_, res, use_tuple);
-    }
+    // The reply to a HEAD is the GET's header, Content-Length included, alone.
+    const std::array<net::const_buffer, 2> buffers{net::buffer(reply_head_),
+                                                   net::buffer(head_ ? std::string_view{} : res.body())};
+    auto [ec, n] = co_await net::async_write(stream_, buffers, use_tuple);
+    (void)n;
     if (ec)
         co_return false;
-    if (res.keep_alive())
+    if (keep)
         co_return true;
     co_await close_after_reply(unread_input || buffer_.size() > 0);
     co_return false;
