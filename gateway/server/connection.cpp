@@ -111,6 +111,7 @@ net::awaitable<void> connection::run()
     while (co_await serve_request()) {
     }
     disarm_deadline();
+    deadline_.cancel();
 }
 
 net::awaitable<bool> connection::handshake()
@@ -134,26 +135,42 @@ net::awaitable<bool> connection::handshake()
     co_return true;
 }
 
+// The deadline is lazy: arming it and disarming it only set deadline_at_, and one wait on
+// the timer stays pending across requests, firing at most once per read timeout. When it
+// fires it looks at the deadline now in force: past, the read is cancelled; still ahead,
+// it waits again; disarmed, it stops until the next arm. A wait per request, cancelled at
+// the reply, cost a timer insertion, a cancellation and a completion for every request.
 void connection::arm_deadline(clock::time_point at)
 {
     timed_out_ = false;
-    deadline_.expires_at(at);
-    // The generation, not only the error code, tells a stale expiry: one that fired just
-    // as the read completed is already queued when the next request disarms it.
-    deadline_.async_wait([this, generation = ++deadline_generation_](beast::error_code ec) {
-        if (ec || generation != deadline_generation_)
+    deadline_at_ = at;
+    // A pending wait that fires no later than `at` will wait again for the rest.
+    if (deadline_waiting_ && deadline_.expiry() <= at)
+        return;
+    wait_for_deadline();
+}
+
+void connection::wait_for_deadline()
+{
+    deadline_.expires_at(deadline_at_); // cancels the pending wait, if any: it sees operation_aborted
+    deadline_waiting_ = true;
+    deadline_.async_wait([this](beast::error_code ec) {
+        if (ec)
+            return; // replaced by a newer wait, or the connection ended
+        deadline_waiting_ = false;
+        if (deadline_at_ == clock::time_point::max())
+            return; // disarmed: the next arm waits again
+        if (clock::now() < deadline_at_) {
+            wait_for_deadline(); // armed again since, for later
             return;
+        }
         timed_out_ = true;
         beast::error_code ignored;
         stream_.tcp().socket().cancel(ignored);
     });
 }
 
-void connection::disarm_deadline() noexcept
-{
-    ++deadline_generation_;
-    deadline_.cancel();
-}
+void connection::disarm_deadline() noexcept { deadline_at_ = clock::time_point::max(); }
 
 net::awaitable<bool> connection::await_request()
 {
@@ -189,7 +206,7 @@ net::awaitable<bool> connection::serve_request()
     if (!co_await await_request())
         co_return false;
     head_ = false;
-    request_parser parser;
+    request_parser parser{request_};
     parser.header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(limits_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
     parser.body_limit(boost::none); // checked against Content-Length below, before the body
@@ -228,8 +245,7 @@ std::optional<canonical::problem> connection::check_request(const request_parser
                                      std::to_string(limits_.max_target_bytes) + " bytes");
     if (req.count(http::field::transfer_encoding) > 0) {
         std::vector<std::string_view> codings;
-        for (auto [it, end] = req.equal_range(http::field::transfer_encoding); it != end; ++it)
-            codings.push_back(it->value());
+        req.for_each("Transfer-Encoding", [&](std::string_view coding) { codings.push_back(coding); });
         auto framing = check_transfer_encoding(codings, req.count(http::field::content_length) > 0, req.version());
         if (framing.verdict == framing_verdict::not_implemented)
             return http_problem(501, framing.detail);

@@ -27,19 +27,16 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "gateway/canonical/problem.hpp"
 #include "gateway/server/reply_assembly.hpp"
+#include "gateway/server/request_message.hpp"
 #include "gateway/server/request_record.hpp"
 #include "gateway/server/router.hpp"
 #include "gateway/server/server_stream.hpp"
 #include "gateway/server/worker.hpp"
 
 namespace igw::server::detail {
-
-using request_parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
 
 // simdjson's SIMDJSON_PADDING: reserved behind the body so the handler can parse it in
 // place. Written out rather than included so that the server does not depend on simdjson.
@@ -144,6 +141,7 @@ private:
     // socket when it fires: this one only cancels the read, so that a 408 can still go out.
     void arm_deadline(clock::time_point at);
     void disarm_deadline() noexcept;
+    void wait_for_deadline(); // until deadline_at_, then acts on the deadline then in force
 
     bool stopping() const noexcept
     {
@@ -166,9 +164,11 @@ private:
     // requests come from unless a key says otherwise (client_auth.hpp). Empty without one.
     std::string client_cn_;
     boost::beast::flat_buffer buffer_;
+    request_message request_; // the request being served (its storage kept from request to request)
     std::string reply_head_; // the reply's status line and fields, serialised (kept from reply to reply)
     boost::asio::steady_timer deadline_;
-    std::uint64_t deadline_generation_ = 0; // a fired deadline of an earlier request is stale
+    clock::time_point deadline_at_ = clock::time_point::max(); // max: disarmed
+    bool deadline_waiting_ = false;                            // a wait on deadline_ is pending
     bool handling_ = false;                 // an invite's handler runs (force_close lets it reply)
     std::size_t body_limit_ = 0;            // of the request being read (an async one's is larger)
     bool respond_async_ = false;            // the invite being served asked for a job

@@ -21,21 +21,19 @@ namespace http = boost::beast::http;
 
 // Prefer (RFC 7240): a comma-separated list of preferences, each a token with optional
 // parameters; the header may be repeated. Tokens are case-insensitive.
-bool prefers_respond_async(const http::fields& fields)
+bool prefers_respond_async(const request_message& req)
 {
-    const auto [first, last] = fields.equal_range("Prefer");
-    for (auto field = first; field != last; ++field) {
-        std::string_view list = field->value();
-        while (!list.empty()) {
+    bool found = false;
+    req.for_each("Prefer", [&found](std::string_view list) {
+        while (!list.empty() && !found) {
             const std::size_t comma = list.find(',');
             std::string_view preference = list.substr(0, comma);
             list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
             preference = preference.substr(0, preference.find_first_of(";="));
-            if (boost::beast::iequals(net_text::trim_ows(preference), "respond-async"))
-                return true;
+            found = boost::beast::iequals(net_text::trim_ows(preference), "respond-async");
         }
-    }
-    return false;
+    });
+    return found;
 }
 
 } // namespace
