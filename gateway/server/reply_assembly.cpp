@@ -24,11 +24,18 @@ bool safe_field_text(std::string_view text) noexcept
     return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
-// Room for the fields a reply usually carries (the type, the request id, the date, the
-// config version, the length and the rate-limit pair), so that it grows at most once.
-constexpr std::size_t usual_fields_bytes = 256;
+// Room for the fields a reply usually carries besides the server's own (the type, the
+// request id, a Location or Retry-After), so that it does not grow.
+constexpr std::size_t usual_fields_bytes = 128;
 
 } // namespace
+
+bool server_owned_field(std::string_view name) noexcept
+{
+    constexpr std::string_view owned[] = {"Content-Length", "Transfer-Encoding", "Connection",      "Date",
+                                          "X-Config-Version", "RateLimit",       "RateLimit-Policy"};
+    return std::any_of(std::begin(owned), std::end(owned), [name](std::string_view o) { return iequal(o, name); });
+}
 
 response::response(unsigned status, unsigned version) : status_(status), version_(version)
 {
@@ -37,18 +44,22 @@ response::response(unsigned status, unsigned version) : status_(status), version
 
 std::size_t response::find(std::string_view name, std::size_t from) const noexcept
 {
-    while (from < fields_.size()) {
-        const std::size_t colon = fields_.find(':', from);
-        const std::size_t end = fields_.find("\r\n", from);
-        if (colon < end && iequal(std::string_view(fields_).substr(from, colon - from), name))
+    // Every line is "Name: value\r\n": it is the field when it starts with the name and
+    // a colon. One scan per line, for its end.
+    const std::string_view fields = fields_;
+    while (from < fields.size()) {
+        if (fields.size() - from > name.size() && fields[from + name.size()] == ':' &&
+            iequal(fields.substr(from, name.size()), name))
             return from;
-        from = end + 2;
+        from = fields.find('\n', from) + 1;
     }
     return std::string::npos;
 }
 
 void response::set(std::string_view name, std::string_view value)
 {
+    if (server_owned_field(name))
+        return;
     erase(name);
     if (name.empty() || !safe_field_text(name) || name.find(':') != std::string_view::npos || !safe_field_text(value))
         return;
@@ -58,7 +69,7 @@ void response::set(std::string_view name, std::string_view value)
 void response::erase(std::string_view name)
 {
     for (std::size_t at = find(name); at != std::string::npos; at = find(name, at))
-        fields_.erase(at, fields_.find("\r\n", at) + 2 - at);
+        fields_.erase(at, fields_.find('\n', at) + 1 - at);
 }
 
 std::string_view response::operator[](std::string_view name) const noexcept
@@ -66,7 +77,7 @@ std::string_view response::operator[](std::string_view name) const noexcept
     const std::size_t at = find(name);
     if (at == std::string::npos)
         return {};
-    const std::size_t start = fields_.find(':', at) + 2;
+    const std::size_t start = at + name.size() + 2; // past ": "
     return std::string_view(fields_).substr(start, fields_.find("\r\n", at) - start);
 }
 

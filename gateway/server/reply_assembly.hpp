@@ -11,6 +11,11 @@
 
 namespace igw::server::detail {
 
+// The fields the connection writes into every reply as it sends it (reply_write.cpp):
+// framing (Content-Length, Transfer-Encoding, Connection), Date, X-Config-Version and the
+// RateLimit pair. Whoever assembles a reply cannot set them.
+bool server_owned_field(std::string_view name) noexcept;
+
 // A reply on its way out: its status, its header fields as the wire carries them, and its
 // body. The fields are one flat text ("Name: value\r\n" lines) rather than a node per field:
 // a reply holds a handful, and the connection writes them out as they are, beside the
@@ -23,7 +28,8 @@ public:
     unsigned version() const noexcept { return version_; }
     // Sets a field, replacing any of the same name (compared case-insensitively). A value
     // with CR, LF or NUL in it would end the field early and smuggle in another: it is
-    // left out (the reply goes without that field) rather than sent.
+    // left out (the reply goes without that field) rather than sent. The fields the
+    // connection writes itself (server_owned_field) are never set here.
     void set(std::string_view name, std::string_view value);
     // Removes every field of that name.
     void erase(std::string_view name);

@@ -37,52 +37,67 @@ constexpr std::size_t max_refusing = 256;
 // RFC 9110 §15: no reply to a 1xx, 204 or 304 has content, nor a Content-Length.
 bool status_has_content(unsigned status) noexcept { return status >= 200 && status != 204 && status != 304; }
 
-// The framing fields, which are the server's whatever the reply's author set: the body's
-// length, and whether the connection stays open (HTTP/1.1 stays unless told; HTTP/1.0
-// closes unless told).
-void set_framing(response& res, bool keep_alive)
+// The fields every reply gets from the connection (server_owned_field), besides those its
+// author set.
+struct server_fields {
+    std::string_view config_version;
+    std::string_view rate_limit_policy, rate_limit; // both empty when the client has no rate
+    bool keep_alive = false;
+};
+
+void append_field(std::string& out, std::string_view name, std::string_view value)
 {
-    res.erase("Transfer-Encoding");
-    if (status_has_content(res.status())) {
-        char digits[24];
-        const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, res.body().size());
-        (void)ec;
-        res.set("Content-Length", std::string_view(digits, static_cast<std::size_t>(end - digits)));
-    } else {
-        res.erase("Content-Length");
-        res.body().clear();
-    }
-    if (res.version() >= 11)
-        keep_alive ? res.erase("Connection") : res.set("Connection", "close");
-    else
-        keep_alive ? res.set("Connection", "keep-alive") : res.erase("Connection");
+    out.append(name).append(": ").append(value).append("\r\n");
 }
 
-// The status line and the fields of `res`, as the wire carries them, into `out` (cleared
-// first, its capacity kept).
-void serialize_head(const response& res, std::string& out)
+// The status line and every field of `res`, as the wire carries them, into `out` (cleared
+// first, its capacity kept). Framing is the server's whatever the reply's author wanted:
+// the body's length, and whether the connection stays open (HTTP/1.1 stays unless told;
+// HTTP/1.0 closes unless told).
+void serialize_head(const response& res, const server_fields& own, std::string& out)
 {
+    char digits[24];
+    const auto decimal = [&digits](std::size_t n) {
+        const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+        (void)ec;
+        return std::string_view(digits, static_cast<std::size_t>(end - digits));
+    };
     out.clear();
     out.append(res.version() >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
-    char digits[8];
-    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, res.status());
-    (void)ec;
     const std::string_view reason = http::obsolete_reason(http::int_to_status(res.status()));
-    out.append(digits, end).append(" ").append(reason.data(), reason.size()).append("\r\n");
-    out.append(res.fields()).append("\r\n");
+    out.append(decimal(res.status())).append(" ").append(reason.data(), reason.size()).append("\r\n");
+    out.append(res.fields());
+    append_field(out, "Date", http_date());
+    if (!own.config_version.empty())
+        append_field(out, "X-Config-Version", own.config_version);
+    if (!own.rate_limit.empty()) {
+        append_field(out, "RateLimit-Policy", own.rate_limit_policy);
+        append_field(out, "RateLimit", own.rate_limit);
+    }
+    if (status_has_content(res.status()))
+        append_field(out, "Content-Length", decimal(res.body().size()));
+    if (res.version() >= 11 && !own.keep_alive)
+        append_field(out, "Connection", "close");
+    else if (res.version() < 11 && own.keep_alive)
+        append_field(out, "Connection", "keep-alive");
+    out.append("\r\n");
+}
+
+// What goes on the wire after the head: the body, unless the status has none or the
+// request was a HEAD (whose reply is the GET's header, Content-Length included, alone).
+std::string_view content_of(const response& res, bool head_request)
+{
+    return head_request || !status_has_content(res.status()) ? std::string_view{} : std::string_view(res.body());
 }
 
 net::awaitable<void> refuse(shared_state& shared, beast::tcp_stream stream, std::string why)
 {
     auto res = make_problem(canonical::http_problem(503, why), 11, generate_request_id());
     res.set("Retry-After", "1");
-    res.set("Date", http_date());
-    res.set("X-Config-Version", shared.configs->current()->version);
-    set_framing(res, false);
     std::string head;
-    serialize_head(res, head);
+    serialize_head(res, {shared.configs->current()->version, {}, {}, false}, head);
     stream.expires_after(std::min(shared.config.limits.read_timeout, max_linger));
-    const std::array<net::const_buffer, 2> buffers{net::buffer(head), net::buffer(res.body())};
+    const std::array<net::const_buffer, 2> buffers{net::buffer(head), net::buffer(content_of(res, false))};
     auto [ec, n] = co_await net::async_write(stream, buffers, use_tuple);
     beast::flat_buffer buffer;
     if (!ec)
@@ -113,21 +128,13 @@ net::awaitable<void> lingering_close(beast::tcp_stream& stream, beast::flat_buff
 net::awaitable<bool> connection::send(response& res, bool keep_alive, bool unread_input)
 {
     disarm_deadline();
-    res.set("Date", http_date());
-    if (snapshot_)
-        res.set("X-Config-Version", snapshot_->version);
-    if (!rate_limit_.empty()) {
-        res.set("RateLimit-Policy", rate_limit_policy_);
-        res.set("RateLimit", rate_limit_);
-    }
     const bool keep = keep_alive && !stopping();
-    set_framing(res, keep);
-    serialize_head(res, reply_head_);
+    serialize_head(res, {snapshot_ ? std::string_view(snapshot_->version) : std::string_view{}, rate_limit_policy_,
+                         rate_limit_, keep},
+                   reply_head_);
     // A client that does not read its reply is as slow as one that does not send.
     stream_.tcp().expires_after(limits_.read_timeout);
-    // The reply to a HEAD is the GET's header, Content-Length included, alone.
-    const std::array<net::const_buffer, 2> buffers{net::buffer(reply_head_),
-                                                   net::buffer(head_ ? std::string_view{} : res.body())};
+    const std::array<net::const_buffer, 2> buffers{net::buffer(reply_head_), net::buffer(content_of(res, head_))};
     auto [ec, n] = co_await net::async_write(stream_, buffers, use_tuple);
     (void)n;
     if (ec)
