@@ -67,12 +67,17 @@ std::minstd_rand& random_engine()
     return random;
 }
 
+// Random lower-case hex digits (trace and span ids, delivery ids): sixteen from each 64-bit
+// draw, not one draw per digit.
 void append_hex(std::string& out, std::size_t digits)
 {
+    thread_local std::mt19937_64 engine{(std::uint64_t{std::random_device{}()} << 32) | std::random_device{}()};
     static constexpr char hex[] = "0123456789abcdef";
-    std::uniform_int_distribution<int> nibble(0, 15);
-    for (std::size_t i = 0; i < digits; ++i)
-        out.push_back(hex[nibble(random_engine())]);
+    while (digits > 0) {
+        std::uint64_t bits = engine();
+        for (int i = 0; i < 16 && digits > 0; ++i, --digits, bits >>= 4)
+            out.push_back(hex[bits & 0xF]);
+    }
 }
 
 bool is_lower_hex(std::string_view text)
