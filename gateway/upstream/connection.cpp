@@ -113,41 +113,40 @@ bool idempotent_without_body(std::string_view method)
            method == "CONNECT";
 }
 
-bool is_tchar(char ch)
-{
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= '0' && c <= '9')
-        return true;
-    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
-        return true;
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~': return true;
-    default: return false;
+// Every request is checked before it is written (a header value from the environment may
+// hold anything), so the checks are table lookups: one per byte.
+struct byte_classes {
+    std::array<bool, 256> tchar{};      // RFC 9110 §5.6.2 token characters
+    std::array<bool, 256> line_break{}; // bytes that would end a header line early: CR, LF, NUL
+    constexpr byte_classes()
+    {
+        for (int c = '0'; c <= '9'; ++c)
+            tchar[c] = true;
+        for (int c = 'a'; c <= 'z'; ++c)
+            tchar[c] = tchar[c - 'a' + 'A'] = true;
+        for (char c : std::string_view("!#$%&'*+-.^_`|~"))
+            tchar[static_cast<unsigned char>(c)] = true;
+        line_break['\r'] = line_break['\n'] = line_break[0] = true;
     }
-}
+};
+constexpr byte_classes classes;
 
 bool is_token(std::string_view s)
 {
     if (s.empty())
         return false;
     for (char c : s)
-        if (!is_tchar(c))
+        if (!classes.tchar[static_cast<unsigned char>(c)])
             return false;
     return true;
+}
+
+bool breaks_line(std::string_view s)
+{
+    for (char c : s)
+        if (classes.line_break[static_cast<unsigned char>(c)])
+            return true;
+    return false;
 }
 
 std::string tls_failure_message(SSL* handle, const endpoint& ep, const error_code& ec)
@@ -359,11 +358,8 @@ std::string check_request(const request& req)
     for (const auto& h : req.headers) {
         if (!is_token(h.name))
             return "invalid header name '" + std::string(h.name) + "'";
-        for (char ch : h.value) {
-            const auto c = static_cast<unsigned char>(ch);
-            if (c == '\r' || c == '\n' || c == 0)
-                return "invalid character in the value of header " + std::string(h.name);
-        }
+        if (breaks_line(h.value))
+            return "invalid character in the value of header " + std::string(h.name);
     }
     return {};
 }
