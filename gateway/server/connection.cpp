@@ -154,8 +154,10 @@ void connection::wait_for_deadline()
 {
     deadline_.expires_at(deadline_at_); // cancels the pending wait, if any: it sees operation_aborted
     deadline_waiting_ = true;
-    deadline_.async_wait([this](beast::error_code ec) {
-        if (ec)
+    // The wait can outlive the connection: an expiry already queued when the connection
+    // ends still runs, after the timer's destruction could no longer cancel it.
+    deadline_.async_wait([this, alive = weak_from_this()](beast::error_code ec) {
+        if (ec || alive.expired())
             return; // replaced by a newer wait, or the connection ended
         deadline_waiting_ = false;
         if (deadline_at_ == clock::time_point::max())

@@ -66,7 +66,7 @@ std::size_t read_chunk(const boost::beast::flat_buffer& buffer) noexcept;
 // Logs what a connection's coroutine threw (`where` names it), if anything.
 void log_unexpected(std::exception_ptr e, std::string_view where);
 
-class connection {
+class connection : public std::enable_shared_from_this<connection> {
 public:
     using clock = std::chrono::steady_clock;
 
