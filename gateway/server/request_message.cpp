@@ -8,16 +8,34 @@ namespace igw::server::detail {
 
 namespace http = boost::beast::http;
 
+namespace {
+
+// What a connection keeps of a request's storage for the next one. A usual invite fits
+// well within it; the rare large body or header is freed with its request, so that an
+// idle keep-alive connection does not hold on to the largest request it ever carried.
+constexpr std::size_t kept_bytes = 64 * 1024;
+
+template <class Container>
+void clear_keeping_small(Container& c) noexcept
+{
+    if (c.capacity() * sizeof(typename Container::value_type) > kept_bytes)
+        Container().swap(c);
+    else
+        c.clear();
+}
+
+} // namespace
+
 void request_message::clear() noexcept
 {
     method_ = http::verb::unknown;
     method_text_.clear();
-    target_.clear();
+    clear_keeping_small(target_);
     version_ = 11;
     keep_alive_ = false;
-    text_.clear();
-    fields_.clear();
-    body_.clear();
+    clear_keeping_small(text_);
+    clear_keeping_small(fields_);
+    clear_keeping_small(body_);
 }
 
 bool request_message::matches(const entry& e, field code, std::string_view name) const noexcept

@@ -23,6 +23,7 @@ bool parse(request_message& message, std::string_view raw)
 {
     request_parser parser{message};
     parser.eager(true);
+    parser.body_limit(boost::none);
     boost::beast::error_code ec;
     const std::size_t used = parser.put(boost::asio::buffer(raw.data(), raw.size()), ec);
     return !ec && used == raw.size() && parser.is_done();
@@ -80,6 +81,22 @@ BOOST_AUTO_TEST_CASE(a_reused_message_keeps_nothing_of_the_request_before)
     BOOST_TEST(m[http::field::authorization].empty());
     BOOST_TEST(m.count(http::field::host) == 0u);
     BOOST_TEST(m.body().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_large_body_is_freed_with_its_request_and_a_small_one_is_kept)
+{
+    request_message m;
+    const std::string large(1 << 20, 'x');
+    BOOST_REQUIRE(parse(m, "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(large.size()) +
+                               "\r\n\r\n" + large));
+    BOOST_TEST(m.body().size() == large.size());
+    BOOST_REQUIRE(parse(m, "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}"));
+    BOOST_TEST(m.body().capacity() < std::size_t{64 * 1024}); // the megabyte went with its request
+    const std::size_t kept = m.body().capacity();
+    const char* storage = m.body().data();
+    BOOST_REQUIRE(parse(m, "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n[]"));
+    BOOST_TEST(m.body().capacity() == kept); // a small one's storage serves the next request
+    BOOST_TEST(m.body().data() == storage);
 }
 
 BOOST_AUTO_TEST_CASE(chunked_bodies_are_joined_and_connection_close_is_honoured)
