@@ -51,7 +51,10 @@ std::size_t response::find(std::string_view name, std::size_t from) const noexce
         if (fields.size() - from > name.size() && fields[from + name.size()] == ':' &&
             iequal(fields.substr(from, name.size()), name))
             return from;
-        from = fields.find('\n', from) + 1;
+        const std::size_t end = fields.find('\n', from);
+        if (end == std::string_view::npos)
+            break; // never: every line set() adds ends with CRLF
+        from = end + 1;
     }
     return std::string::npos;
 }
