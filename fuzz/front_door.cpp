@@ -82,16 +82,27 @@ std::uint16_t port = 0;
 
 int connect_loopback()
 {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        std::abort();
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-        std::fprintf(stderr, "front_door: connect: %s\n", std::strerror(errno));
-        std::abort();
+    // A signal (libFuzzer's own timers) can interrupt a blocking connect: the harness then
+    // starts over on a new socket, a bounded number of times, rather than counting its own
+    // interrupted system call as a finding.
+    int fd = -1;
+    for (int attempt = 0; fd < 0; ++attempt) {
+        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            std::abort();
+        if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0)
+            break;
+        const int error = errno;
+        ::close(fd);
+        fd = -1;
+        if (error != EINTR || attempt == 9) {
+            std::fprintf(stderr, "front_door: connect: %s\n", std::strerror(error));
+            std::abort();
+        }
     }
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
