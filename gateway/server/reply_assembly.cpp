@@ -4,6 +4,8 @@
 #include <array>
 #include <ctime>
 
+#include <boost/beast/core/string.hpp>
+
 #include "gateway/canonical/problems.hpp"
 #include "gateway/server/worker.hpp"
 
@@ -11,13 +13,7 @@ namespace igw::server::detail {
 
 namespace {
 
-char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c; }
-
-bool iequal(std::string_view a, std::string_view b) noexcept
-{
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
+using boost::beast::iequals;
 
 bool safe_field_text(std::string_view text) noexcept
 {
@@ -34,7 +30,7 @@ bool server_owned_field(std::string_view name) noexcept
 {
     constexpr std::string_view owned[] = {"Content-Length", "Transfer-Encoding", "Connection",      "Date",
                                           "X-Config-Version", "RateLimit",       "RateLimit-Policy"};
-    return std::any_of(std::begin(owned), std::end(owned), [name](std::string_view o) { return iequal(o, name); });
+    return std::any_of(std::begin(owned), std::end(owned), [name](std::string_view o) { return iequals(o, name); });
 }
 
 response::response(unsigned status, unsigned version) : status_(status), version_(version)
@@ -49,7 +45,7 @@ std::size_t response::find(std::string_view name, std::size_t from) const noexce
     const std::string_view fields = fields_;
     while (from < fields.size()) {
         if (fields.size() - from > name.size() && fields[from + name.size()] == ':' &&
-            iequal(fields.substr(from, name.size()), name))
+            iequals(fields.substr(from, name.size()), name))
             return from;
         const std::size_t end = fields.find('\n', from);
         if (end == std::string_view::npos)
